@@ -1,0 +1,1 @@
+//! Subject validation and tokenising (filled in by the sublist work).

@@ -1,0 +1,1 @@
+//! Subject trie (filled in by the sublist work).
