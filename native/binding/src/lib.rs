@@ -1,5 +1,206 @@
+//! Node-API binding for `myelin-core`: type conversion only, no logic.
+//!
+//! Boundary rules (see docs/ARCHITECTURE.md):
+//! * `ingest` is called once per received socket chunk. It borrows the chunk for the duration of the call
+//!   and keeps nothing that points into it.
+//! * `takeDirty` fills a caller-owned `Uint32Array` with connection ids, once per event-loop turn.
+//! * `takeOutbound` moves one connection's pending bytes into a Node `Buffer` without copying: the Vec's
+//!   allocation becomes the Buffer's, freed by V8's finalizer.
+//! * Events (CONNECT, close requests) are per connection, never per message.
+//!
+//! The addon keeps no global state: every engine is an object owned by the JS thread that created it, so
+//! the addon can be loaded by several worker threads at once.
+
+use myelin_core::engine::{Engine, EngineConfig, Event};
+use myelin_core::wire_error::{CloseReason, WireError};
+use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+/// Engine limits, with nats-server's option names (camelCased).
+#[napi(object)]
+pub struct EngineOptions {
+    pub max_payload: u32,
+    pub max_control_line: u32,
+    pub max_pending: f64,
+    /// 0 = unlimited.
+    pub max_subscriptions: u32,
+    pub ping_interval_ms: f64,
+    pub ping_max: u32,
+    pub headers_supported: bool,
+    /// Entries in the match cache; 0 disables it.
+    pub match_cache: u32,
+}
+
+impl From<&EngineOptions> for EngineConfig {
+    fn from(o: &EngineOptions) -> EngineConfig {
+        EngineConfig {
+            max_payload: o.max_payload as usize,
+            max_control_line: o.max_control_line as usize,
+            max_pending: o.max_pending as usize,
+            max_subscriptions: o.max_subscriptions as usize,
+            ping_interval_ms: o.ping_interval_ms as u64,
+            ping_max: o.ping_max,
+            headers_supported: o.headers_supported,
+            match_cache: o.match_cache as usize,
+        }
+    }
+}
+
+/// An engine event. `kind` 1 = connect (`json` set), 2 = close (`reason` set).
+#[napi(object)]
+pub struct EngineEvent {
+    pub kind: u32,
+    pub conn: u32,
+    pub reason: u32,
+    pub json: Option<String>,
+}
+
+/// Per-connection counters for monitoring.
+#[napi(object)]
+pub struct ConnStats {
+    pub in_msgs: f64,
+    pub in_bytes: f64,
+    pub out_msgs: f64,
+    pub out_bytes: f64,
+    pub subscriptions: u32,
+    pub pending_bytes: f64,
+}
+
+/// Server-wide counters for monitoring.
+#[napi(object)]
+pub struct EngineStats {
+    pub in_msgs: f64,
+    pub in_bytes: f64,
+    pub out_msgs: f64,
+    pub out_bytes: f64,
+    pub slow_consumers: f64,
+    pub stale_connections: f64,
+    pub subscriptions: u32,
+}
+
+#[napi]
+pub struct NativeEngine {
+    inner: Engine,
+}
+
+#[napi]
+impl NativeEngine {
+    #[napi(constructor)]
+    pub fn new(options: EngineOptions, seed: u32) -> Self {
+        NativeEngine { inner: Engine::new(EngineConfig::from(&options), seed as u64 | ((seed as u64) << 32)) }
+    }
+
+    #[napi]
+    pub fn configure(&mut self, options: EngineOptions) {
+        self.inner.set_config(EngineConfig::from(&options));
+    }
+
+    #[napi]
+    pub fn open_conn(&mut self) -> u32 {
+        self.inner.open_conn()
+    }
+
+    #[napi]
+    pub fn close_conn(&mut self, id: u32) {
+        self.inner.close_conn(id);
+    }
+
+    /// Close from the control plane with an optional wire error code (0 = none) and a close reason code.
+    #[napi]
+    pub fn close_with(&mut self, id: u32, error: u32, reason: u32) {
+        let reason = CloseReason::from_code(reason);
+        self.inner.close_with(id, WireError::from_code(error), reason);
+    }
+
+    #[napi]
+    pub fn send(&mut self, id: u32, bytes: &[u8]) {
+        self.inner.send(id, bytes);
+    }
+
+    #[napi]
+    pub fn ingest(&mut self, id: u32, chunk: &[u8]) -> u32 {
+        self.inner.ingest(id, chunk)
+    }
+
+    #[napi]
+    pub fn take_dirty(&mut self, mut ids: Uint32Array) -> u32 {
+        // SAFETY: `ids` is a typed array the JS caller owns and passes synchronously; this call runs on the
+        // JS thread, nothing else in JS can touch it until we return, and no Rust reference outlives the call.
+        let ids = unsafe { ids.as_mut() };
+        self.inner.take_dirty(ids) as u32
+    }
+
+    #[napi]
+    pub fn take_outbound(&mut self, id: u32) -> Buffer {
+        Buffer::from(self.inner.take_outbound(id))
+    }
+
+    #[napi]
+    pub fn set_blocked(&mut self, id: u32, blocked: bool) -> bool {
+        self.inner.set_blocked(id, blocked)
+    }
+
+    #[napi]
+    pub fn pending_bytes(&self, id: u32) -> f64 {
+        self.inner.pending_bytes(id) as f64
+    }
+
+    #[napi]
+    pub fn take_events(&mut self) -> Vec<EngineEvent> {
+        self.inner
+            .take_events()
+            .into_iter()
+            .map(|e| match e {
+                Event::Connect { conn, json } => EngineEvent {
+                    kind: 1,
+                    conn,
+                    reason: 0,
+                    json: Some(String::from_utf8_lossy(&json).into_owned()),
+                },
+                Event::Close { conn, reason } => EngineEvent { kind: 2, conn, reason: reason as u32, json: None },
+            })
+            .collect()
+    }
+
+    #[napi]
+    pub fn tick(&mut self, now_ms: f64) -> u32 {
+        self.inner.tick(now_ms as u64)
+    }
+
+    #[napi]
+    pub fn set_now(&mut self, now_ms: f64) {
+        self.inner.set_now(now_ms as u64);
+    }
+
+    #[napi]
+    pub fn conn_stats(&self, id: u32) -> Option<ConnStats> {
+        let c = self.inner.conn_counters(id)?;
+        Some(ConnStats {
+            in_msgs: c.in_msgs as f64,
+            in_bytes: c.in_bytes as f64,
+            out_msgs: c.out_msgs as f64,
+            out_bytes: c.out_bytes as f64,
+            subscriptions: self.inner.conn_sub_count(id) as u32,
+            pending_bytes: self.inner.pending_bytes(id) as f64,
+        })
+    }
+
+    #[napi]
+    pub fn stats(&self) -> EngineStats {
+        let c = self.inner.counters();
+        EngineStats {
+            in_msgs: c.in_msgs as f64,
+            in_bytes: c.in_bytes as f64,
+            out_msgs: c.out_msgs as f64,
+            out_bytes: c.out_bytes as f64,
+            slow_consumers: c.slow_consumers as f64,
+            stale_connections: c.stale_connections as f64,
+            subscriptions: self.inner.subscription_count() as u32,
+        }
+    }
+}
+
+/// The core crate's version, for `--version` and monitoring.
 #[napi]
 pub fn core_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()

@@ -1,3 +1,24 @@
-//! Myelin core: the data plane of a NATS-compatible broker.
+//! Myelin core: the data plane of a NATS-compatible broker, in plain Rust with no Node-API.
+//!
+//! A tour, in the order bytes travel:
+//!
+//! * [`parser`]: a resumable state machine over received chunks. It finds op words byte by byte, control
+//!   lines with `memchr`, and skips payloads by their declared length. It calls an [`parser::OpHandler`]
+//!   per op and holds copies only of what spans two chunks.
+//! * [`engine`]: the [`engine::Engine`] owns the connection table, the subscriptions and the dirty list.
+//!   It is the parser's handler: each publish is matched and framed straight into the outbound buffer of
+//!   every destination connection. One `ingest` call per received chunk does all of it.
+//! * [`sublist`] and [`subject`]: the subject trie with `*`, `>` and queue groups, and the one definition
+//!   of what a valid subject is. Nothing else in the project validates or matches subjects.
+//! * [`conn`]: per-connection state (CONNECT options, subscriptions by sid, outbound bytes, counters).
+//! * [`wire_error`]: the table of `-ERR` texts and close reasons, copied exactly from nats-server's
+//!   behaviour because clients match them.
+//!
+//! The Node-API binding (`native/binding`) is a thin adapter over [`engine::Engine`].
+
+pub mod conn;
+pub mod engine;
+pub mod parser;
 pub mod subject;
 pub mod sublist;
+pub mod wire_error;

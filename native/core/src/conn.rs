@@ -1,0 +1,122 @@
+//! Per-connection state held by the engine: negotiated options, subscriptions, the outbound buffer and
+//! counters. The parser lives beside it (in `Engine::parsers`) so a connection can be routed to while its
+//! own parser is running.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+/// Options a client sets in CONNECT. nats-server starts every client with verbose and pedantic on and
+/// echo on; a CONNECT overrides only the fields it carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientOpts {
+    pub verbose: bool,
+    pub pedantic: bool,
+    pub echo: bool,
+    pub headers: bool,
+    pub no_responders: bool,
+    pub protocol: i64,
+}
+
+impl Default for ClientOpts {
+    fn default() -> Self {
+        ClientOpts { verbose: true, pedantic: true, echo: true, headers: false, no_responders: false, protocol: 0 }
+    }
+}
+
+/// The CONNECT fields the data plane acts on. Everything else (name, lang, credentials) is read by the
+/// control plane from the same JSON, which the engine passes up in a connect event.
+#[derive(Deserialize, Default)]
+pub(crate) struct ConnectFields {
+    verbose: Option<bool>,
+    pedantic: Option<bool>,
+    echo: Option<bool>,
+    headers: Option<bool>,
+    no_responders: Option<bool>,
+    protocol: Option<i64>,
+}
+
+impl ClientOpts {
+    pub(crate) fn merge(&mut self, f: &ConnectFields) {
+        if let Some(v) = f.verbose {
+            self.verbose = v;
+        }
+        if let Some(v) = f.pedantic {
+            self.pedantic = v;
+        }
+        if let Some(v) = f.echo {
+            self.echo = v;
+        }
+        if let Some(v) = f.headers {
+            self.headers = v;
+        }
+        if let Some(v) = f.no_responders {
+            self.no_responders = v;
+        }
+        if let Some(v) = f.protocol {
+            self.protocol = v;
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnState {
+    Open,
+    /// The engine decided to close it: no more input is parsed and nothing more is routed to it. The slot
+    /// stays until the control plane calls `close_conn` after the socket is gone.
+    Closing,
+}
+
+/// Message and byte counters, as `/connz` reports them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConnCounters {
+    pub in_msgs: u64,
+    pub in_bytes: u64,
+    pub out_msgs: u64,
+    pub out_bytes: u64,
+}
+
+pub struct Conn {
+    pub opts: ClientOpts,
+    pub state: ConnState,
+    /// Bytes waiting to be written to the socket. Owned here until the control plane takes them with
+    /// `take_outbound`; from then on they belong to the JS Buffer handed out.
+    pub out: Vec<u8>,
+    /// Whether `out` is already listed in the engine's dirty list.
+    pub dirty: bool,
+    /// The socket refused more data; the control plane clears this on `drain`.
+    pub blocked: bool,
+    /// sid → subscription slot.
+    pub subs: HashMap<Box<[u8]>, u32>,
+    pub counters: ConnCounters,
+    /// PINGs sent without a PONG back.
+    pub pings_out: u32,
+    /// Engine clock (ms) of the last received bytes.
+    pub last_in_ms: u64,
+    /// Engine clock (ms) at which the ping timer fires next.
+    pub next_ping_ms: u64,
+    /// Whether a CONNECT has been processed.
+    pub connected: bool,
+}
+
+impl Conn {
+    pub fn new(now_ms: u64, first_ping_ms: u64) -> Conn {
+        Conn {
+            opts: ClientOpts::default(),
+            state: ConnState::Open,
+            out: Vec::new(),
+            dirty: false,
+            blocked: false,
+            subs: HashMap::new(),
+            counters: ConnCounters::default(),
+            pings_out: 0,
+            last_in_ms: now_ms,
+            next_ping_ms: now_ms + first_ping_ms,
+            connected: false,
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == ConnState::Open
+    }
+}

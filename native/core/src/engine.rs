@@ -1,0 +1,696 @@
+//! The engine: connection table, subscriptions, routing and the dirty list.
+//!
+//! Data path: the control plane calls [`Engine::ingest`] once per received chunk. The connection's parser
+//! walks every op in it; each PUB is matched against the sublist and appended, already framed as MSG/HMSG,
+//! to every destination's outbound buffer, and each destination is put on the dirty list once. After the
+//! chunk, the control plane asks for the dirty list ([`Engine::take_dirty`]) and takes each listed
+//! connection's bytes ([`Engine::take_outbound`]) to write them with one socket write per connection.
+//! Nothing in this path calls back into JavaScript or allocates per message once buffers have grown.
+//!
+//! Lifecycle decisions that the control plane must act on (a CONNECT arrived, a connection must close)
+//! are queued as [`Event`]s and fetched with [`Engine::take_events`]; they are per connection, not per
+//! message.
+//!
+//! Threading: an `Engine` is owned by one thread. The sublist and the subscription slab are kept apart
+//! from the connection table so that routing can later be shared between worker engines (and hold remote
+//! interest from routes and leaf nodes) without changing how a connection is parsed.
+
+use crate::conn::{ClientOpts, Conn, ConnCounters, ConnState, ConnectFields};
+use crate::parser::{OpHandler, Parser, ParserLimits, Publish};
+use crate::subject;
+use crate::sublist::{MatchResult, Matcher, Sublist};
+use crate::wire_error::{CloseReason, Fatal, WireError};
+
+/// Limits and switches, named after nats-server's options.
+#[derive(Clone, Copy, Debug)]
+pub struct EngineConfig {
+    pub max_payload: usize,
+    pub max_control_line: usize,
+    pub max_pending: usize,
+    /// 0 means unlimited.
+    pub max_subscriptions: usize,
+    pub ping_interval_ms: u64,
+    pub ping_max: u32,
+    /// False when the server runs with `no_header_support`.
+    pub headers_supported: bool,
+    /// Entries in the per-engine match cache; 0 disables it.
+    pub match_cache: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            max_payload: 1024 * 1024,
+            max_control_line: 4096,
+            max_pending: 64 * 1024 * 1024,
+            max_subscriptions: 0,
+            ping_interval_ms: 120_000,
+            ping_max: 2,
+            headers_supported: true,
+            match_cache: 0,
+        }
+    }
+}
+
+/// Something the control plane must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A CONNECT was accepted; carries its JSON for the control plane (client name, lang, credentials).
+    Connect { conn: u32, json: Vec<u8> },
+    /// The connection must be closed once its outbound bytes (if any) are written.
+    Close { conn: u32, reason: CloseReason },
+}
+
+/// `ingest` result bits.
+pub const HAS_DIRTY: u32 = 1;
+pub const HAS_EVENTS: u32 = 2;
+
+/// One subscription. Slots are reused; `conn` and `sid` identify it to the client.
+struct Subscription {
+    conn: u32,
+    subject: Box<[u8]>,
+    queue: Option<Box<[u8]>>,
+    sid: Box<[u8]>,
+    /// Auto-unsubscribe after this many deliveries; 0 = never.
+    max: u64,
+    delivered: u64,
+}
+
+/// Server-wide counters for `/varz`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EngineCounters {
+    pub in_msgs: u64,
+    pub in_bytes: u64,
+    pub out_msgs: u64,
+    pub out_bytes: u64,
+    pub slow_consumers: u64,
+    pub stale_connections: u64,
+}
+
+/// Everything routing touches except the parsers and the match machinery.
+struct Tables {
+    cfg: EngineConfig,
+    conns: Vec<Option<Conn>>,
+    free_conns: Vec<u32>,
+    subs: Vec<Option<Subscription>>,
+    free_subs: Vec<u32>,
+    dirty: Vec<u32>,
+    events: Vec<Event>,
+    /// Subscriptions whose auto-unsubscribe count was reached during a delivery loop.
+    expired: Vec<u32>,
+    /// Connections the engine closed during a delivery loop; their subscriptions are removed after it.
+    closed: Vec<u32>,
+    counters: EngineCounters,
+    now_ms: u64,
+    rng: u64,
+}
+
+pub struct Engine {
+    parsers: Vec<Option<Parser>>,
+    sublist: Sublist<u32>,
+    matcher: Matcher<u32>,
+    /// Scratch for lookups outside the publish path (no-responders reply lookup).
+    scratch: MatchResult<u32>,
+    t: Tables,
+}
+
+fn append_num(out: &mut Vec<u8>, mut n: usize) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&tmp[i..]);
+}
+
+impl Tables {
+    fn conn(&mut self, id: u32) -> &mut Conn {
+        self.conns[id as usize].as_mut().expect("live connection slot")
+    }
+
+    fn mark_dirty(&mut self, id: u32) {
+        let c = self.conns[id as usize].as_mut().expect("live connection slot");
+        if !c.dirty {
+            c.dirty = true;
+            self.dirty.push(id);
+        }
+    }
+
+    fn send(&mut self, id: u32, bytes: &[u8]) {
+        self.conn(id).out.extend_from_slice(bytes);
+        self.mark_dirty(id);
+    }
+
+    fn send_err(&mut self, id: u32, e: WireError) {
+        e.write_to(&mut self.conn(id).out);
+        self.mark_dirty(id);
+    }
+
+    fn send_ok_if_verbose(&mut self, id: u32) {
+        if self.conn(id).opts.verbose {
+            self.send(id, b"+OK\r\n");
+        }
+    }
+
+    /// Mark a connection closed by the engine: an optional last `-ERR` stays queued for the control plane to
+    /// flush; a slow consumer's backlog is dropped, as nats-server drops it.
+    fn close(&mut self, id: u32, fatal: Fatal) {
+        let c = self.conn(id);
+        if c.state != ConnState::Open {
+            return;
+        }
+        c.state = ConnState::Closing;
+        if fatal.reason == CloseReason::SlowConsumerPendingBytes {
+            c.out = Vec::new();
+        }
+        if let Some(e) = fatal.error {
+            e.write_to(&mut c.out);
+        }
+        self.mark_dirty(id);
+        self.closed.push(id);
+        self.events.push(Event::Close { conn: id, reason: fatal.reason });
+    }
+
+    /// Frame one message into a subscriber's outbound buffer. Returns false if nothing was delivered.
+    fn deliver(&mut self, sub_slot: u32, from: u32, m: &Publish<'_>) -> bool {
+        let Some(sub) = self.subs[sub_slot as usize].as_mut() else { return false };
+        let to = sub.conn;
+        let Some(c) = self.conns[to as usize].as_mut() else { return false };
+        if c.state != ConnState::Open || (to == from && !c.opts.echo) {
+            return false;
+        }
+        if sub.max > 0 && sub.delivered >= sub.max {
+            return false;
+        }
+        sub.delivered += 1;
+        if sub.max > 0 && sub.delivered >= sub.max {
+            self.expired.push(sub_slot);
+        }
+        // A client that did not ask for headers gets the payload alone, as nats-server strips them.
+        let (hdr, body) = match m.header_len {
+            Some(h) if c.opts.headers => (Some(h), m.body),
+            Some(h) => (None, &m.body[h..]),
+            None => (None, m.body),
+        };
+        let out = &mut c.out;
+        let before = out.len();
+        out.extend_from_slice(if hdr.is_some() { b"HMSG " } else { b"MSG " });
+        out.extend_from_slice(m.subject);
+        out.push(b' ');
+        out.extend_from_slice(&sub.sid);
+        out.push(b' ');
+        if !m.reply.is_empty() {
+            out.extend_from_slice(m.reply);
+            out.push(b' ');
+        }
+        if let Some(h) = hdr {
+            append_num(out, h);
+            out.push(b' ');
+        }
+        append_num(out, body.len());
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\r\n");
+        let added = (out.len() - before) as u64;
+        c.counters.out_msgs += 1;
+        c.counters.out_bytes += body.len() as u64;
+        let over = c.out.len() > self.cfg.max_pending;
+        self.counters.out_msgs += 1;
+        self.counters.out_bytes += body.len() as u64;
+        let _ = added;
+        if over {
+            self.counters.slow_consumers += 1;
+            self.close(to, Fatal::SLOW_CONSUMER);
+        } else {
+            self.mark_dirty(to);
+        }
+        true
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64*: queue member choice needs spread, not secrecy.
+        let mut x = self.rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+impl Engine {
+    pub fn new(cfg: EngineConfig, seed: u64) -> Engine {
+        Engine {
+            parsers: Vec::new(),
+            sublist: Sublist::new(),
+            matcher: Matcher::new(cfg.match_cache),
+            scratch: MatchResult::default(),
+            t: Tables {
+                cfg,
+                conns: Vec::new(),
+                free_conns: Vec::new(),
+                subs: Vec::new(),
+                free_subs: Vec::new(),
+                dirty: Vec::new(),
+                events: Vec::new(),
+                expired: Vec::new(),
+                closed: Vec::new(),
+                counters: EngineCounters::default(),
+                now_ms: 0,
+                rng: seed | 1,
+            },
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.t.cfg
+    }
+
+    /// Apply changed limits (reload). Existing connections pick up the new parser limits.
+    pub fn set_config(&mut self, cfg: EngineConfig) {
+        self.t.cfg = cfg;
+        for p in self.parsers.iter_mut().flatten() {
+            p.limits = limits_for(&cfg);
+        }
+    }
+
+    /// Allocate a connection slot. Slots are reused after `close_conn`.
+    pub fn open_conn(&mut self) -> u32 {
+        let conn = Conn::new(self.t.now_ms, self.t.cfg.ping_interval_ms);
+        let parser = Parser::new(limits_for(&self.t.cfg));
+        match self.t.free_conns.pop() {
+            Some(id) => {
+                self.t.conns[id as usize] = Some(conn);
+                self.parsers[id as usize] = Some(parser);
+                id
+            }
+            None => {
+                self.t.conns.push(Some(conn));
+                self.parsers.push(Some(parser));
+                (self.t.conns.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Free a connection slot: its subscriptions go away and its buffers are dropped. Called by the control
+    /// plane once the socket is closed, whoever decided to close it.
+    pub fn close_conn(&mut self, id: u32) {
+        if self.t.conns.get(id as usize).map_or(true, |c| c.is_none()) {
+            return;
+        }
+        self.remove_all_subs(id);
+        self.t.conns[id as usize] = None;
+        self.parsers[id as usize] = None;
+        self.t.free_conns.push(id);
+    }
+
+    /// Start closing a connection on the control plane's behalf (auth timeout, lame duck, shutdown...),
+    /// optionally with a last `-ERR`.
+    pub fn close_with(&mut self, id: u32, error: Option<WireError>, reason: CloseReason) {
+        if self.t.conns.get(id as usize).map_or(false, |c| c.is_some()) {
+            self.t.close(id, Fatal::new(error, reason));
+            self.finish_loop();
+        }
+    }
+
+    /// Queue raw bytes (INFO) for a connection.
+    pub fn send(&mut self, id: u32, bytes: &[u8]) {
+        if let Some(Some(c)) = self.t.conns.get(id as usize) {
+            if c.is_open() {
+                self.t.send(id, bytes);
+            }
+        }
+    }
+
+    /// Parse and route one received chunk. Returns [`HAS_DIRTY`] | [`HAS_EVENTS`] bits.
+    pub fn ingest(&mut self, id: u32, chunk: &[u8]) -> u32 {
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return self.flags() };
+        if !c.is_open() {
+            return self.flags();
+        }
+        c.last_in_ms = self.t.now_ms;
+        let mut parser = self.parsers[id as usize].take().expect("parser for live connection");
+        let mut ctx =
+            Ctx { t: &mut self.t, sublist: &mut self.sublist, matcher: &mut self.matcher, scratch: &mut self.scratch, id };
+        let result = parser.parse(chunk, &mut ctx);
+        if let Err(fatal) = result {
+            self.t.close(id, fatal);
+        }
+        self.parsers[id as usize] = Some(parser);
+        self.finish_loop();
+        self.flags()
+    }
+
+    fn flags(&self) -> u32 {
+        let mut f = 0;
+        if !self.t.dirty.is_empty() {
+            f |= HAS_DIRTY;
+        }
+        if !self.t.events.is_empty() {
+            f |= HAS_EVENTS;
+        }
+        f
+    }
+
+    /// Apply removals deferred while a match result was borrowed.
+    fn finish_loop(&mut self) {
+        while let Some(slot) = self.t.expired.pop() {
+            self.remove_sub_slot(slot);
+        }
+        while let Some(id) = self.t.closed.pop() {
+            self.remove_all_subs(id);
+        }
+    }
+
+    fn remove_sub_slot(&mut self, slot: u32) {
+        let Some(sub) = self.t.subs[slot as usize].take() else { return };
+        self.sublist.remove(&sub.subject, sub.queue.as_deref(), slot);
+        if let Some(Some(c)) = self.t.conns.get_mut(sub.conn as usize) {
+            c.subs.remove(&sub.sid);
+        }
+        self.t.free_subs.push(slot);
+    }
+
+    fn remove_all_subs(&mut self, id: u32) {
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return };
+        let slots: Vec<u32> = c.subs.drain().map(|(_, s)| s).collect();
+        for slot in slots {
+            self.remove_sub_slot(slot);
+        }
+    }
+
+    /// Write up to `ids.len()` dirty, unblocked connection ids into `ids`; returns how many. Connections that
+    /// are blocked stay dirty until [`Engine::set_blocked`] unblocks them.
+    pub fn take_dirty(&mut self, ids: &mut [u32]) -> usize {
+        let mut n = 0;
+        let mut kept = 0;
+        let mut i = 0;
+        while i < self.t.dirty.len() {
+            let id = self.t.dirty[i];
+            i += 1;
+            let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { continue };
+            if c.blocked || n == ids.len() {
+                self.t.dirty[kept] = id;
+                kept += 1;
+                continue;
+            }
+            c.dirty = false;
+            ids[n] = id;
+            n += 1;
+        }
+        self.t.dirty.truncate(kept);
+        n
+    }
+
+    /// Hand over a connection's pending bytes. The returned Vec is the caller's from now on.
+    pub fn take_outbound(&mut self, id: u32) -> Vec<u8> {
+        match self.t.conns.get_mut(id as usize) {
+            Some(Some(c)) => {
+                let cap = c.out.capacity().min(64 * 1024);
+                std::mem::replace(&mut c.out, Vec::with_capacity(cap))
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Record socket backpressure. Returns true if the connection has bytes waiting (so the caller should
+    /// schedule a flush after unblocking).
+    pub fn set_blocked(&mut self, id: u32, blocked: bool) -> bool {
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return false };
+        c.blocked = blocked;
+        let pending = !c.out.is_empty();
+        if !blocked && pending {
+            self.t.mark_dirty(id);
+        }
+        pending
+    }
+
+    /// Bytes queued for a connection and not yet taken.
+    pub fn pending_bytes(&self, id: u32) -> usize {
+        match self.t.conns.get(id as usize) {
+            Some(Some(c)) => c.out.len(),
+            _ => 0,
+        }
+    }
+
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.t.events)
+    }
+
+    /// Advance the engine clock and run the ping timers of every connection: send PING, or close a
+    /// connection that left more than `ping_max` PINGs unanswered. One call per timer tick for all
+    /// connections. Returns the same bits as `ingest`.
+    pub fn tick(&mut self, now_ms: u64) -> u32 {
+        self.t.now_ms = now_ms;
+        let interval = self.t.cfg.ping_interval_ms.max(1);
+        for id in 0..self.t.conns.len() as u32 {
+            let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { continue };
+            if !c.is_open() || now_ms < c.next_ping_ms {
+                continue;
+            }
+            c.next_ping_ms = now_ms + interval;
+            if c.pings_out + 1 > self.t.cfg.ping_max {
+                self.t.counters.stale_connections += 1;
+                self.t.close(id, Fatal::STALE);
+                continue;
+            }
+            // Recent traffic from the client proves it alive; nats-server delays the PING then.
+            if now_ms.saturating_sub(c.last_in_ms) < interval && c.connected && c.pings_out == 0 {
+                continue;
+            }
+            c.pings_out += 1;
+            self.t.send(id, b"PING\r\n");
+        }
+        self.finish_loop();
+        self.flags()
+    }
+
+    /// Set the engine clock without running timers (tests and startup).
+    pub fn set_now(&mut self, now_ms: u64) {
+        self.t.now_ms = now_ms;
+    }
+
+    pub fn counters(&self) -> EngineCounters {
+        self.t.counters
+    }
+
+    pub fn conn_counters(&self, id: u32) -> Option<ConnCounters> {
+        self.t.conns.get(id as usize)?.as_ref().map(|c| c.counters)
+    }
+
+    pub fn conn_sub_count(&self, id: u32) -> usize {
+        self.t.conns.get(id as usize).and_then(|c| c.as_ref()).map_or(0, |c| c.subs.len())
+    }
+
+    pub fn conn_opts(&self, id: u32) -> Option<ClientOpts> {
+        self.t.conns.get(id as usize)?.as_ref().map(|c| c.opts)
+    }
+
+    pub fn subscription_count(&self) -> usize {
+        self.sublist.count()
+    }
+}
+
+fn limits_for(cfg: &EngineConfig) -> ParserLimits {
+    ParserLimits { max_control_line: cfg.max_control_line, max_payload: cfg.max_payload }
+}
+
+/// The handler a parser drives while one connection's chunk is ingested.
+struct Ctx<'e> {
+    t: &'e mut Tables,
+    sublist: &'e mut Sublist<u32>,
+    matcher: &'e mut Matcher<u32>,
+    scratch: &'e mut MatchResult<u32>,
+    id: u32,
+}
+
+impl Ctx<'_> {
+    fn opts(&mut self) -> ClientOpts {
+        self.t.conn(self.id).opts
+    }
+
+    /// nats-server's no-responders reply: the publisher's own plain subscription that matches the reply
+    /// subject, in match order, receives a 503 status message.
+    fn no_responders(&mut self, subject: &[u8], reply: &[u8]) {
+        self.sublist.match_into(reply, self.scratch);
+        let id = self.id;
+        let found = self.scratch.plain.iter().copied().find(|&s| {
+            self.t.subs[s as usize].as_ref().map_or(false, |sub| sub.conn == id)
+        });
+        let Some(slot) = found else { return };
+        let sid = self.t.subs[slot as usize].as_ref().map(|s| s.sid.clone()).unwrap_or_default();
+        let hdr_len = 32 + subject.len();
+        let c = self.t.conn(id);
+        let out = &mut c.out;
+        out.extend_from_slice(b"HMSG ");
+        out.extend_from_slice(reply);
+        out.push(b' ');
+        out.extend_from_slice(&sid);
+        out.push(b' ');
+        append_num(out, hdr_len);
+        out.push(b' ');
+        append_num(out, hdr_len);
+        out.extend_from_slice(b"\r\nNATS/1.0 503\r\nNats-Subject: ");
+        out.extend_from_slice(subject);
+        out.extend_from_slice(b"\r\n\r\n\r\n");
+        self.t.mark_dirty(id);
+    }
+}
+
+impl OpHandler for Ctx<'_> {
+    fn on_connect(&mut self, json: &[u8]) -> Result<(), Fatal> {
+        let fields: ConnectFields = serde_json::from_slice(json).map_err(|_| Fatal::BAD_ARGS)?;
+        let headers_supported = self.t.cfg.headers_supported;
+        let c = self.t.conn(self.id);
+        c.opts.merge(&fields);
+        if !headers_supported {
+            c.opts.headers = false;
+        }
+        let opts = c.opts;
+        if opts.protocol < 0 || opts.protocol > 1 {
+            return Err(Fatal::BAD_PROTOCOL);
+        }
+        if opts.no_responders && !opts.headers {
+            return Err(Fatal::NO_RESPONDERS_NEEDS_HEADERS);
+        }
+        c.connected = true;
+        self.t.events.push(Event::Connect { conn: self.id, json: json.to_vec() });
+        self.t.send_ok_if_verbose(self.id);
+        Ok(())
+    }
+
+    fn on_publish_args(&mut self, subject: &[u8], _reply: &[u8], _hdr: Option<usize>, _size: usize) -> Result<(), Fatal> {
+        if self.opts().pedantic && !subject::is_valid_literal_subject(subject) {
+            self.t.send_err(self.id, WireError::InvalidPublishSubject);
+        }
+        Ok(())
+    }
+
+    fn on_publish(&mut self, m: Publish<'_>) -> Result<(), Fatal> {
+        let id = self.id;
+        let opts = self.opts();
+        {
+            let c = self.t.conn(id);
+            c.counters.in_msgs += 1;
+            c.counters.in_bytes += m.body.len() as u64;
+        }
+        self.t.counters.in_msgs += 1;
+        self.t.counters.in_bytes += m.body.len() as u64;
+        if opts.verbose {
+            self.t.send(id, b"+OK\r\n");
+        }
+        let result = self.matcher.matches(self.sublist, m.subject);
+        let mut delivered = false;
+        for &s in &result.plain {
+            delivered |= self.t.deliver(s, id, &m);
+        }
+        for group in &result.queues {
+            if group.is_empty() {
+                continue;
+            }
+            // Start at a random member and take the first that can receive it.
+            let start = (self.t.next_random() % group.len() as u64) as usize;
+            for k in 0..group.len() {
+                let s = group[(start + k) % group.len()];
+                if self.t.deliver(s, id, &m) {
+                    delivered = true;
+                    break;
+                }
+            }
+        }
+        if !delivered && !m.reply.is_empty() && opts.no_responders {
+            self.no_responders(m.subject, m.reply);
+        }
+        Ok(())
+    }
+
+    fn on_sub(&mut self, subj: &[u8], queue: Option<&[u8]>, sid: &[u8]) -> Result<(), Fatal> {
+        let id = self.id;
+        if !subject::is_valid_subscribe_subject(subj) || queue.map_or(false, |q| !subject::is_valid_queue(q)) {
+            self.t.send_err(id, WireError::InvalidSubject);
+            return Ok(());
+        }
+        let max_subs = self.t.cfg.max_subscriptions;
+        let c = self.t.conn(id);
+        if c.subs.contains_key(sid) {
+            // A repeated sid is accepted and ignored.
+            self.t.send_ok_if_verbose(id);
+            return Ok(());
+        }
+        if max_subs > 0 && c.subs.len() >= max_subs {
+            self.t.send_err(id, WireError::MaxSubscriptionsExceeded);
+            return Ok(());
+        }
+        let sub = Subscription {
+            conn: id,
+            subject: subj.into(),
+            queue: queue.map(Into::into),
+            sid: sid.into(),
+            max: 0,
+            delivered: 0,
+        };
+        let slot = match self.t.free_subs.pop() {
+            Some(s) => {
+                self.t.subs[s as usize] = Some(sub);
+                s
+            }
+            None => {
+                self.t.subs.push(Some(sub));
+                (self.t.subs.len() - 1) as u32
+            }
+        };
+        if self.sublist.insert(subj, queue, slot).is_err() {
+            self.t.subs[slot as usize] = None;
+            self.t.free_subs.push(slot);
+            self.t.send_err(id, WireError::InvalidSubject);
+            return Ok(());
+        }
+        self.t.conn(id).subs.insert(sid.into(), slot);
+        self.t.send_ok_if_verbose(id);
+        Ok(())
+    }
+
+    fn on_unsub(&mut self, sid: &[u8], max: Option<u64>) -> Result<(), Fatal> {
+        let id = self.id;
+        if let Some(&slot) = self.t.conn(id).subs.get(sid) {
+            let sub = self.t.subs[slot as usize].as_mut().expect("subscription slot");
+            match max {
+                Some(m) if m > 0 && sub.delivered < m => sub.max = m,
+                _ => {
+                    let sub = self.t.subs[slot as usize].take().expect("subscription slot");
+                    self.sublist.remove(&sub.subject, sub.queue.as_deref(), slot);
+                    self.t.conn(id).subs.remove(sid);
+                    self.t.free_subs.push(slot);
+                }
+            }
+        }
+        self.t.send_ok_if_verbose(id);
+        Ok(())
+    }
+
+    fn on_ping(&mut self) -> Result<(), Fatal> {
+        self.t.send(self.id, b"PONG\r\n");
+        Ok(())
+    }
+
+    fn on_pong(&mut self) -> Result<(), Fatal> {
+        self.t.conn(self.id).pings_out = 0;
+        Ok(())
+    }
+
+    fn on_client_err(&mut self, _text: &[u8]) -> Result<(), Fatal> {
+        Err(Fatal::CLIENT_ERR)
+    }
+
+    fn headers_allowed(&mut self) -> bool {
+        self.opts().headers
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+//! Engine tests: routing, fan-out, queue groups, limits and the close paths, byte for byte.
+
+use super::*;
+
+const CONNECT: &[u8] = b"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true,\"no_responders\":true}\r\n";
+
+fn engine() -> Engine {
+    Engine::new(EngineConfig::default(), 42)
+}
+
+fn client(e: &mut Engine) -> u32 {
+    let id = e.open_conn();
+    e.ingest(id, CONNECT);
+    drain(e, id);
+    e.take_events();
+    id
+}
+
+/// Everything queued for `id`, as text.
+fn drain(e: &mut Engine, id: u32) -> String {
+    let mut ids = [0u32; 64];
+    let n = e.take_dirty(&mut ids);
+    // Put back the others by re-marking them; tests read one connection at a time.
+    let mut out = String::new();
+    for &d in &ids[..n] {
+        if d == id {
+            out = String::from_utf8(e.take_outbound(d)).unwrap();
+        } else {
+            e.set_blocked(d, false);
+        }
+    }
+    out
+}
+
+#[test]
+fn ping_pong_and_default_verbose_before_connect() {
+    let mut e = engine();
+    let id = e.open_conn();
+    e.ingest(id, b"PING\r\nSUB foo 1\r\n");
+    assert_eq!(drain(&mut e, id), "PONG\r\n+OK\r\n");
+}
+
+#[test]
+fn pub_sub_with_and_without_reply() {
+    let mut e = engine();
+    let s = client(&mut e);
+    let p = client(&mut e);
+    e.ingest(s, b"SUB foo.* 9\r\n");
+    e.ingest(p, b"PUB foo.bar 5\r\nhello\r\nPUB foo.baz r.1 0\r\n\r\nPUB foo 1\r\nx\r\n");
+    assert_eq!(drain(&mut e, s), "MSG foo.bar 9 5\r\nhello\r\nMSG foo.baz 9 r.1 0\r\n\r\n");
+}
+
+#[test]
+fn headers_are_framed_as_hmsg_or_stripped() {
+    let mut e = engine();
+    let with = client(&mut e);
+    let without = e.open_conn();
+    e.ingest(without, b"CONNECT {\"verbose\":false}\r\nSUB h 2\r\n");
+    e.take_events();
+    e.ingest(with, b"SUB h 1\r\nHPUB h 12 14\r\nNATS/1.0\r\n\r\nhi\r\n");
+    assert_eq!(drain(&mut e, with), "HMSG h 1 12 14\r\nNATS/1.0\r\n\r\nhi\r\n");
+    assert_eq!(drain(&mut e, without), "MSG h 2 2\r\nhi\r\n");
+}
+
+#[test]
+fn fan_out_reaches_every_subscriber_once_per_subscription() {
+    let mut e = engine();
+    let subs: Vec<u32> = (0..10).map(|_| client(&mut e)).collect();
+    for (i, &s) in subs.iter().enumerate() {
+        e.ingest(s, format!("SUB fan.> {i}\r\n").as_bytes());
+    }
+    let p = client(&mut e);
+    e.ingest(p, b"PUB fan.out 2\r\nhi\r\n");
+    let mut ids = [0u32; 64];
+    let n = e.take_dirty(&mut ids);
+    assert_eq!(n, 10);
+    for &id in &ids[..n] {
+        let i = subs.iter().position(|&s| s == id).unwrap();
+        assert_eq!(String::from_utf8(e.take_outbound(id)).unwrap(), format!("MSG fan.out {i} 2\r\nhi\r\n"));
+    }
+}
+
+#[test]
+fn queue_group_delivers_to_exactly_one_member() {
+    let mut e = engine();
+    let members: Vec<u32> = (0..4).map(|_| client(&mut e)).collect();
+    for &m in &members {
+        e.ingest(m, b"SUB work q 1\r\n");
+    }
+    let plain = client(&mut e);
+    e.ingest(plain, b"SUB work 7\r\n");
+    let p = client(&mut e);
+    let mut counts = [0usize; 4];
+    for _ in 0..400 {
+        e.ingest(p, b"PUB work 0\r\n\r\n");
+        let mut ids = [0u32; 64];
+        let n = e.take_dirty(&mut ids);
+        assert_eq!(n, 2, "one queue member plus the plain subscriber");
+        for &id in &ids[..n] {
+            e.take_outbound(id);
+            if let Some(i) = members.iter().position(|&m| m == id) {
+                counts[i] += 1;
+            }
+        }
+    }
+    assert_eq!(counts.iter().sum::<usize>(), 400);
+    assert!(counts.iter().all(|&c| c > 50), "spread: {counts:?}");
+}
+
+#[test]
+fn echo_false_skips_own_subscriptions() {
+    let mut e = engine();
+    let id = e.open_conn();
+    e.ingest(id, b"CONNECT {\"verbose\":false,\"echo\":false}\r\nSUB foo 1\r\nPUB foo 0\r\n\r\nPING\r\n");
+    assert_eq!(drain(&mut e, id), "PONG\r\n");
+}
+
+#[test]
+fn unsub_max_auto_unsubscribes() {
+    let mut e = engine();
+    let id = client(&mut e);
+    e.ingest(id, b"SUB foo 1\r\nUNSUB 1 2\r\nPUB foo 0\r\n\r\nPUB foo 0\r\n\r\nPUB foo 0\r\n\r\n");
+    assert_eq!(drain(&mut e, id), "MSG foo 1 0\r\n\r\nMSG foo 1 0\r\n\r\n");
+    assert_eq!(e.subscription_count(), 0);
+    // A max already reached removes the subscription at once.
+    e.ingest(id, b"SUB bar 2\r\nPUB bar 0\r\n\r\nUNSUB 2 1\r\nPUB bar 0\r\n\r\n");
+    assert_eq!(drain(&mut e, id), "MSG bar 2 0\r\n\r\n");
+    assert_eq!(e.subscription_count(), 0);
+}
+
+#[test]
+fn duplicate_sid_is_ignored() {
+    let mut e = engine();
+    let id = client(&mut e);
+    e.ingest(id, b"SUB foo 1\r\nSUB foo 1\r\nPUB foo 0\r\n\r\n");
+    assert_eq!(drain(&mut e, id), "MSG foo 1 0\r\n\r\n");
+}
+
+#[test]
+fn no_responders_uses_the_first_matching_own_subscription() {
+    let mut e = engine();
+    let id = client(&mut e);
+    e.ingest(id, b"SUB _INBOX.abc 7\r\nSUB _INBOX.> 5\r\nPUB nobody _INBOX.abc 2\r\nhi\r\n");
+    assert_eq!(
+        drain(&mut e, id),
+        "HMSG _INBOX.abc 5 38 38\r\nNATS/1.0 503\r\nNats-Subject: nobody\r\n\r\n\r\n"
+    );
+    // No matching own subscription: nothing.
+    e.ingest(id, b"PUB nobody other.reply 0\r\n\r\n");
+    assert_eq!(drain(&mut e, id), "");
+}
+
+#[test]
+fn verbose_and_pedantic_defaults_apply_until_connect_overrides_them() {
+    let mut e = engine();
+    let id = e.open_conn();
+    e.ingest(id, b"CONNECT {}\r\nSUB foo.* 1\r\nPUB foo.* 1\r\nx\r\nSUB foo..bar 2\r\n");
+    assert_eq!(
+        drain(&mut e, id),
+        "+OK\r\n+OK\r\n-ERR 'Invalid Publish Subject'\r\n+OK\r\nMSG foo.* 1 1\r\nx\r\n-ERR 'Invalid Subject'\r\n"
+    );
+}
+
+#[test]
+fn max_subscriptions_keeps_the_connection() {
+    let mut e = Engine::new(EngineConfig { max_subscriptions: 1, ..EngineConfig::default() }, 1);
+    let id = client(&mut e);
+    e.ingest(id, b"SUB a 1\r\nSUB b 2\r\nPING\r\n");
+    assert_eq!(drain(&mut e, id), "-ERR 'maximum subscriptions exceeded'\r\nPONG\r\n");
+    assert!(e.take_events().is_empty());
+}
+
+#[test]
+fn connect_errors_close() {
+    let mut e = engine();
+    let id = e.open_conn();
+    e.ingest(id, b"CONNECT {\"protocol\":2}\r\n");
+    assert_eq!(drain(&mut e, id), "-ERR 'invalid client protocol'\r\n");
+    assert_eq!(e.take_events(), vec![Event::Close { conn: id, reason: CloseReason::BadClientProtocolVersion }]);
+
+    let id = e.open_conn();
+    e.ingest(id, b"CONNECT {\"no_responders\":true}\r\n");
+    assert_eq!(drain(&mut e, id), "-ERR 'no responders requires headers support'\r\n");
+
+    let id = e.open_conn();
+    e.ingest(id, b"CONNECT {bad\r\n");
+    assert_eq!(drain(&mut e, id), "");
+    assert_eq!(e.take_events().last(), Some(&Event::Close { conn: id, reason: CloseReason::ProtocolViolation }));
+}
+
+#[test]
+fn parse_error_closes_and_stops_parsing() {
+    let mut e = engine();
+    let id = client(&mut e);
+    e.ingest(id, b"FOO\r\nPING\r\n");
+    assert_eq!(drain(&mut e, id), "-ERR 'Unknown Protocol Operation'\r\n");
+    e.ingest(id, b"PING\r\n");
+    assert_eq!(drain(&mut e, id), "");
+}
+
+#[test]
+fn slow_consumer_is_closed_silently_and_others_carry_on() {
+    let mut e = Engine::new(EngineConfig { max_pending: 1000, ..EngineConfig::default() }, 1);
+    let slow = client(&mut e);
+    let fast = client(&mut e);
+    e.ingest(slow, b"SUB x 1\r\n");
+    e.ingest(fast, b"SUB x 1\r\n");
+    e.set_blocked(slow, true);
+    let p = client(&mut e);
+    let payload = vec![b'a'; 100];
+    let mut msg = b"PUB x 100\r\n".to_vec();
+    msg.extend_from_slice(&payload);
+    msg.extend_from_slice(b"\r\n");
+    for _ in 0..20 {
+        e.ingest(p, &msg);
+        drain(&mut e, fast);
+    }
+    let events = e.take_events();
+    assert_eq!(events, vec![Event::Close { conn: slow, reason: CloseReason::SlowConsumerPendingBytes }]);
+    assert_eq!(e.pending_bytes(slow), 0);
+    assert_eq!(e.counters().slow_consumers, 1);
+}
+
+#[test]
+fn ping_timer_sends_pings_then_closes_stale() {
+    let mut e = Engine::new(EngineConfig { ping_interval_ms: 1000, ping_max: 2, ..EngineConfig::default() }, 1);
+    e.set_now(0);
+    let id = client(&mut e);
+    e.tick(1000);
+    assert_eq!(drain(&mut e, id), "PING\r\n");
+    e.tick(2000);
+    assert_eq!(drain(&mut e, id), "PING\r\n");
+    e.tick(3000);
+    assert_eq!(drain(&mut e, id), "-ERR 'Stale Connection'\r\n");
+    assert_eq!(e.take_events(), vec![Event::Close { conn: id, reason: CloseReason::StaleConnection }]);
+}
+
+#[test]
+fn pong_resets_the_outstanding_pings() {
+    let mut e = Engine::new(EngineConfig { ping_interval_ms: 1000, ping_max: 1, ..EngineConfig::default() }, 1);
+    e.set_now(0);
+    let id = client(&mut e);
+    for t in 1..10u64 {
+        e.tick(t * 1000);
+        assert_eq!(drain(&mut e, id), "PING\r\n");
+        e.ingest(id, b"PONG\r\n");
+    }
+    assert!(e.take_events().is_empty());
+}
+
+#[test]
+fn closing_a_connection_removes_its_subscriptions() {
+    let mut e = engine();
+    let a = client(&mut e);
+    e.ingest(a, b"SUB a 1\r\nSUB b q 2\r\n");
+    assert_eq!(e.subscription_count(), 2);
+    e.close_conn(a);
+    assert_eq!(e.subscription_count(), 0);
+    let b = e.open_conn();
+    assert_eq!(b, a, "slots are reused");
+}

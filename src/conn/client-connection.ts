@@ -1,0 +1,50 @@
+// One client socket and what the control plane knows about it. The Rust engine holds the protocol state
+// (parser, subscriptions, outbound bytes) under the same slot number; this object holds the socket, the
+// identity the client gave in CONNECT, and the bookkeeping for backpressure and closing.
+
+import type { Socket } from 'node:net';
+
+export class ClientConnection {
+  /** Client id: unique for the life of the process, never reused (INFO `client_id`, /connz `cid`). */
+  readonly cid: number;
+  /** Engine slot: reused after the connection is gone. */
+  readonly slot: number;
+  readonly socket: Socket;
+  readonly ip: string;
+  readonly port: number;
+  readonly startMs: number;
+  /** From CONNECT, for logs and monitoring. */
+  name = '';
+  lang = '';
+  version = '';
+  /** Engine time (ms) when a socket write was last refused; 0 while writes flow. */
+  blockedSinceMs = 0;
+  /** Set once the connection is being closed; the CloseReason code. */
+  closeReason = 0;
+
+  constructor(cid: number, slot: number, socket: Socket, nowMs: number) {
+    this.cid = cid;
+    this.slot = slot;
+    this.socket = socket;
+    this.ip = socket.remoteAddress ?? '';
+    this.port = socket.remotePort ?? 0;
+    this.startMs = nowMs;
+  }
+
+  /** nats-server's log prefix for a client: `ip:port - cid:N`. */
+  get logPrefix(): string {
+    return `${this.ip}:${this.port} - cid:${this.cid}`;
+  }
+
+  /** Record the CONNECT fields the control plane reports on. */
+  applyConnect(json: string): void {
+    try {
+      const o = JSON.parse(json) as { name?: unknown; lang?: unknown; version?: unknown };
+      if (typeof o.name === 'string') this.name = o.name;
+      if (typeof o.lang === 'string') this.lang = o.lang;
+      if (typeof o.version === 'string') this.version = o.version;
+    } catch {
+      // The engine already accepted this JSON; a failure here only loses the labels.
+    }
+  }
+}

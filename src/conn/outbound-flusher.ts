@@ -1,0 +1,73 @@
+// Writes engine output to sockets, once per event-loop turn.
+//
+// The engine appends every delivery to the destination connection's outbound buffer and lists the
+// connection as dirty. After the chunks of a loop turn are ingested, one `setImmediate` runs `flush`: it asks
+// the engine for the dirty connections and moves each one's bytes into a single socket write. A socket that
+// refuses more data (write() returns false) is marked blocked in the engine, which then keeps its bytes and
+// counts them against max_pending, until the socket drains.
+
+import type { NativeEngine } from '../native/index.js';
+import type { ClientConnection } from './client-connection.js';
+
+const DIRTY_BATCH = 4096;
+
+export class OutboundFlusher {
+  private scheduled = false;
+  /** Filled by the engine with dirty slot numbers; allocated once. */
+  private readonly dirtyIds = new Uint32Array(DIRTY_BATCH);
+  /** Connections whose socket is currently refusing writes, checked against write_deadline. */
+  readonly blocked = new Set<ClientConnection>();
+
+  constructor(
+    private readonly engine: NativeEngine,
+    private readonly conns: (ClientConnection | undefined)[],
+    private readonly nowMs: () => number,
+  ) {}
+
+  /** Ask for a flush at the end of this loop turn; repeated calls in one turn cost nothing. */
+  schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const ids = this.dirtyIds;
+    for (;;) {
+      const n = this.engine.takeDirty(ids);
+      for (let i = 0; i < n; i++) {
+        const slot = ids[i] as number;
+        const conn = this.conns[slot];
+        const bytes = this.engine.takeOutbound(slot);
+        if (conn === undefined || bytes.length === 0 || conn.socket.destroyed) continue;
+        this.write(conn, bytes);
+      }
+      if (n < ids.length) break;
+    }
+  };
+
+  /** Write bytes already taken from the engine, tracking backpressure. */
+  write(conn: ClientConnection, bytes: Buffer): void {
+    if (!conn.socket.write(bytes) && conn.blockedSinceMs === 0) {
+      conn.blockedSinceMs = this.nowMs() || 1;
+      this.blocked.add(conn);
+      this.engine.setBlocked(conn.slot, true);
+    }
+  }
+
+  /** The socket drained: let the engine hand out this connection's bytes again. */
+  onDrain(conn: ClientConnection): void {
+    if (conn.blockedSinceMs === 0) return;
+    conn.blockedSinceMs = 0;
+    this.blocked.delete(conn);
+    if (this.engine.setBlocked(conn.slot, false)) this.schedule();
+  }
+
+  /** Write whatever the engine holds for one connection now (before closing it). */
+  flushNow(conn: ClientConnection): void {
+    const bytes = this.engine.takeOutbound(conn.slot);
+    if (bytes.length > 0 && !conn.socket.destroyed) conn.socket.write(bytes);
+  }
+}

@@ -1,0 +1,43 @@
+// The INFO line each client receives on connect (and again when lame-duck mode starts). Field names and
+// order follow nats-server's Info struct; fields that do not apply are left out, as Go's omitempty does.
+
+import type { Options } from './config/options.js';
+import type { ClientConnection } from './conn/client-connection.js';
+import { NATS_SERVER_LEVEL } from './version.js';
+
+interface ServerIdentity {
+  readonly serverId: string;
+  readonly serverName: string;
+  readonly port: number;
+}
+
+export class InfoBuilder {
+  /** Set when lame-duck mode starts: INFO then carries `ldm: true`. */
+  lameDuck = false;
+
+  constructor(
+    private readonly server: ServerIdentity,
+    private readonly options: Options,
+  ) {}
+
+  /** The complete INFO protocol line for one client. */
+  forClient(conn: ClientConnection): Buffer {
+    const o = this.options;
+    const info: Record<string, unknown> = {
+      server_id: this.server.serverId,
+      server_name: this.server.serverName,
+      version: NATS_SERVER_LEVEL,
+      proto: 1,
+      host: o.host,
+      port: this.server.port,
+      headers: !o.noHeaderSupport,
+      max_payload: o.maxPayload,
+    };
+    if (o.jetstream) info.jetstream = true;
+    info.client_id = conn.cid;
+    info.client_ip = conn.ip.startsWith('::ffff:') ? conn.ip.slice(7) : conn.ip;
+    if (this.lameDuck) info.ldm = true;
+    // nats-server puts a space between the JSON and CRLF; some tools compare lines byte for byte.
+    return Buffer.from(`INFO ${JSON.stringify(info)} \r\n`);
+  }
+}

@@ -1,0 +1,124 @@
+// The `myelin` command: nats-server's command line, config file and signals, in front of Server.
+
+import { FlagError, parseFlags, reportFlagError, type FlagParseResult } from './config/flags.js';
+import { buildOptions, OptionsError, validateOptions, type Options } from './config/options.js';
+import { loadConfigFile } from './config/load.js';
+import { tlsHelpText, usageText, versionText } from './config/usage.js';
+import { Logger } from './log.js';
+import { executableBaseName, removePidFile, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
+import { sendSignal } from './process/signal.js';
+import { Server } from './server.js';
+import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
+
+export function main(argv: string[]): void {
+  const exe = executableBaseName();
+  let parsed: FlagParseResult;
+  try {
+    parsed = parseFlags(argv);
+  } catch (err) {
+    if (err instanceof FlagError) process.exit(reportFlagError(err, exe));
+    throw err;
+  }
+
+  const action = parsed.action;
+  if (action === 'help') return void process.stdout.write(`${usageText(exe)}\n`);
+  if (action === 'version') return void process.stdout.write(`${versionText()}\n`);
+  if (action === 'help_tls') return void process.stdout.write(`${tlsHelpText()}\n`);
+  if (typeof action === 'object') {
+    process.exit(sendSignal(action.signal, action.pid, exe));
+  }
+
+  let options: Options;
+  let warnings: string[] = [];
+  try {
+    const configFile = parsed.options.configFile ?? '';
+    const fromFile = configFile !== '' ? loadConfigFile(configFile) : { options: {}, warnings: [] };
+    warnings = fromFile.warnings;
+    options = buildOptions(fromFile.options, parsed.options);
+    warnings.push(...validateOptions(options));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${exe}: ${message}\n`);
+    process.exit(1);
+  }
+
+  if (action === 'test_config') {
+    process.stdout.write(`${exe}: configuration file ${options.configFile} is valid\n`);
+    return;
+  }
+  run(options, warnings, exe).catch((err: unknown) => {
+    process.stderr.write(`${exe}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+async function run(options: Options, warnings: string[], exe: string): Promise<void> {
+  setProcessTitle(exe);
+  const log = new Logger({
+    logtime: options.logtime,
+    logtimeUTC: options.logtimeUTC,
+    debug: options.debug,
+    trace: options.trace,
+    logFile: options.logFile,
+  });
+  const server = new Server(options, log);
+
+  log.info('Starting myelin');
+  log.info(`  Version:  ${MYELIN_VERSION} (nats-server ${NATS_SERVER_LEVEL} compatible)`);
+  log.info(`  Name:     ${server.serverName}`);
+  log.info(`  ID:       ${server.serverId}`);
+  if (options.configFile !== '') log.info(`Using configuration file: ${options.configFile}`);
+  for (const w of warnings) log.warn(w);
+  if (options.pidFile !== '') writePidFile(options.pidFile);
+
+  try {
+    await server.start();
+  } catch (err) {
+    log.fatal(`Error listening on port: ${options.host}:${options.port}, "${err instanceof Error ? err.message : String(err)}"`);
+    process.exit(1);
+  }
+  log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
+  if (options.portsFileDir !== '') {
+    writePortsFile(options.portsFileDir, { nats: listenerUrls('nats', options.host, server.port) });
+  }
+  log.info('Server is ready');
+
+  const cleanup = (): void => {
+    if (options.portsFileDir !== '') {
+      try {
+        removePortsFile(options.portsFileDir);
+      } catch (err) {
+        log.error(`Error removing ports file: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    if (options.pidFile !== '') removePidFile(options.pidFile);
+  };
+  const stop = (signalName: string) => (): void => {
+    if (signalName === 'terminated' && server.isLameDuck) {
+      log.info(`Trapped "${signalName}" signal, ignored while in lame duck mode`);
+      return;
+    }
+    log.info(`Trapped "${signalName}" signal`);
+    void server.shutdown().then(() => {
+      cleanup();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop('interrupt'));
+  process.on('SIGTERM', stop('terminated'));
+  process.on('SIGUSR2', () => {
+    void server.enterLameDuckMode().then(() => {
+      cleanup();
+      process.exit(0);
+    });
+  });
+  process.on('SIGHUP', () => log.warn('Configuration reload is not supported yet; keeping the current settings'));
+  process.on('SIGUSR1', () => log.info('Reopening log file is not needed: lines are appended as written'));
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export { Server };
+export type { Options };
