@@ -33,7 +33,6 @@ export class InfoBuilder {
       headers: !o.noHeaderSupport,
       max_payload: o.maxPayload,
     };
-    if (o.jetstream) info.jetstream = true;
     info.client_id = conn.cid;
     info.client_ip = conn.ip.startsWith('::ffff:') ? conn.ip.slice(7) : conn.ip;
     if (this.lameDuck) info.ldm = true;

@@ -2,10 +2,10 @@
 
 import { FlagError, parseFlags, reportFlagError, type FlagParseResult } from './config/flags.js';
 import { buildOptions, OptionsError, validateOptions, type Options } from './config/options.js';
-import { loadConfigFile } from './config/load.js';
+import { loadConfigFile } from './config/config-file.js';
 import { tlsHelpText, usageText, versionText } from './config/usage.js';
 import { Logger } from './log.js';
-import { executableBaseName, removePidFile, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
+import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
 import { sendSignal } from './process/signal.js';
 import { Server } from './server.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
@@ -69,6 +69,7 @@ async function run(options: Options, warnings: string[], exe: string): Promise<v
   log.info(`  ID:       ${server.serverId}`);
   if (options.configFile !== '') log.info(`Using configuration file: ${options.configFile}`);
   for (const w of warnings) log.warn(w);
+  if (options.jetstream) log.warn('JetStream is not available in this release; starting without it');
   if (options.pidFile !== '') writePidFile(options.pidFile);
 
   try {
@@ -91,7 +92,7 @@ async function run(options: Options, warnings: string[], exe: string): Promise<v
         log.error(`Error removing ports file: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    if (options.pidFile !== '') removePidFile(options.pidFile);
+    // nats-server leaves the pid file in place at shutdown; so does Myelin.
   };
   const stop = (signalName: string) => (): void => {
     if (signalName === 'terminated' && server.isLameDuck) {

@@ -1,0 +1,450 @@
+// From a parsed configuration file to Options, with nats-server's meaning for every key
+// (server/opts.go processConfigFileLine) and its wording for every complaint.
+//
+// Keys are matched without regard to case. Each top-level key is one of:
+//   * implemented by Myelin: applied, with nats-server's checks;
+//   * known to nats-server but not implemented by Myelin yet: reported as a warning and
+//     ignored, except for the ones whose absence would silently weaken security
+//     (authentication, TLS, accounts, ...): those are errors, so a server is never started
+//     open when its configuration asked for it to be closed;
+//   * unknown to nats-server: an error, `file:line:col: unknown field "x"` (a key that only
+//     served as a `$variable` is fine).
+// Like nats-server, all problems are collected and reported together, warnings first.
+
+import type { Options } from './options.js';
+import { formatGoDuration, parseGoDuration } from './duration.js';
+import {
+  goTypeName,
+  parseConfigFile,
+  type ConfigEnvironment,
+  type ConfMap,
+  type ConfNode,
+  type SourcePosition,
+} from './config-syntax.js';
+
+export { ConfigError, parseConfigFile, parseConfigText, confToPlain } from './config-syntax.js';
+export type { ConfMap, ConfNode, ConfigEnvironment, SourcePosition } from './config-syntax.js';
+
+/** One warning or error about a configuration key. */
+export interface ConfigIssue {
+  /** Complete text as nats-server prints it, e.g. `a.conf:3:1: unknown field "foo"`. */
+  message: string;
+  /** Where it applies; absent for problems that concern the file as a whole. */
+  position?: SourcePosition;
+}
+
+/** The errors (and the warnings found alongside them) that stop a configuration from being used. */
+export class ConfigProcessError extends Error {
+  override name = 'ConfigProcessError';
+  constructor(
+    readonly errors: ConfigIssue[],
+    readonly warnings: ConfigIssue[],
+  ) {
+    // nats-server's text: every warning, then every error, each on its own line.
+    super([...warnings, ...errors].map((issue) => `${issue.message}\n`).join(''));
+  }
+}
+
+export interface AppliedConfig {
+  /** The options the file sets (only those; layer them with buildOptions). */
+  options: Partial<Options>;
+  /** Texts to log as warnings at startup (nats-server prints them before starting). */
+  warnings: string[];
+}
+
+/**
+ * Reads, parses and applies a configuration file. `options.configFile` is set to `path`.
+ * Throws ConfigError when the file cannot be read or parsed, ConfigProcessError when keys
+ * are wrong. Note that nats-server's `-t` treats warnings as failures too.
+ */
+export function loadConfigFile(path: string, env?: ConfigEnvironment): AppliedConfig {
+  const config = parseConfigFile(path, env === undefined ? {} : { env });
+  const applied = applyConfig(config, path);
+  return { options: { ...applied.options, configFile: path }, warnings: applied.warnings };
+}
+
+/**
+ * Turns parsed configuration into options. `file` only names the file in the warning
+ * nats-server gives for an empty configuration. Throws ConfigProcessError.
+ */
+export function applyConfig(config: ConfMap, file = ''): AppliedConfig {
+  const applier = new ConfigApplier();
+  if (config.size === 0) applier.warnings.push({ message: `${file}: config has no values or is empty` });
+  for (const [key, node] of config) applier.applyTopLevel(key, node);
+  if (applier.errors.length > 0) throw new ConfigProcessError(applier.errors, applier.warnings);
+  return { options: applier.options, warnings: applier.warnings.map((w) => w.message) };
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Top-level keys nats-server knows and Myelin does not implement yet: warned about, ignored. */
+const IGNORED_TOP_LEVEL = new Set([
+  'client_advertise', 'trace_headers', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
+  'default_sentinel', 'http', 'https', 'http_port', 'monitor_port', 'https_port', 'http_base_path', 'cluster',
+  'gateway', 'leaf', 'leafnodes', 'logfile_size_limit', 'log_size_limit', 'logfile_max_num', 'log_max_num',
+  'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'max_traced_msg_len',
+  'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'system_account', 'system', 'no_system_account',
+  'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'websocket', 'ws', 'mqtt',
+  'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall', 'max_closed_clients',
+]);
+
+/**
+ * Top-level keys nats-server knows whose absence would leave the server less protected
+ * than configured (no authentication, no TLS, no account isolation): refused.
+ */
+const REFUSED_TOP_LEVEL = new Set([
+  'accounts', 'tls', 'ocsp', 'ocsp_cache', 'allow_non_tls', 'operator', 'operators', 'roots', 'root',
+  'root_operators', 'root_operator', 'resolver', 'account_resolver', 'accounts_resolver', 'resolver_tls',
+  'resolver_preload', 'resolver_pinned_accounts', 'no_auth_user', 'trusted', 'trusted_keys', 'proxies',
+]);
+
+/** `authorization { ... }` keys that would grant or restrict access: refused. */
+const REFUSED_AUTHORIZATION = new Set([
+  'user', 'username', 'pass', 'password', 'token', 'users', 'default_permission', 'default_permissions',
+  'permissions', 'auth_callout', 'auth_hook', 'proxy_required',
+]);
+
+/** `jetstream { ... }` keys nats-server knows that Myelin ignores for now. */
+const IGNORED_JETSTREAM = new Set([
+  'strict', 'sync', 'sync_interval', 'max_memory_store', 'max_mem_store', 'max_mem', 'max_file_store', 'max_file',
+  'domain', 'key', 'ek', 'encryption_key', 'prev_key', 'prev_ek', 'prev_encryption_key', 'cipher', 'extension_hint',
+  'limits', 'tpm', 'unique_tag', 'max_outstanding_catchup', 'max_buffered_size', 'max_buffered_msgs',
+  'request_queue_limit', 'meta_compact', 'meta_compact_size', 'meta_compact_sync', 'max_concurrent_io',
+]);
+
+/** Largest max_payload / max_control_line nats-server accepts (it stores them in an int32). */
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Thrown inside the applier when a value has the wrong type; becomes one error. */
+class WrongType extends Error {}
+
+class ConfigApplier {
+  readonly options: Partial<Options> = {};
+  readonly errors: ConfigIssue[] = [];
+  readonly warnings: ConfigIssue[] = [];
+
+  applyTopLevel(key: string, node: ConfNode): void {
+    try {
+      this.applyKey(key, node);
+    } catch (err) {
+      if (!(err instanceof WrongType)) throw err;
+      this.error(node, err.message);
+    }
+  }
+
+  private applyKey(key: string, node: ConfNode): void {
+    const name = key.toLowerCase();
+    const o = this.options;
+    switch (name) {
+      case 'listen':
+        return this.applyListen(node);
+      case 'port':
+        o.port = int(node);
+        return;
+      case 'server_name': {
+        const serverName = str(node);
+        if (serverName.includes(' ')) return this.error(node, 'server name cannot contain spaces');
+        o.serverName = serverName;
+        return;
+      }
+      case 'host':
+      case 'net':
+        o.host = str(node);
+        return;
+      case 'debug':
+        o.debug = bool(node);
+        return;
+      case 'trace':
+        o.trace = bool(node);
+        return;
+      case 'trace_verbose':
+        o.traceVerbose = o.trace = bool(node);
+        return;
+      case 'logtime':
+        o.logtime = bool(node);
+        return;
+      case 'logtime_utc':
+        o.logtimeUTC = bool(node);
+        return;
+      case 'logfile':
+      case 'log_file':
+        o.logFile = str(node);
+        return;
+      case 'pidfile':
+      case 'pid_file':
+        o.pidFile = str(node);
+        return;
+      case 'ports_file_dir':
+        o.portsFileDir = str(node);
+        return;
+      case 'max_payload':
+      case 'max_control_line': {
+        const size = int(node);
+        if (size > INT32_MAX) return this.error(node, `${key} value is too big`);
+        if (name === 'max_payload') o.maxPayload = size;
+        else o.maxControlLine = size;
+        return;
+      }
+      case 'max_pending':
+        o.maxPending = int(node);
+        return;
+      case 'max_connections':
+      case 'max_conn': {
+        // In the file, 0 means "accept no connections" (nats-server stores it as -1).
+        const limit = int(node);
+        o.maxConnections = limit === 0 ? -1 : limit;
+        return;
+      }
+      case 'max_subscriptions':
+      case 'max_subs':
+        o.maxSubscriptions = int(node);
+        return;
+      case 'ping_interval':
+        return this.setDuration('pingInterval', 'ping_interval', node);
+      case 'ping_max':
+        o.pingMax = int(node);
+        return;
+      case 'write_deadline':
+        return this.setDuration('writeDeadline', 'write_deadline', node);
+      case 'lame_duck_duration':
+        return this.applyLameDuckDuration(node);
+      case 'lame_duck_grace_period':
+        return this.applyLameDuckGracePeriod(node);
+      case 'no_header_support':
+        o.noHeaderSupport = bool(node);
+        return;
+      case 'authorization':
+        return this.applyAuthorization(node);
+      case 'jetstream':
+        return this.applyJetStream(node);
+      case 'store_dir':
+      case 'storedir':
+        this.setStoreDir(node);
+        return;
+    }
+    if (IGNORED_TOP_LEVEL.has(name)) return this.notImplemented(key, node);
+    if (REFUSED_TOP_LEVEL.has(name)) return this.refused(key, node);
+    if (!node.usedAsVariable) this.error(node, `unknown field ${goQuote(key)}`);
+  }
+
+  private applyListen(node: ConfNode): void {
+    if (node.kind === 'int') {
+      this.options.port = node.value;
+      return;
+    }
+    if (node.kind !== 'string') return this.error(node, `expected port or host:port, got ${goTypeName(node)}`);
+    const hostPort = splitHostPort(node.value);
+    if (hostPort === undefined) return this.error(node, `could not parse address string ${goQuote(node.value)}`);
+    if (!/^[+-]?[0-9]+$/.test(hostPort.port)) {
+      return this.error(node, `could not parse port ${goQuote(hostPort.port)}`);
+    }
+    this.options.host = hostPort.host;
+    this.options.port = Number(hostPort.port);
+  }
+
+  private applyLameDuckDuration(node: ConfNode): void {
+    const ms = this.parseDurationText('lame_duck_duration', node);
+    if (ms === undefined) return;
+    if (ms < 30_000) {
+      return this.error(node, `invalid lame_duck_duration of ${formatGoDuration(ms)}, minimum is 30 seconds`);
+    }
+    this.options.lameDuckDuration = ms;
+  }
+
+  private applyLameDuckGracePeriod(node: ConfNode): void {
+    const ms = this.parseDurationText('lame_duck_grace_period', node);
+    if (ms === undefined) return;
+    if (ms < 0) return this.error(node, 'invalid lame_duck_grace_period, needs to be positive');
+    this.options.lameDuckGracePeriod = ms;
+  }
+
+  private applyAuthorization(node: ConfNode): void {
+    const block = map(node);
+    for (const [key, child] of block) {
+      const name = key.toLowerCase();
+      try {
+        if (name === 'timeout') {
+          this.applyAuthTimeout(key, child);
+        } else if (REFUSED_AUTHORIZATION.has(name)) {
+          this.refused(`authorization.${key}`, child);
+        } else if (!child.usedAsVariable) {
+          this.error(child, `unknown field ${goQuote(key)}`);
+        }
+      } catch (err) {
+        if (!(err instanceof WrongType)) throw err;
+        this.error(child, err.message);
+      }
+    }
+  }
+
+  /** `authorization { timeout }`: seconds (integer or float) or a duration string. */
+  private applyAuthTimeout(key: string, node: ConfNode): void {
+    let seconds: number;
+    if (node.kind === 'int' || node.kind === 'float') {
+      seconds = node.value;
+    } else if (node.kind === 'string') {
+      try {
+        seconds = parseGoDuration(node.value) / 1000;
+      } catch (err) {
+        return this.error(node, `error parsing authorization config, 'timeout' ${(err as Error).message}`);
+      }
+    } else {
+      return this.error(node, "error parsing authorization config, 'timeout' wrong type");
+    }
+    if (seconds > 60) {
+      const written = node.kind === 'string' ? node.value : String(node.value);
+      this.warning(
+        node,
+        `invalid use of field ${goQuote(key)}: timeout of ${written} (${seconds.toFixed(6)} seconds) is high, ` +
+          "consider keeping it under 60 seconds. possibly caused by unquoted duration; use '1m' instead of 1m, for example",
+      );
+    }
+    this.options.authTimeout = seconds * 1000;
+  }
+
+  /** `jetstream: true`, `jetstream: enabled`, or `jetstream { store_dir: ..., enabled: ... }`. */
+  private applyJetStream(node: ConfNode): void {
+    if (node.kind === 'bool') {
+      this.options.jetstream = node.value;
+      return;
+    }
+    if (node.kind === 'string') {
+      switch (node.value.toLowerCase()) {
+        case 'enabled':
+        case 'enable':
+          this.options.jetstream = true;
+          return;
+        case 'disabled':
+        case 'disable':
+          this.options.jetstream = false;
+          return;
+      }
+      return this.error(node, `Expected 'enabled' or 'disabled' for string value, got '${node.value}'`);
+    }
+    if (node.kind !== 'map') {
+      return this.error(node, `Expected map, bool or string to define JetStream, got ${goTypeName(node)}`);
+    }
+    let enable = true;
+    for (const [key, child] of node.value) {
+      const name = key.toLowerCase();
+      try {
+        if (name === 'store' || name === 'store_dir' || name === 'storedir') {
+          if (!this.setStoreDir(child)) return;
+        } else if (name === 'enable' || name === 'enabled') {
+          enable = bool(child);
+        } else if (IGNORED_JETSTREAM.has(name)) {
+          this.notImplemented(`jetstream.${key}`, child);
+        } else if (!child.usedAsVariable) {
+          this.error(child, `unknown field ${goQuote(key)}`);
+        }
+      } catch (err) {
+        if (!(err instanceof WrongType)) throw err;
+        this.error(child, err.message);
+      }
+    }
+    this.options.jetstream = enable;
+  }
+
+  /** The store directory may be given at the top level or in the jetstream block, not both. */
+  private setStoreDir(node: ConfNode): boolean {
+    if (this.options.storeDir !== undefined && this.options.storeDir !== '') {
+      this.error(node, "Duplicate 'store_dir' configuration");
+      return false;
+    }
+    this.options.storeDir = str(node);
+    return true;
+  }
+
+  /**
+   * nats-server's parseDuration: a duration string, or (deprecated, with a warning) a
+   * number of seconds.
+   */
+  private setDuration(option: 'pingInterval' | 'writeDeadline', field: string, node: ConfNode): void {
+    if (node.kind === 'string') {
+      const ms = this.parseDurationText(field, node);
+      if (ms !== undefined) this.options[option] = ms;
+      return;
+    }
+    // The warning comes first: nats-server records it before it finds out the type is wrong.
+    this.warning(node, `invalid use of field ${goQuote(field)}: ${field} should be converted to a duration`);
+    this.options[option] = int(node) * 1000;
+  }
+
+  private parseDurationText(field: string, node: ConfNode): number | undefined {
+    try {
+      return parseGoDuration(str(node));
+    } catch (err) {
+      if (err instanceof WrongType) throw err;
+      this.error(node, `error parsing ${field}: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private notImplemented(key: string, node: ConfNode): void {
+    this.warning(node, `field ${goQuote(key)} is not supported by Myelin yet and is ignored`);
+  }
+
+  private refused(key: string, node: ConfNode): void {
+    this.error(node, `field ${goQuote(key)} is not supported by Myelin yet; refusing to run without it`);
+  }
+
+  private error(node: ConfNode, reason: string): void {
+    this.errors.push(issueAt(node.pos, reason));
+  }
+
+  private warning(node: ConfNode, reason: string): void {
+    this.warnings.push(issueAt(node.pos, reason));
+  }
+}
+
+function issueAt(position: SourcePosition, reason: string): ConfigIssue {
+  return { message: `${position.file}:${position.line}:${position.col}: ${reason}`, position };
+}
+
+// Typed access with nats-server's complaint for a value of the wrong type (a Go type assertion panic).
+
+function wrongType(node: ConfNode, expected: string): WrongType {
+  return new WrongType(`interface conversion: interface {} is ${goTypeName(node)}, not ${expected}`);
+}
+
+function int(node: ConfNode): number {
+  if (node.kind !== 'int') throw wrongType(node, 'int64');
+  return node.value;
+}
+
+function str(node: ConfNode): string {
+  if (node.kind !== 'string') throw wrongType(node, 'string');
+  return node.value;
+}
+
+function bool(node: ConfNode): boolean {
+  if (node.kind !== 'bool') throw wrongType(node, 'bool');
+  return node.value;
+}
+
+function map(node: ConfNode): ConfMap {
+  if (node.kind !== 'map') throw wrongType(node, 'map[string]interface {}');
+  return node.value;
+}
+
+/** Go's net.SplitHostPort: "host:port", "[v6]:port" or ":port". */
+function splitHostPort(text: string): { host: string; port: string } | undefined {
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') return undefined;
+    const host = text.slice(1, close);
+    const port = text.slice(close + 2);
+    if (port.includes(':') || port.includes('[') || port.includes(']')) return undefined;
+    return { host, port };
+  }
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return undefined;
+  const host = text.slice(0, colon);
+  if (host.includes(':') || host.includes('[') || host.includes(']')) return undefined;
+  return { host, port: text.slice(colon + 1) };
+}
+
+/** Go's %q for the plain strings that show up in these messages. */
+function goQuote(text: string): string {
+  return JSON.stringify(text);
+}

@@ -1,0 +1,260 @@
+// Server options: the union of what the command line and the config file can set.
+// Names and meanings follow nats-server's Options struct (server/opts.go); defaults come
+// from server/const.go. Every duration is in milliseconds.
+//
+// Options are assembled in three layers, as nats-server does:
+//   defaultOptions()  <-  config file (applyConfig)  <-  explicitly given flags
+// and then checked with validateOptions(), which mirrors nats-server's validateOptions().
+
+import { availableParallelism } from 'node:os';
+import { formatGoDuration } from './duration.js';
+
+export interface Options {
+  // --- Client listener -----------------------------------------------------------------
+  /** Interface to bind (`-a`, `listen`, `host`/`net`). */
+  host: string;
+  /** Client port (`-p`, `listen`, `port`). -1 asks for a random free port; 0 means the default 4222. */
+  port: number;
+  /** Server name (`-n`, `server_name`). Empty means "generate one" (nats-server uses the server's public key). */
+  serverName: string;
+  /** URL advertised to clients instead of the bound address (`--client_advertise`). Accepted, not yet used. */
+  clientAdvertise: string;
+
+  // --- Limits -------------------------------------------------------------------------
+  /** Largest message payload a client may publish, in bytes. */
+  maxPayload: number;
+  /** Largest protocol control line, in bytes. */
+  maxControlLine: number;
+  /** Per-connection limit of bytes buffered for writing before the client is a slow consumer. */
+  maxPending: number;
+  /** Maximum client connections. Negative means no connection is accepted (config `max_connections: 0`). */
+  maxConnections: number;
+  /** Maximum subscriptions per connection; 0 means unlimited. */
+  maxSubscriptions: number;
+
+  // --- Liveness and deadlines -----------------------------------------------------------
+  /** Interval between server PINGs to idle clients, ms. */
+  pingInterval: number;
+  /** Unanswered PINGs after which a client is disconnected. */
+  pingMax: number;
+  /** Time a client has to send CONNECT when authentication is required, ms. */
+  authTimeout: number;
+  /** Time a blocked write may take before the client is considered slow, ms. */
+  writeDeadline: number;
+  /** How long lame duck mode spreads client disconnects over, ms. */
+  lameDuckDuration: number;
+  /** Delay before lame duck mode starts closing clients, ms. */
+  lameDuckGracePeriod: number;
+  /** Refuse HPUB/HMSG (headers) when true. */
+  noHeaderSupport: boolean;
+
+  // --- Logging ---------------------------------------------------------------------------
+  debug: boolean;
+  trace: boolean;
+  /** Verbose trace (`-VV`, `trace_verbose`): also traces the system account in nats-server. */
+  traceVerbose: boolean;
+  /** Prefix log lines with a timestamp (`-T`, `logtime`). */
+  logtime: boolean;
+  /** Timestamps in UTC rather than local time (`--logtime_utc`, `logtime_utc`). */
+  logtimeUTC: boolean;
+  /** Append log lines to this file instead of stderr (`-l`, `log_file`). */
+  logFile: string;
+  /** Log file rotation size (`--log_size_limit`). Accepted, not yet used. */
+  logSizeLimit: number;
+  /** Truncate traced message bodies to this many bytes; 0 = unlimited (`--max_traced_msg_len`). */
+  maxTracedMsgLen: number;
+  /** Log to syslog (`-s`). Accepted, not yet used. */
+  syslog: boolean;
+  /** Remote syslog address (`-r`). Accepted, not yet used. */
+  remoteSyslog: string;
+
+  // --- Process files ---------------------------------------------------------------------
+  /** Write the process id here (`-P`, `pid_file`). */
+  pidFile: string;
+  /** Write `<exe>_<pid>.ports` in this directory (`--ports_file_dir`, `ports_file_dir`). */
+  portsFileDir: string;
+  /** The config file the options were read from (`-c`), empty if none. */
+  configFile: string;
+
+  // --- JetStream -------------------------------------------------------------------------
+  jetstream: boolean;
+  storeDir: string;
+
+  // --- Accepted for command-line compatibility, not implemented in this release ----------
+  /** Monitoring HTTP port (`-m`). */
+  httpPort: number;
+  /** Monitoring HTTPS port (`-ms`). */
+  httpsPort: number;
+  /** Profiling HTTP port (`--profile`). */
+  profPort: number;
+  username: string;
+  password: string;
+  /** Authorization token (`--auth`). */
+  authorization: string;
+  tls: boolean;
+  tlsCert: string;
+  tlsKey: string;
+  tlsVerify: boolean;
+  tlsCaCert: string;
+  /** Comma separated route URLs (`--routes`). */
+  routes: string;
+  /** Cluster listen URL (`--cluster`, `--cluster_listen`). */
+  clusterListen: string;
+  clusterName: string;
+  clusterAdvertise: string;
+  clusterNoAdvertise: boolean;
+  clusterConnectRetries: number;
+
+  // --- Myelin only -------------------------------------------------------------------------
+  /** Data-plane worker threads (`--workers`); defaults to the number of usable cores. */
+  workers: number;
+}
+
+// Defaults, from nats-server's server/const.go.
+export const DEFAULT_HOST = '0.0.0.0';
+export const DEFAULT_PORT = 4222;
+/** Port value that asks the OS for a random free port. */
+export const RANDOM_PORT = -1;
+export const MAX_PAYLOAD_SIZE = 1024 * 1024;
+/** Payloads above this draw a startup warning in nats-server. */
+export const MAX_PAYLOAD_MAX_SIZE = 8 * 1024 * 1024;
+export const MAX_CONTROL_LINE_SIZE = 4096;
+export const MAX_PENDING_SIZE = 64 * 1024 * 1024;
+export const DEFAULT_MAX_CONNECTIONS = 64 * 1024;
+export const DEFAULT_PING_INTERVAL_MS = 2 * 60_000;
+export const DEFAULT_PING_MAX_OUT = 2;
+export const AUTH_TIMEOUT_MS = 2_000;
+export const DEFAULT_FLUSH_DEADLINE_MS = 10_000;
+export const DEFAULT_LAME_DUCK_DURATION_MS = 2 * 60_000;
+export const DEFAULT_LAME_DUCK_GRACE_PERIOD_MS = 10_000;
+
+/** A complete set of options with every default applied. */
+export function defaultOptions(): Options {
+  return {
+    host: DEFAULT_HOST,
+    port: DEFAULT_PORT,
+    serverName: '',
+    clientAdvertise: '',
+    maxPayload: MAX_PAYLOAD_SIZE,
+    maxControlLine: MAX_CONTROL_LINE_SIZE,
+    maxPending: MAX_PENDING_SIZE,
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+    maxSubscriptions: 0,
+    pingInterval: DEFAULT_PING_INTERVAL_MS,
+    pingMax: DEFAULT_PING_MAX_OUT,
+    authTimeout: AUTH_TIMEOUT_MS,
+    writeDeadline: DEFAULT_FLUSH_DEADLINE_MS,
+    lameDuckDuration: DEFAULT_LAME_DUCK_DURATION_MS,
+    lameDuckGracePeriod: DEFAULT_LAME_DUCK_GRACE_PERIOD_MS,
+    noHeaderSupport: false,
+    debug: false,
+    trace: false,
+    traceVerbose: false,
+    logtime: true,
+    logtimeUTC: false,
+    logFile: '',
+    logSizeLimit: 0,
+    maxTracedMsgLen: 0,
+    syslog: false,
+    remoteSyslog: '',
+    pidFile: '',
+    portsFileDir: '',
+    configFile: '',
+    jetstream: false,
+    storeDir: '',
+    httpPort: 0,
+    httpsPort: 0,
+    profPort: 0,
+    username: '',
+    password: '',
+    authorization: '',
+    tls: false,
+    tlsCert: '',
+    tlsKey: '',
+    tlsVerify: false,
+    tlsCaCert: '',
+    routes: '',
+    clusterListen: '',
+    clusterName: '',
+    clusterAdvertise: '',
+    clusterNoAdvertise: false,
+    clusterConnectRetries: 0,
+    workers: availableParallelism(),
+  };
+}
+
+/**
+ * Layers config-file values and command-line values over the defaults. Only the keys
+ * present in each layer count, so a flag given explicitly (even `-T=false`) beats the file,
+ * which is the effect of nats-server re-parsing the flags after reading the config file.
+ * Zero values are then replaced by defaults exactly where nats-server's
+ * setBaselineOptions() does it (e.g. `port: 0` means 4222, `ping_max: 0` means 2).
+ */
+export function buildOptions(fromFile: Partial<Options>, fromFlags: Partial<Options>): Options {
+  const merged: Options = { ...defaultOptions(), ...definedOnly(fromFile), ...definedOnly(fromFlags) };
+  return applyBaseline(merged);
+}
+
+/** nats-server's setBaselineOptions: zero means "use the default" for these fields. */
+export function applyBaseline(opts: Options): Options {
+  const out = { ...opts };
+  if (out.host === '') out.host = DEFAULT_HOST;
+  if (out.port === 0) out.port = DEFAULT_PORT;
+  if (out.maxConnections === 0) out.maxConnections = DEFAULT_MAX_CONNECTIONS;
+  if (out.pingInterval === 0) out.pingInterval = DEFAULT_PING_INTERVAL_MS;
+  if (out.pingMax === 0) out.pingMax = DEFAULT_PING_MAX_OUT;
+  if (out.authTimeout === 0) out.authTimeout = AUTH_TIMEOUT_MS;
+  if (out.maxControlLine === 0) out.maxControlLine = MAX_CONTROL_LINE_SIZE;
+  if (out.maxPayload === 0) out.maxPayload = MAX_PAYLOAD_SIZE;
+  if (out.maxPending === 0) out.maxPending = MAX_PENDING_SIZE;
+  if (out.writeDeadline === 0) out.writeDeadline = DEFAULT_FLUSH_DEADLINE_MS;
+  if (out.lameDuckDuration === 0) out.lameDuckDuration = DEFAULT_LAME_DUCK_DURATION_MS;
+  if (out.lameDuckGracePeriod === 0) out.lameDuckGracePeriod = DEFAULT_LAME_DUCK_GRACE_PERIOD_MS;
+  if (out.workers <= 0) out.workers = availableParallelism();
+  return out;
+}
+
+/** Thrown by validateOptions; the message is nats-server's wording for the same problem. */
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+/**
+ * The startup checks of nats-server's validateOptions() that apply to what Myelin
+ * implements. Throws OptionsError on the first problem, as nats-server stops at the first.
+ * Returns the warnings nats-server logs at startup for legal but unwise settings.
+ */
+export function validateOptions(opts: Options): string[] {
+  if (opts.lameDuckDuration > 0 && opts.lameDuckGracePeriod >= opts.lameDuckDuration) {
+    throw new OptionsError(
+      `lame duck grace period (${formatGoDuration(opts.lameDuckGracePeriod)}) should be strictly lower ` +
+        `than lame duck duration (${formatGoDuration(opts.lameDuckDuration)})`,
+    );
+  }
+  if (opts.maxPayload > opts.maxPending) {
+    throw new OptionsError(
+      `max_payload (${opts.maxPayload}) cannot be higher than max_pending (${opts.maxPending})`,
+    );
+  }
+  if (opts.serverName.includes(' ')) {
+    throw new OptionsError('server name cannot contain spaces');
+  }
+  // Myelin-only: the worker count sizes a thread pool, so it must be a positive integer.
+  if (!Number.isInteger(opts.workers) || opts.workers < 1) {
+    throw new OptionsError(`workers must be a positive integer, got ${opts.workers}`);
+  }
+
+  const warnings: string[] = [];
+  if (opts.maxPayload > MAX_PAYLOAD_MAX_SIZE) {
+    warnings.push('Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance');
+  }
+  return warnings;
+}
+
+function definedOnly(partial: Partial<Options>): Partial<Options> {
+  const out: Partial<Options> = {};
+  for (const [key, value] of Object.entries(partial)) {
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
