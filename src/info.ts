@@ -22,6 +22,18 @@ export class InfoBuilder {
 
   /** The complete INFO protocol line for one client. */
   forClient(conn: ClientConnection): Buffer {
+    return this.build(conn, false);
+  }
+
+  /**
+   * The INFO nats-server sends after the first PONG that follows a protocol-1 CONNECT: it confirms the
+   * CONNECT was processed and names the client's account.
+   */
+  connectInfoForClient(conn: ClientConnection): Buffer {
+    return this.build(conn, true);
+  }
+
+  private build(conn: ClientConnection, connectInfo: boolean): Buffer {
     const o = this.options;
     const info: Record<string, unknown> = {
       server_id: this.server.serverId,
@@ -36,6 +48,10 @@ export class InfoBuilder {
     info.client_id = conn.cid;
     info.client_ip = conn.ip.startsWith('::ffff:') ? conn.ip.slice(7) : conn.ip;
     if (this.lameDuck) info.ldm = true;
+    if (connectInfo) {
+      info.connect_info = true;
+      info.remote_account = '$G';
+    }
     // nats-server puts a space between the JSON and CRLF; some tools compare lines byte for byte.
     return Buffer.from(`INFO ${JSON.stringify(info)} \r\n`);
   }

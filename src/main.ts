@@ -108,6 +108,7 @@ async function run(options: Options, warnings: string[], exe: string): Promise<v
   process.on('SIGINT', stop('interrupt'));
   process.on('SIGTERM', stop('terminated'));
   process.on('SIGUSR2', () => {
+    log.info('Trapped "user defined signal 2" signal');
     void server.enterLameDuckMode().then(() => {
       cleanup();
       process.exit(0);

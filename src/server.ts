@@ -103,8 +103,9 @@ export class Server {
       socket.destroy();
       return;
     }
-    const slot = this.engine.openConn();
-    const conn = new ClientConnection(this.nextCid++, slot, socket, this.nowMs());
+    const conn = new ClientConnection(this.nextCid++, socket, this.nowMs());
+    const slot = this.engine.openConn(this.info.forClient(conn), this.info.connectInfoForClient(conn));
+    conn.slot = slot;
     this.conns[slot] = conn;
     this.connCount++;
     this.totalConnections++;
@@ -116,7 +117,6 @@ export class Server {
     socket.on('close', () => this.onSocketClosed(conn));
     if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection created`);
 
-    this.engine.send(slot, this.info.forClient(conn));
     const max = this.options.maxConnections;
     if (max >= 0 && this.connCount > max) {
       this.log.error(`${conn.logPrefix} - Maximum connections exceeded`);
@@ -217,23 +217,24 @@ export class Server {
     this.log.info('Entering lame duck mode, stop accepting new clients');
     await this.closeListener();
     this.info.lameDuck = true;
-    for (const conn of this.connections()) this.engine.send(conn.slot, this.info.forClient(conn));
+    for (const conn of this.connections()) this.engine.sendAsyncInfo(conn.slot, this.info.forClient(conn));
     this.flusher.schedule();
+    if (this.connCount === 0) return this.shutdown();
 
     const grace = this.options.lameDuckGracePeriod;
-    const duration = Math.max(0, this.options.lameDuckDuration - grace);
-    this.log.info(`Waiting ${formatSeconds(grace)} before closing clients`);
     await delay(grace);
     const clients = [...this.connections()];
     if (clients.length > 0) {
-      // Spread the closes so that the clients do not all reconnect elsewhere at the same instant.
-      const interval = Math.min(1000, duration / clients.length);
-      this.log.info(`Closing existing clients`);
+      // Spread the closes over the rest of the duration (at least 1s), at most 1s apart and with jitter, so
+      // the clients do not all reconnect elsewhere at the same instant.
+      const window = Math.max(this.options.lameDuckDuration - grace, 1000);
+      const spacing = Math.min(1000, window / clients.length);
+      this.log.info('Closing existing clients');
       for (const conn of clients) {
         if (this.shuttingDown) break;
         this.engine.closeWith(conn.slot, WireError.None, CloseReason.LameDuckMode);
         this.handleEvents();
-        if (interval > 0) await delay(interval);
+        await delay(spacing / 2 + Math.random() * (spacing / 2));
       }
     }
     await this.shutdown();
@@ -271,8 +272,4 @@ export class Server {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function formatSeconds(ms: number): string {
-  return `${ms / 1000}s`;
 }

@@ -58,11 +58,11 @@ export class FlagError extends Error {
 }
 
 /**
- * Exit status for flag syntax errors. Go's flag.ExitOnError uses 2. (nats-server itself
- * exits 0 here, because its usage function exits before the flag package can; Myelin
- * keeps the conventional failure status.)
+ * Exit status for flag syntax errors. Go's flag.ExitOnError would use 2, but nats-server exits 0 here,
+ * because its usage function exits before the flag package can; scripts written against nats-server see 0,
+ * so Myelin does the same.
  */
-export const FLAG_SYNTAX_EXIT_CODE = 2;
+export const FLAG_SYNTAX_EXIT_CODE = 0;
 
 type FlagKind = 'bool' | 'string' | 'int';
 

@@ -7,8 +7,8 @@ import type { Socket } from 'node:net';
 export class ClientConnection {
   /** Client id: unique for the life of the process, never reused (INFO `client_id`, /connz `cid`). */
   readonly cid: number;
-  /** Engine slot: reused after the connection is gone. */
-  readonly slot: number;
+  /** Engine slot: reused after the connection is gone. Set right after the engine opens it. */
+  slot = -1;
   readonly socket: Socket;
   readonly ip: string;
   readonly port: number;
@@ -22,18 +22,19 @@ export class ClientConnection {
   /** Set once the connection is being closed; the CloseReason code. */
   closeReason = 0;
 
-  constructor(cid: number, slot: number, socket: Socket, nowMs: number) {
+  constructor(cid: number, socket: Socket, nowMs: number) {
     this.cid = cid;
-    this.slot = slot;
     this.socket = socket;
     this.ip = socket.remoteAddress ?? '';
     this.port = socket.remotePort ?? 0;
     this.startMs = nowMs;
   }
 
-  /** nats-server's log prefix for a client: `ip:port - cid:N`. */
+  /** nats-server's log prefix for a client: `ip:port - cid:N`, plus `"version:lang:name"` once known. */
   get logPrefix(): string {
-    return `${this.ip}:${this.port} - cid:${this.cid}`;
+    const base = `${this.ip}:${this.port} - cid:${this.cid}`;
+    if (this.name === '' && this.lang === '' && this.version === '') return base;
+    return `${base} - "v${this.version}:${this.lang}:${this.name}"`;
   }
 
   /** Record the CONNECT fields the control plane reports on. */

@@ -43,10 +43,12 @@ export interface EngineStats {
 /** The Rust engine. Owned by one JS thread; every method is synchronous. */
 export interface NativeEngine {
   configure(options: EngineOptions): void;
-  openConn(): number;
+  /** `info` is queued at once; `connectInfo` after the first PONG that follows a protocol-1 CONNECT. */
+  openConn(info: Uint8Array, connectInfo: Uint8Array): number;
   closeConn(id: number): void;
   closeWith(id: number, wireError: number, reason: number): void;
-  send(id: number, bytes: Uint8Array): void;
+  /** Queue an asynchronous INFO if the client takes them (protocol 1, post-CONNECT INFO sent). */
+  sendAsyncInfo(id: number, info: Uint8Array): boolean;
   ingest(id: number, chunk: Uint8Array): number;
   takeDirty(ids: Uint32Array): number;
   takeOutbound(id: number): Buffer;

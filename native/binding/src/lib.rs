@@ -95,9 +95,10 @@ impl NativeEngine {
         self.inner.set_config(EngineConfig::from(&options));
     }
 
+    /// Open a connection slot; `info` is queued at once, `connect_info` after the first post-CONNECT PONG.
     #[napi]
-    pub fn open_conn(&mut self) -> u32 {
-        self.inner.open_conn()
+    pub fn open_conn(&mut self, info: &[u8], connect_info: &[u8]) -> u32 {
+        self.inner.open_conn(info, Some(connect_info))
     }
 
     #[napi]
@@ -113,8 +114,8 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn send(&mut self, id: u32, bytes: &[u8]) {
-        self.inner.send(id, bytes);
+    pub fn send_async_info(&mut self, id: u32, info: &[u8]) -> bool {
+        self.inner.send_async_info(id, info)
     }
 
     #[napi]
@@ -151,12 +152,9 @@ impl NativeEngine {
             .take_events()
             .into_iter()
             .map(|e| match e {
-                Event::Connect { conn, json } => EngineEvent {
-                    kind: 1,
-                    conn,
-                    reason: 0,
-                    json: Some(String::from_utf8_lossy(&json).into_owned()),
-                },
+                Event::Connect { conn, json } => {
+                    EngineEvent { kind: 1, conn, reason: 0, json: Some(String::from_utf8_lossy(&json).into_owned()) }
+                }
                 Event::Close { conn, reason } => EngineEvent { kind: 2, conn, reason: reason as u32, json: None },
             })
             .collect()

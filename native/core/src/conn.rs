@@ -91,16 +91,22 @@ pub struct Conn {
     pub counters: ConnCounters,
     /// PINGs sent without a PONG back.
     pub pings_out: u32,
-    /// Engine clock (ms) of the last received bytes.
-    pub last_in_ms: u64,
+    /// A PONG answered one of our PINGs: nats-server only lets client activity delay PINGs after that.
+    pub rtt_known: bool,
+    /// Engine clock (ms) of the client's last PUB, SUB, UNSUB or PING.
+    pub last_activity_ms: u64,
     /// Engine clock (ms) at which the ping timer fires next.
     pub next_ping_ms: u64,
     /// Whether a CONNECT has been processed.
     pub connected: bool,
+    /// The INFO nats-server sends after the first PONG that follows a protocol-1 CONNECT; taken when sent.
+    pub connect_info: Option<Box<[u8]>>,
+    /// That INFO was sent: the client takes asynchronous INFO (lame-duck notices) from now on.
+    pub async_info_ok: bool,
 }
 
 impl Conn {
-    pub fn new(now_ms: u64, first_ping_ms: u64) -> Conn {
+    pub fn new(now_ms: u64, first_ping_ms: u64, connect_info: Option<Box<[u8]>>) -> Conn {
         Conn {
             opts: ClientOpts::default(),
             state: ConnState::Open,
@@ -110,9 +116,12 @@ impl Conn {
             subs: HashMap::new(),
             counters: ConnCounters::default(),
             pings_out: 0,
-            last_in_ms: now_ms,
+            rtt_known: false,
+            last_activity_ms: now_ms,
             next_ping_ms: now_ms + first_ping_ms,
             connected: false,
+            connect_info,
+            async_info_ok: false,
         }
     }
 

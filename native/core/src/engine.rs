@@ -19,7 +19,7 @@ use crate::conn::{ClientOpts, Conn, ConnCounters, ConnState, ConnectFields};
 use crate::parser::{OpHandler, Parser, ParserLimits, Publish};
 use crate::subject;
 use crate::sublist::{MatchResult, Matcher, Sublist};
-use crate::wire_error::{CloseReason, Fatal, WireError};
+use crate::wire_error::{write_sub_permission_violation, CloseReason, Fatal, WireError};
 
 /// Limits and switches, named after nats-server's options.
 #[derive(Clone, Copy, Debug)]
@@ -178,9 +178,13 @@ impl Tables {
 
     /// Frame one message into a subscriber's outbound buffer. Returns false if nothing was delivered.
     fn deliver(&mut self, sub_slot: u32, from: u32, m: &Publish<'_>) -> bool {
-        let Some(sub) = self.subs[sub_slot as usize].as_mut() else { return false };
+        let Some(sub) = self.subs[sub_slot as usize].as_mut() else {
+            return false;
+        };
         let to = sub.conn;
-        let Some(c) = self.conns[to as usize].as_mut() else { return false };
+        let Some(c) = self.conns[to as usize].as_mut() else {
+            return false;
+        };
         if c.state != ConnState::Open || (to == from && !c.opts.echo) {
             return false;
         }
@@ -232,6 +236,29 @@ impl Tables {
         true
     }
 
+    /// Remove one subscription from the trie, its connection's sid map and the slab.
+    fn remove_subscription(&mut self, sublist: &mut Sublist<u32>, slot: u32) {
+        let Some(sub) = self.subs[slot as usize].take() else {
+            return;
+        };
+        sublist.remove(&sub.subject, sub.queue.as_deref(), slot);
+        if let Some(Some(c)) = self.conns.get_mut(sub.conn as usize) {
+            c.subs.remove(&sub.sid);
+        }
+        self.free_subs.push(slot);
+    }
+
+    /// Remove every subscription of a connection.
+    fn remove_subscriptions_of(&mut self, sublist: &mut Sublist<u32>, id: u32) {
+        let Some(Some(c)) = self.conns.get_mut(id as usize) else {
+            return;
+        };
+        let slots: Vec<u32> = c.subs.values().copied().collect();
+        for slot in slots {
+            self.remove_subscription(sublist, slot);
+        }
+    }
+
     fn next_random(&mut self) -> u64 {
         // xorshift64*: queue member choice needs spread, not secrecy.
         let mut x = self.rng;
@@ -279,9 +306,16 @@ impl Engine {
         }
     }
 
-    /// Allocate a connection slot. Slots are reused after `close_conn`.
-    pub fn open_conn(&mut self) -> u32 {
-        let conn = Conn::new(self.t.now_ms, self.t.cfg.ping_interval_ms);
+    /// Allocate a connection slot and queue its INFO. `connect_info` is the INFO to send after the first PONG
+    /// that follows a protocol-1 CONNECT, as nats-server does. Slots are reused after `close_conn`.
+    pub fn open_conn(&mut self, info: &[u8], connect_info: Option<&[u8]>) -> u32 {
+        let id = self.open_slot(connect_info.map(Into::into));
+        self.t.send(id, info);
+        id
+    }
+
+    fn open_slot(&mut self, connect_info: Option<Box<[u8]>>) -> u32 {
+        let conn = Conn::new(self.t.now_ms, self.t.cfg.ping_interval_ms, connect_info);
         let parser = Parser::new(limits_for(&self.t.cfg));
         match self.t.free_conns.pop() {
             Some(id) => {
@@ -318,25 +352,34 @@ impl Engine {
         }
     }
 
-    /// Queue raw bytes (INFO) for a connection.
-    pub fn send(&mut self, id: u32, bytes: &[u8]) {
-        if let Some(Some(c)) = self.t.conns.get(id as usize) {
-            if c.is_open() {
-                self.t.send(id, bytes);
+    /// Queue an asynchronous INFO (lame duck) for a connection, if it takes them: nats-server sends these only
+    /// to protocol-1 clients that already received their post-CONNECT INFO. Returns whether it was queued.
+    pub fn send_async_info(&mut self, id: u32, info: &[u8]) -> bool {
+        match self.t.conns.get(id as usize) {
+            Some(Some(c)) if c.is_open() && c.async_info_ok => {
+                self.t.send(id, info);
+                true
             }
+            _ => false,
         }
     }
 
     /// Parse and route one received chunk. Returns [`HAS_DIRTY`] | [`HAS_EVENTS`] bits.
     pub fn ingest(&mut self, id: u32, chunk: &[u8]) -> u32 {
-        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return self.flags() };
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else {
+            return self.flags();
+        };
         if !c.is_open() {
             return self.flags();
         }
-        c.last_in_ms = self.t.now_ms;
         let mut parser = self.parsers[id as usize].take().expect("parser for live connection");
-        let mut ctx =
-            Ctx { t: &mut self.t, sublist: &mut self.sublist, matcher: &mut self.matcher, scratch: &mut self.scratch, id };
+        let mut ctx = Ctx {
+            t: &mut self.t,
+            sublist: &mut self.sublist,
+            matcher: &mut self.matcher,
+            scratch: &mut self.scratch,
+            id,
+        };
         let result = parser.parse(chunk, &mut ctx);
         if let Err(fatal) = result {
             self.t.close(id, fatal);
@@ -368,20 +411,11 @@ impl Engine {
     }
 
     fn remove_sub_slot(&mut self, slot: u32) {
-        let Some(sub) = self.t.subs[slot as usize].take() else { return };
-        self.sublist.remove(&sub.subject, sub.queue.as_deref(), slot);
-        if let Some(Some(c)) = self.t.conns.get_mut(sub.conn as usize) {
-            c.subs.remove(&sub.sid);
-        }
-        self.t.free_subs.push(slot);
+        self.t.remove_subscription(&mut self.sublist, slot);
     }
 
     fn remove_all_subs(&mut self, id: u32) {
-        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return };
-        let slots: Vec<u32> = c.subs.drain().map(|(_, s)| s).collect();
-        for slot in slots {
-            self.remove_sub_slot(slot);
-        }
+        self.t.remove_subscriptions_of(&mut self.sublist, id);
     }
 
     /// Write up to `ids.len()` dirty, unblocked connection ids into `ids`; returns how many. Connections that
@@ -393,7 +427,9 @@ impl Engine {
         while i < self.t.dirty.len() {
             let id = self.t.dirty[i];
             i += 1;
-            let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { continue };
+            let Some(Some(c)) = self.t.conns.get_mut(id as usize) else {
+                continue;
+            };
             if c.blocked || n == ids.len() {
                 self.t.dirty[kept] = id;
                 kept += 1;
@@ -421,7 +457,9 @@ impl Engine {
     /// Record socket backpressure. Returns true if the connection has bytes waiting (so the caller should
     /// schedule a flush after unblocking).
     pub fn set_blocked(&mut self, id: u32, blocked: bool) -> bool {
-        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return false };
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else {
+            return false;
+        };
         c.blocked = blocked;
         let pending = !c.out.is_empty();
         if !blocked && pending {
@@ -449,18 +487,21 @@ impl Engine {
         self.t.now_ms = now_ms;
         let interval = self.t.cfg.ping_interval_ms.max(1);
         for id in 0..self.t.conns.len() as u32 {
-            let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { continue };
+            let Some(Some(c)) = self.t.conns.get_mut(id as usize) else {
+                continue;
+            };
             if !c.is_open() || now_ms < c.next_ping_ms {
                 continue;
             }
             c.next_ping_ms = now_ms + interval;
+            // Recent client activity proves it alive, once a round trip has been measured: nats-server then
+            // delays the PING. Activity does not reset unanswered PINGs; only a PONG does.
+            if c.rtt_known && now_ms.saturating_sub(c.last_activity_ms) < interval {
+                continue;
+            }
             if c.pings_out + 1 > self.t.cfg.ping_max {
                 self.t.counters.stale_connections += 1;
                 self.t.close(id, Fatal::STALE);
-                continue;
-            }
-            // Recent traffic from the client proves it alive; nats-server delays the PING then.
-            if now_ms.saturating_sub(c.last_in_ms) < interval && c.connected && c.pings_out == 0 {
                 continue;
             }
             c.pings_out += 1;
@@ -514,14 +555,27 @@ impl Ctx<'_> {
         self.t.conn(self.id).opts
     }
 
+    /// Record client activity (PUB, SUB, UNSUB, PING) for the ping timer.
+    fn touch(&mut self) {
+        let now = self.t.now_ms;
+        self.t.conn(self.id).last_activity_ms = now;
+    }
+
+    fn remove_all_subs(&mut self) {
+        self.t.remove_subscriptions_of(self.sublist, self.id);
+    }
+
     /// nats-server's no-responders reply: the publisher's own plain subscription that matches the reply
     /// subject, in match order, receives a 503 status message.
     fn no_responders(&mut self, subject: &[u8], reply: &[u8]) {
         self.sublist.match_into(reply, self.scratch);
         let id = self.id;
-        let found = self.scratch.plain.iter().copied().find(|&s| {
-            self.t.subs[s as usize].as_ref().map_or(false, |sub| sub.conn == id)
-        });
+        let found = self
+            .scratch
+            .plain
+            .iter()
+            .copied()
+            .find(|&s| self.t.subs[s as usize].as_ref().map_or(false, |sub| sub.conn == id));
         let Some(slot) = found else { return };
         let sid = self.t.subs[slot as usize].as_ref().map(|s| s.sid.clone()).unwrap_or_default();
         let hdr_len = 32 + subject.len();
@@ -546,7 +600,16 @@ impl OpHandler for Ctx<'_> {
     fn on_connect(&mut self, json: &[u8]) -> Result<(), Fatal> {
         let fields: ConnectFields = serde_json::from_slice(json).map_err(|_| Fatal::BAD_ARGS)?;
         let headers_supported = self.t.cfg.headers_supported;
+        if self.t.conn(self.id).connected {
+            // A repeated CONNECT starts the session over: nats-server drops every existing subscription.
+            self.remove_all_subs();
+        }
+        let now = self.t.now_ms;
+        // After CONNECT the first PING comes sooner: min(ping_interval, 2s) plus up to 20% jitter.
+        let first = self.t.cfg.ping_interval_ms.min(2000);
+        let jitter = if first >= 5 { self.t.next_random() % (first / 5) } else { 0 };
         let c = self.t.conn(self.id);
+        c.next_ping_ms = now + first + jitter;
         c.opts.merge(&fields);
         if !headers_supported {
             c.opts.headers = false;
@@ -564,7 +627,13 @@ impl OpHandler for Ctx<'_> {
         Ok(())
     }
 
-    fn on_publish_args(&mut self, subject: &[u8], _reply: &[u8], _hdr: Option<usize>, _size: usize) -> Result<(), Fatal> {
+    fn on_publish_args(
+        &mut self,
+        subject: &[u8],
+        _reply: &[u8],
+        _hdr: Option<usize>,
+        _size: usize,
+    ) -> Result<(), Fatal> {
         if self.opts().pedantic && !subject::is_valid_literal_subject(subject) {
             self.t.send_err(self.id, WireError::InvalidPublishSubject);
         }
@@ -574,8 +643,12 @@ impl OpHandler for Ctx<'_> {
     fn on_publish(&mut self, m: Publish<'_>) -> Result<(), Fatal> {
         let id = self.id;
         let opts = self.opts();
+        // An HPUB whose header block is empty is delivered as a plain MSG.
+        let m = Publish { header_len: m.header_len.filter(|&h| h > 0), ..m };
+        let now = self.t.now_ms;
         {
             let c = self.t.conn(id);
+            c.last_activity_ms = now;
             c.counters.in_msgs += 1;
             c.counters.in_bytes += m.body.len() as u64;
         }
@@ -611,8 +684,15 @@ impl OpHandler for Ctx<'_> {
 
     fn on_sub(&mut self, subj: &[u8], queue: Option<&[u8]>, sid: &[u8]) -> Result<(), Fatal> {
         let id = self.id;
-        if !subject::is_valid_subscribe_subject(subj) || queue.map_or(false, |q| !subject::is_valid_queue(q)) {
+        self.touch();
+        if !subject::is_valid_subscribe_subject(subj) {
             self.t.send_err(id, WireError::InvalidSubject);
+            return Ok(());
+        }
+        // nats-server reserves this queue name for its own system services.
+        if queue == Some(&b"_sys_"[..]) {
+            write_sub_permission_violation(&mut self.t.conn(id).out, subj, queue);
+            self.t.mark_dirty(id);
             return Ok(());
         }
         let max_subs = self.t.cfg.max_subscriptions;
@@ -657,6 +737,7 @@ impl OpHandler for Ctx<'_> {
 
     fn on_unsub(&mut self, sid: &[u8], max: Option<u64>) -> Result<(), Fatal> {
         let id = self.id;
+        self.touch();
         if let Some(&slot) = self.t.conn(id).subs.get(sid) {
             let sub = self.t.subs[slot as usize].as_mut().expect("subscription slot");
             match max {
@@ -674,12 +755,23 @@ impl OpHandler for Ctx<'_> {
     }
 
     fn on_ping(&mut self) -> Result<(), Fatal> {
+        self.touch();
         self.t.send(self.id, b"PONG\r\n");
+        let c = self.t.conn(self.id);
+        if c.connected && c.opts.protocol >= 1 && c.connect_info.is_some() {
+            let info = c.connect_info.take().expect("checked above");
+            c.async_info_ok = true;
+            c.out.extend_from_slice(&info);
+        }
         Ok(())
     }
 
     fn on_pong(&mut self) -> Result<(), Fatal> {
-        self.t.conn(self.id).pings_out = 0;
+        let c = self.t.conn(self.id);
+        if c.pings_out > 0 {
+            c.rtt_known = true;
+        }
+        c.pings_out = 0;
         Ok(())
     }
 

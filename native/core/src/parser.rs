@@ -28,8 +28,13 @@ pub trait OpHandler {
     fn on_connect(&mut self, json: &[u8]) -> Result<(), Fatal>;
     /// Called when a PUB/HPUB control line is complete, before its payload has arrived, so that argument
     /// errors are reported at the same moment nats-server reports them.
-    fn on_publish_args(&mut self, subject: &[u8], reply: &[u8], header_len: Option<usize>, size: usize)
-        -> Result<(), Fatal>;
+    fn on_publish_args(
+        &mut self,
+        subject: &[u8],
+        reply: &[u8],
+        header_len: Option<usize>,
+        size: usize,
+    ) -> Result<(), Fatal>;
     fn on_publish(&mut self, msg: Publish<'_>) -> Result<(), Fatal>;
     fn on_sub(&mut self, subject: &[u8], queue: Option<&[u8]>, sid: &[u8]) -> Result<(), Fatal>;
     fn on_unsub(&mut self, sid: &[u8], max: Option<u64>) -> Result<(), Fatal>;
@@ -149,7 +154,8 @@ fn split_args<'a, const N: usize>(line: &'a [u8], out: &mut [&'a [u8]; N]) -> us
 
 /// nats-server's size parsing: decimal digits only; anything else (or an overflow) is invalid.
 pub fn parse_size(b: &[u8]) -> Option<usize> {
-    if b.is_empty() || b.len() > 18 {
+    // nats-server refuses more than 9 digits, which also keeps the value inside an i32.
+    if b.is_empty() || b.len() > 9 {
         return None;
     }
     let mut n: usize = 0;
@@ -284,7 +290,11 @@ impl Parser {
                     let mut arg_buf = std::mem::take(&mut self.arg_buf);
                     let line: &[u8] = if held { &arg_buf } else { &buf[i..end] };
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    let result = self.finish_line(op, line, buf, next, h);
+                    let result = if line.len() > self.limits.max_control_line {
+                        Err(Fatal::MAX_CONTROL_LINE)
+                    } else {
+                        self.finish_line(op, line, buf, next, h)
+                    };
                     arg_buf.clear();
                     self.arg_buf = arg_buf;
                     i = result?;

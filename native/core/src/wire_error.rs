@@ -135,6 +135,17 @@ impl WireError {
     }
 }
 
+/// Append `-ERR 'Permissions Violation for Subscription to "<subject>"[ using queue "<queue>"]'\r\n`.
+pub fn write_sub_permission_violation(out: &mut Vec<u8>, subject: &[u8], queue: Option<&[u8]>) {
+    out.extend_from_slice(b"-ERR 'Permissions Violation for Subscription to \"");
+    out.extend_from_slice(subject);
+    if let Some(q) = queue {
+        out.extend_from_slice(b"\" using queue \"");
+        out.extend_from_slice(q);
+    }
+    out.extend_from_slice(b"\"'\r\n");
+}
+
 /// A fatal outcome: what to tell the client, if anything, and why the connection closes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fatal {

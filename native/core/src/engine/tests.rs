@@ -9,7 +9,7 @@ fn engine() -> Engine {
 }
 
 fn client(e: &mut Engine) -> u32 {
-    let id = e.open_conn();
+    let id = e.open_conn(b"", None);
     e.ingest(id, CONNECT);
     drain(e, id);
     e.take_events();
@@ -35,7 +35,7 @@ fn drain(e: &mut Engine, id: u32) -> String {
 #[test]
 fn ping_pong_and_default_verbose_before_connect() {
     let mut e = engine();
-    let id = e.open_conn();
+    let id = e.open_conn(b"", None);
     e.ingest(id, b"PING\r\nSUB foo 1\r\n");
     assert_eq!(drain(&mut e, id), "PONG\r\n+OK\r\n");
 }
@@ -54,7 +54,7 @@ fn pub_sub_with_and_without_reply() {
 fn headers_are_framed_as_hmsg_or_stripped() {
     let mut e = engine();
     let with = client(&mut e);
-    let without = e.open_conn();
+    let without = e.open_conn(b"", None);
     e.ingest(without, b"CONNECT {\"verbose\":false}\r\nSUB h 2\r\n");
     e.take_events();
     e.ingest(with, b"SUB h 1\r\nHPUB h 12 14\r\nNATS/1.0\r\n\r\nhi\r\n");
@@ -110,7 +110,7 @@ fn queue_group_delivers_to_exactly_one_member() {
 #[test]
 fn echo_false_skips_own_subscriptions() {
     let mut e = engine();
-    let id = e.open_conn();
+    let id = e.open_conn(b"", None);
     e.ingest(id, b"CONNECT {\"verbose\":false,\"echo\":false}\r\nSUB foo 1\r\nPUB foo 0\r\n\r\nPING\r\n");
     assert_eq!(drain(&mut e, id), "PONG\r\n");
 }
@@ -141,10 +141,7 @@ fn no_responders_uses_the_first_matching_own_subscription() {
     let mut e = engine();
     let id = client(&mut e);
     e.ingest(id, b"SUB _INBOX.abc 7\r\nSUB _INBOX.> 5\r\nPUB nobody _INBOX.abc 2\r\nhi\r\n");
-    assert_eq!(
-        drain(&mut e, id),
-        "HMSG _INBOX.abc 5 38 38\r\nNATS/1.0 503\r\nNats-Subject: nobody\r\n\r\n\r\n"
-    );
+    assert_eq!(drain(&mut e, id), "HMSG _INBOX.abc 5 38 38\r\nNATS/1.0 503\r\nNats-Subject: nobody\r\n\r\n\r\n");
     // No matching own subscription: nothing.
     e.ingest(id, b"PUB nobody other.reply 0\r\n\r\n");
     assert_eq!(drain(&mut e, id), "");
@@ -153,7 +150,7 @@ fn no_responders_uses_the_first_matching_own_subscription() {
 #[test]
 fn verbose_and_pedantic_defaults_apply_until_connect_overrides_them() {
     let mut e = engine();
-    let id = e.open_conn();
+    let id = e.open_conn(b"", None);
     e.ingest(id, b"CONNECT {}\r\nSUB foo.* 1\r\nPUB foo.* 1\r\nx\r\nSUB foo..bar 2\r\n");
     assert_eq!(
         drain(&mut e, id),
@@ -173,16 +170,16 @@ fn max_subscriptions_keeps_the_connection() {
 #[test]
 fn connect_errors_close() {
     let mut e = engine();
-    let id = e.open_conn();
+    let id = e.open_conn(b"", None);
     e.ingest(id, b"CONNECT {\"protocol\":2}\r\n");
     assert_eq!(drain(&mut e, id), "-ERR 'invalid client protocol'\r\n");
     assert_eq!(e.take_events(), vec![Event::Close { conn: id, reason: CloseReason::BadClientProtocolVersion }]);
 
-    let id = e.open_conn();
+    let id = e.open_conn(b"", None);
     e.ingest(id, b"CONNECT {\"no_responders\":true}\r\n");
     assert_eq!(drain(&mut e, id), "-ERR 'no responders requires headers support'\r\n");
 
-    let id = e.open_conn();
+    let id = e.open_conn(b"", None);
     e.ingest(id, b"CONNECT {bad\r\n");
     assert_eq!(drain(&mut e, id), "");
     assert_eq!(e.take_events().last(), Some(&Event::Close { conn: id, reason: CloseReason::ProtocolViolation }));
@@ -226,11 +223,14 @@ fn ping_timer_sends_pings_then_closes_stale() {
     let mut e = Engine::new(EngineConfig { ping_interval_ms: 1000, ping_max: 2, ..EngineConfig::default() }, 1);
     e.set_now(0);
     let id = client(&mut e);
-    e.tick(1000);
+    // After CONNECT the first PING is due within min(interval, 2s) plus 20% jitter.
+    e.tick(999);
+    assert_eq!(drain(&mut e, id), "");
+    e.tick(1200);
     assert_eq!(drain(&mut e, id), "PING\r\n");
-    e.tick(2000);
+    e.tick(2200);
     assert_eq!(drain(&mut e, id), "PING\r\n");
-    e.tick(3000);
+    e.tick(3200);
     assert_eq!(drain(&mut e, id), "-ERR 'Stale Connection'\r\n");
     assert_eq!(e.take_events(), vec![Event::Close { conn: id, reason: CloseReason::StaleConnection }]);
 }
@@ -241,7 +241,7 @@ fn pong_resets_the_outstanding_pings() {
     e.set_now(0);
     let id = client(&mut e);
     for t in 1..10u64 {
-        e.tick(t * 1000);
+        e.tick(t * 1000 + 200);
         assert_eq!(drain(&mut e, id), "PING\r\n");
         e.ingest(id, b"PONG\r\n");
     }
@@ -256,6 +256,78 @@ fn closing_a_connection_removes_its_subscriptions() {
     assert_eq!(e.subscription_count(), 2);
     e.close_conn(a);
     assert_eq!(e.subscription_count(), 0);
-    let b = e.open_conn();
+    let b = e.open_conn(b"", None);
     assert_eq!(b, a, "slots are reused");
+}
+
+#[test]
+fn client_activity_delays_pings_once_a_round_trip_is_known() {
+    let mut e = Engine::new(EngineConfig { ping_interval_ms: 1000, ping_max: 1, ..EngineConfig::default() }, 1);
+    e.set_now(0);
+    let id = client(&mut e);
+    e.tick(1200);
+    assert_eq!(drain(&mut e, id), "PING\r\n");
+    e.ingest(id, b"PONG\r\n");
+    for t in 2..10u64 {
+        e.set_now(t * 1000);
+        e.ingest(id, b"PUB x 0\r\n\r\n");
+        e.tick(t * 1000 + 200);
+        assert_eq!(drain(&mut e, id), "");
+    }
+    assert!(e.take_events().is_empty());
+}
+
+#[test]
+fn second_connect_drops_subscriptions() {
+    let mut e = engine();
+    let id = client(&mut e);
+    e.ingest(id, b"SUB a 1\r\nSUB b 2\r\n");
+    assert_eq!(e.subscription_count(), 2);
+    e.ingest(id, CONNECT);
+    assert_eq!(e.subscription_count(), 0);
+    assert_eq!(e.conn_sub_count(id), 0);
+}
+
+#[test]
+fn reserved_queue_name_is_a_permissions_violation() {
+    let mut e = engine();
+    let id = client(&mut e);
+    e.ingest(id, b"SUB foo _sys_ 1\r\nPING\r\n");
+    assert_eq!(
+        drain(&mut e, id),
+        "-ERR 'Permissions Violation for Subscription to \"foo\" using queue \"_sys_\"'\r\nPONG\r\n"
+    );
+    assert_eq!(e.subscription_count(), 0);
+}
+
+#[test]
+fn connect_info_follows_the_first_pong_for_protocol_one() {
+    let mut e = engine();
+    let id = e.open_conn(b"INFO {} \r\n", Some(b"INFO {\"connect_info\":true} \r\n"));
+    e.ingest(id, b"CONNECT {\"verbose\":false,\"protocol\":1}\r\nPING\r\nPING\r\n");
+    assert_eq!(drain(&mut e, id), "INFO {} \r\nPONG\r\nINFO {\"connect_info\":true} \r\nPONG\r\n");
+    assert!(e.send_async_info(id, b"INFO {\"ldm\":true} \r\n"));
+    // Protocol 0 clients never get asynchronous INFO.
+    let old = e.open_conn(b"", Some(b"INFO {} \r\n"));
+    e.ingest(old, b"CONNECT {\"verbose\":false}\r\nPING\r\n");
+    assert_eq!(drain(&mut e, old), "PONG\r\n");
+    assert!(!e.send_async_info(old, b"INFO {\"ldm\":true} \r\n"));
+}
+
+#[test]
+fn hpub_with_empty_header_block_is_delivered_as_msg() {
+    let mut e = engine();
+    let id = client(&mut e);
+    e.ingest(id, b"SUB h 1\r\nHPUB h 0 2\r\nhi\r\n");
+    assert_eq!(drain(&mut e, id), "MSG h 1 2\r\nhi\r\n");
+}
+
+#[test]
+fn control_line_limit_applies_to_complete_lines() {
+    let mut e = Engine::new(EngineConfig { max_control_line: 10, ..EngineConfig::default() }, 1);
+    let id = e.open_conn(b"", None);
+    e.ingest(id, b"SUB 12345678 1\r\n");
+    assert_eq!(drain(&mut e, id), "+OK\r\n");
+    e.ingest(id, b"SUB 123456789 1\r\n");
+    assert_eq!(drain(&mut e, id), "-ERR 'maximum control line exceeded'\r\n");
 }

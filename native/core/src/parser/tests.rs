@@ -140,7 +140,9 @@ fn transcript_one_byte_at_a_time() {
 
 #[test]
 fn unknown_ops_are_parse_errors() {
-    for input in [&b"FOO\r\n"[..], b"MSG foo 1 0\r\n\r\n", b"PX\r\n", b"UNSUB\r\n", b"PUBX foo 0\r\n", b"\r\n", b" PING\r\n"] {
+    for input in
+        [&b"FOO\r\n"[..], b"MSG foo 1 0\r\n\r\n", b"PX\r\n", b"UNSUB\r\n", b"PUBX foo 0\r\n", b"\r\n", b" PING\r\n"]
+    {
         let (_, err) = run(&[input]);
         assert_eq!(err, Some(Fatal::PARSE), "{:?}", s(input));
         assert_eq!(Fatal::PARSE.error, Some(WireError::UnknownProtocolOperation));
@@ -156,7 +158,16 @@ fn ping_ignores_trailing_bytes_like_nats_server() {
 
 #[test]
 fn malformed_args_close_without_error_text() {
-    for input in [&b"PUB foo\r\n"[..], b"PUB foo x\r\n", b"PUB foo -1\r\n", b"PUB a b c d\r\n", b"SUB foo\r\n", b"SUB a b c d\r\n", b"UNSUB 1 2 3\r\n", b"PUB \r\n"] {
+    for input in [
+        &b"PUB foo\r\n"[..],
+        b"PUB foo x\r\n",
+        b"PUB foo -1\r\n",
+        b"PUB a b c d\r\n",
+        b"SUB foo\r\n",
+        b"SUB a b c d\r\n",
+        b"UNSUB 1 2 3\r\n",
+        b"PUB \r\n",
+    ] {
         let (_, err) = run(&[input]);
         assert_eq!(err, Some(Fatal::BAD_ARGS), "{:?}", s(input));
         assert_eq!(Fatal::BAD_ARGS.error, None);
