@@ -697,13 +697,14 @@ impl OpHandler for Ctx<'_> {
         }
         let max_subs = self.t.cfg.max_subscriptions;
         let c = self.t.conn(id);
+        // nats-server checks the limit before looking at the sid, so a repeated sid at the limit is refused.
+        if max_subs > 0 && c.subs.len() >= max_subs {
+            self.t.send_err(id, WireError::MaxSubscriptionsExceeded);
+            return Ok(());
+        }
         if c.subs.contains_key(sid) {
             // A repeated sid is accepted and ignored.
             self.t.send_ok_if_verbose(id);
-            return Ok(());
-        }
-        if max_subs > 0 && c.subs.len() >= max_subs {
-            self.t.send_err(id, WireError::MaxSubscriptionsExceeded);
             return Ok(());
         }
         let sub = Subscription {

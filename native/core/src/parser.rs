@@ -304,6 +304,7 @@ impl Parser {
                     let take = need.min(len - i);
                     self.msg_buf.extend_from_slice(&buf[i..i + take]);
                     i += take;
+                    self.check_trailer()?;
                     if take == need {
                         self.state = State::Start;
                         let result = self.deliver_held(h);
@@ -416,7 +417,19 @@ impl Parser {
         let avail = &buf[next.min(buf.len())..];
         self.msg_buf.extend_from_slice(avail);
         self.state = State::Payload;
+        self.check_trailer()?;
         Ok(buf.len())
+    }
+
+    /// The two bytes after a payload must be CRLF. Check them as soon as they arrive, as nats-server's
+    /// byte-wise states do, so a short payload fails at once instead of waiting for bytes that may never come.
+    fn check_trailer(&self) -> Result<(), Fatal> {
+        let size = self.pending.size;
+        let got = &self.msg_buf;
+        if (got.len() > size && got[size] != b'\r') || (got.len() > size + 1 && got[size + 1] != b'\n') {
+            return Err(Fatal::PARSE);
+        }
+        Ok(())
     }
 
     fn deliver_held<H: OpHandler>(&self, h: &mut H) -> Result<(), Fatal> {

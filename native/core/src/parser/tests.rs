@@ -189,6 +189,9 @@ fn payload_must_end_in_crlf() {
     // The same when the payload is split.
     let (_, err) = run(&[b"PUB foo 2\r\nab", b"c\r\n"]);
     assert_eq!(err, Some(Fatal::PARSE));
+    // A short payload fails as soon as the byte after it is wrong, without waiting for more input.
+    let (_, err) = run(&[b"PUB foo 2\r\nh\r\n"]);
+    assert_eq!(err, Some(Fatal::PARSE));
 }
 
 #[test]
