@@ -5,10 +5,11 @@ import type { Options } from './config/options.js';
 import type { ClientConnection } from './conn/client-connection.js';
 import { NATS_SERVER_LEVEL } from './version.js';
 
-interface ServerIdentity {
-  readonly serverId: string;
-  readonly serverName: string;
-  readonly port: number;
+/** What INFO says about the server; the same on every thread. */
+export interface ServerIdentity {
+  serverId: string;
+  serverName: string;
+  port: number;
 }
 
 export class InfoBuilder {

@@ -2,7 +2,7 @@
 // nats-server's usage screen so that people (and scripts) who know one know the other;
 // the descriptions are Myelin's own.
 
-import { MYELIN_VERSION, NATS_SERVER_LEVEL } from '../version.js';
+import { MYELIN_VERSION } from '../version.js';
 
 /** The `-h` screen. Starts and ends with a blank line, like nats-server's. */
 export function usageText(programName = 'myelin'): string {
@@ -76,8 +76,12 @@ Common Options:
 }
 
 /** The `-v` line. */
+/**
+ * `-v`: the same shape as nats-server's (`nats-server: v2.12.15`), since scripts parse it. The nats-server
+ * level Myelin implements is in the startup log and in INFO's `version`.
+ */
 export function versionText(): string {
-  return `myelin: v${MYELIN_VERSION} (nats-server compatible ${NATS_SERVER_LEVEL})`;
+  return `myelin: v${MYELIN_VERSION}`;
 }
 
 /** The `--help_tls` screen. */

@@ -40,8 +40,10 @@ export interface EngineStats {
   subscriptions: number;
 }
 
-/** The Rust engine. Owned by one JS thread; every method is synchronous. */
+/** The Rust engine of one thread. Every method is synchronous. */
 export interface NativeEngine {
+  /** Deliver messages other workers forwarded to this engine's subscriptions. */
+  drainInbox(): number;
   configure(options: EngineOptions): void;
   /** `info` is queued at once; `connectInfo` after the first PONG that follows a protocol-1 CONNECT. */
   openConn(info: Uint8Array, connectInfo: Uint8Array): number;
@@ -62,7 +64,16 @@ export interface NativeEngine {
 }
 
 interface Binding {
-  NativeEngine: new (options: EngineOptions, seed: number) => NativeEngine;
+  NativeEngine: new (
+    options: EngineOptions,
+    seed: number,
+    routerId: number,
+    worker: number,
+    onInbox: () => void,
+  ) => NativeEngine;
+  createRouter(workers: number): number;
+  releaseRouter(id: number): void;
+  dupFd(fd: number): number;
   coreVersion(): string;
 }
 
@@ -82,8 +93,33 @@ function loadBinding(): Binding {
 
 const binding = loadBinding();
 
-export function createEngine(options: EngineOptions, seed: number): NativeEngine {
-  return new binding.NativeEngine(options, seed >>> 0);
+/**
+ * The engine of worker `worker` of router `routerId`. `onInbox` runs on this thread when other workers have
+ * forwarded messages to it, and should call `drainInbox`. Without a router id the engine gets a router of
+ * its own (one worker), as benchmarks and tests want.
+ */
+export function createEngine(
+  options: EngineOptions,
+  seed: number,
+  routerId: number = createRouter(1),
+  worker = 0,
+  onInbox: () => void = () => {},
+): NativeEngine {
+  return new binding.NativeEngine(options, seed >>> 0, routerId, worker, onInbox);
+}
+
+/** The routing shared by `workers` engines (one per thread); returns its id. */
+export function createRouter(workers: number): number {
+  return binding.createRouter(workers);
+}
+
+export function releaseRouter(id: number): void {
+  binding.releaseRouter(id);
+}
+
+/** A second file descriptor for the same socket (Unix), so another thread can own it. */
+export function dupFd(fd: number): number {
+  return binding.dupFd(fd);
 }
 
 export function coreVersion(): string {

@@ -8,12 +8,17 @@
 //!   allocation becomes the Buffer's, freed by V8's finalizer.
 //! * Events (CONNECT, close requests) are per connection, never per message.
 //!
-//! The addon keeps no global state: every engine is an object owned by the JS thread that created it, so
-//! the addon can be loaded by several worker threads at once.
+//! Every engine is an object owned by the JS thread that created it. The one piece of process-wide state is
+//! the router registry below: it is how engines on different worker threads find the router they share
+//! (JS objects cannot cross threads, a number can).
+
+use std::sync::{Arc, Mutex};
 
 use myelin_core::engine::{Engine, EngineConfig, Event};
+use myelin_core::router::Router;
 use myelin_core::wire_error::{CloseReason, WireError};
 use napi::bindgen_prelude::*;
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
 
 /// Engine limits, with nats-server's option names (camelCased).
@@ -78,6 +83,53 @@ pub struct EngineStats {
     pub subscriptions: u32,
 }
 
+/// Routers shared by the worker engines of a server, by id. Entries live until `releaseRouter`.
+static ROUTERS: Mutex<Vec<Option<Arc<Router>>>> = Mutex::new(Vec::new());
+
+fn router_by_id(id: u32) -> Result<Arc<Router>> {
+    let routers = ROUTERS.lock().unwrap_or_else(|e| e.into_inner());
+    routers
+        .get(id as usize)
+        .and_then(|r| r.clone())
+        .ok_or_else(|| Error::new(Status::InvalidArg, format!("no router with id {id}")))
+}
+
+/// Create the routing shared by `workers` engines; returns its id for `new NativeEngine`.
+#[napi]
+pub fn create_router(workers: u32) -> u32 {
+    let mut routers = ROUTERS.lock().unwrap_or_else(|e| e.into_inner());
+    routers.push(Some(Router::new(workers as usize)));
+    (routers.len() - 1) as u32
+}
+
+/// Forget a router; engines still using it keep it alive until they are collected.
+#[napi]
+pub fn release_router(id: u32) {
+    let mut routers = ROUTERS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(slot) = routers.get_mut(id as usize) {
+        *slot = None;
+    }
+}
+
+/// Duplicate a socket file descriptor so that another thread can own a copy while the accepting thread
+/// closes its own (the accepted connection stays open while any copy is). Unix only.
+#[napi]
+pub fn dup_fd(fd: i32) -> Result<i32> {
+    #[cfg(unix)]
+    {
+        // SAFETY: dup has no memory-safety preconditions; an invalid fd is reported as -1 with errno.
+        let copy = unsafe { libc::dup(fd) };
+        if copy < 0 {
+            return Err(Error::from_reason(format!("dup({fd}) failed: {}", std::io::Error::last_os_error())));
+        }
+        Ok(copy)
+    }
+    #[cfg(not(unix))]
+    {
+        Err(Error::from_reason(format!("cannot hand socket {fd} to another thread on this platform")))
+    }
+}
+
 #[napi]
 pub struct NativeEngine {
     inner: Engine,
@@ -85,9 +137,36 @@ pub struct NativeEngine {
 
 #[napi]
 impl NativeEngine {
+    /// The engine of worker `worker` of router `router_id`. `on_inbox` is called on this engine's JS thread
+    /// when other workers forward messages to it; it should call `drainInbox`.
     #[napi(constructor)]
-    pub fn new(options: EngineOptions, seed: u32) -> Self {
-        NativeEngine { inner: Engine::new(EngineConfig::from(&options), seed as u64 | ((seed as u64) << 32)) }
+    pub fn new(
+        options: EngineOptions,
+        seed: u32,
+        router_id: u32,
+        worker: u32,
+        on_inbox: Function<(), ()>,
+    ) -> Result<Self> {
+        let router = router_by_id(router_id)?;
+        if worker as usize >= router.workers() {
+            return Err(Error::new(Status::InvalidArg, format!("worker {worker} out of range")));
+        }
+        // Weak: a pending wake-up must not keep a worker's event loop alive at shutdown.
+        let wake = on_inbox.build_threadsafe_function::<()>().callee_handled::<false>().weak::<true>().build()?;
+        router.set_waker(
+            worker as usize,
+            Arc::new(move || {
+                wake.call((), ThreadsafeFunctionCallMode::NonBlocking);
+            }),
+        );
+        let seed = seed as u64 | ((seed as u64) << 32);
+        Ok(NativeEngine { inner: Engine::with_router(EngineConfig::from(&options), seed, router, worker as usize) })
+    }
+
+    /// Deliver messages other workers forwarded here. Returns `ingest`'s result bits.
+    #[napi]
+    pub fn drain_inbox(&mut self) -> u32 {
+        self.inner.drain_inbox()
     }
 
     #[napi]

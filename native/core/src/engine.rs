@@ -11,14 +11,19 @@
 //! are queued as [`Event`]s and fetched with [`Engine::take_events`]; they are per connection, not per
 //! message.
 //!
-//! Threading: an `Engine` is owned by one thread. The sublist and the subscription slab are kept apart
+//! Threading: an `Engine` is owned by one thread and owns that thread's connections. Engines of one server
+//! share a [`Router`] (the subscription trie and the inboxes between workers); see `router.rs` for how a
+//! message reaches a subscriber owned by another worker. The sublist and the subscription slab are kept apart
 //! from the connection table so that routing can later be shared between worker engines (and hold remote
 //! interest from routes and leaf nodes) without changing how a connection is parsed.
 
 use crate::conn::{ClientOpts, Conn, ConnCounters, ConnState, ConnectFields};
 use crate::parser::{OpHandler, Parser, ParserLimits, Publish};
 use crate::subject;
-use crate::sublist::{MatchResult, Matcher, Sublist};
+use std::sync::Arc;
+
+use crate::router::{encode_forward, ForwardReader, Router, SubKey};
+use crate::sublist::{MatchResult, Matcher};
 use crate::wire_error::{write_sub_permission_violation, CloseReason, Fatal, WireError};
 
 /// Limits and switches, named after nats-server's options.
@@ -74,6 +79,8 @@ struct Subscription {
     /// Auto-unsubscribe after this many deliveries; 0 = never.
     max: u64,
     delivered: u64,
+    /// The slot's generation when this subscription took it, part of its [`SubKey`].
+    gen: u16,
 }
 
 /// Server-wide counters for `/varz`.
@@ -103,15 +110,30 @@ struct Tables {
     counters: EngineCounters,
     now_ms: u64,
     rng: u64,
+    /// This engine's index among the router's workers.
+    worker: u16,
+    /// Generation of each subscription slot, bumped on reuse.
+    sub_gens: Vec<u16>,
 }
 
 pub struct Engine {
     parsers: Vec<Option<Parser>>,
-    sublist: Sublist<u32>,
-    matcher: Matcher<u32>,
+    router: Arc<Router>,
+    matcher: Matcher<SubKey>,
     /// Scratch for lookups outside the publish path (no-responders reply lookup).
-    scratch: MatchResult<u32>,
+    scratch: MatchResult<SubKey>,
+    fwd: Forwarding,
+    /// The inbox taken from the router, decoded in place; keeps its capacity.
+    inbox: Vec<u8>,
     t: Tables,
+}
+
+/// Per-chunk state for messages bound to subscriptions owned by other workers.
+struct Forwarding {
+    /// Target subscriptions of the message being routed, per worker.
+    targets: Vec<Vec<(u32, u16)>>,
+    /// Forward records built during this chunk, per worker; posted to the router when the chunk is done.
+    batches: Vec<Vec<u8>>,
 }
 
 fn append_num(out: &mut Vec<u8>, mut n: usize) {
@@ -177,10 +199,14 @@ impl Tables {
     }
 
     /// Frame one message into a subscriber's outbound buffer. Returns false if nothing was delivered.
-    fn deliver(&mut self, sub_slot: u32, from: u32, m: &Publish<'_>) -> bool {
+    /// `from` is the publishing connection when it is local (for echo), `u32::MAX` otherwise.
+    fn deliver(&mut self, sub_slot: u32, gen: u16, from: u32, m: &Publish<'_>) -> bool {
         let Some(sub) = self.subs[sub_slot as usize].as_mut() else {
             return false;
         };
+        if sub.gen != gen {
+            return false;
+        }
         let to = sub.conn;
         let Some(c) = self.conns[to as usize].as_mut() else {
             return false;
@@ -236,12 +262,16 @@ impl Tables {
         true
     }
 
+    fn key(&self, slot: u32, gen: u16) -> SubKey {
+        SubKey { worker: self.worker, gen, slot }
+    }
+
     /// Remove one subscription from the trie, its connection's sid map and the slab.
-    fn remove_subscription(&mut self, sublist: &mut Sublist<u32>, slot: u32) {
+    fn remove_subscription(&mut self, router: &Router, slot: u32) {
         let Some(sub) = self.subs[slot as usize].take() else {
             return;
         };
-        sublist.remove(&sub.subject, sub.queue.as_deref(), slot);
+        router.sublist_mut().remove(&sub.subject, sub.queue.as_deref(), self.key(slot, sub.gen));
         if let Some(Some(c)) = self.conns.get_mut(sub.conn as usize) {
             c.subs.remove(&sub.sid);
         }
@@ -249,13 +279,13 @@ impl Tables {
     }
 
     /// Remove every subscription of a connection.
-    fn remove_subscriptions_of(&mut self, sublist: &mut Sublist<u32>, id: u32) {
+    fn remove_subscriptions_of(&mut self, router: &Router, id: u32) {
         let Some(Some(c)) = self.conns.get_mut(id as usize) else {
             return;
         };
         let slots: Vec<u32> = c.subs.values().copied().collect();
         for slot in slots {
-            self.remove_subscription(sublist, slot);
+            self.remove_subscription(router, slot);
         }
     }
 
@@ -271,12 +301,22 @@ impl Tables {
 }
 
 impl Engine {
+    /// A standalone engine: one worker with a router of its own.
     pub fn new(cfg: EngineConfig, seed: u64) -> Engine {
+        Engine::with_router(cfg, seed, Router::new(1), 0)
+    }
+
+    /// The engine of worker `worker` among those sharing `router`.
+    pub fn with_router(cfg: EngineConfig, seed: u64, router: Arc<Router>, worker: usize) -> Engine {
+        let workers = router.workers();
+        assert!(worker < workers, "worker index out of range");
         Engine {
             parsers: Vec::new(),
-            sublist: Sublist::new(),
+            router,
             matcher: Matcher::new(cfg.match_cache),
             scratch: MatchResult::default(),
+            fwd: Forwarding { targets: vec![Vec::new(); workers], batches: vec![Vec::new(); workers] },
+            inbox: Vec::new(),
             t: Tables {
                 cfg,
                 conns: Vec::new(),
@@ -290,8 +330,15 @@ impl Engine {
                 counters: EngineCounters::default(),
                 now_ms: 0,
                 rng: seed | 1,
+                worker: worker as u16,
+                sub_gens: Vec::new(),
             },
         }
+    }
+
+    /// The router this engine routes through (shared with the other workers).
+    pub fn router(&self) -> &Arc<Router> {
+        &self.router
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -375,9 +422,10 @@ impl Engine {
         let mut parser = self.parsers[id as usize].take().expect("parser for live connection");
         let mut ctx = Ctx {
             t: &mut self.t,
-            sublist: &mut self.sublist,
+            router: &self.router,
             matcher: &mut self.matcher,
             scratch: &mut self.scratch,
+            fwd: &mut self.fwd,
             id,
         };
         let result = parser.parse(chunk, &mut ctx);
@@ -400,22 +448,42 @@ impl Engine {
         f
     }
 
-    /// Apply removals deferred while a match result was borrowed.
+    /// After a chunk (or a tick, or an inbox): apply removals deferred while a match result was borrowed,
+    /// and hand the forward records built meanwhile to the workers they are for.
     fn finish_loop(&mut self) {
         while let Some(slot) = self.t.expired.pop() {
-            self.remove_sub_slot(slot);
+            self.t.remove_subscription(&self.router, slot);
         }
         while let Some(id) = self.t.closed.pop() {
             self.remove_all_subs(id);
         }
-    }
-
-    fn remove_sub_slot(&mut self, slot: u32) {
-        self.t.remove_subscription(&mut self.sublist, slot);
+        for (worker, batch) in self.fwd.batches.iter_mut().enumerate() {
+            if !batch.is_empty() {
+                self.router.post(worker, batch);
+            }
+        }
     }
 
     fn remove_all_subs(&mut self, id: u32) {
-        self.t.remove_subscriptions_of(&mut self.sublist, id);
+        self.t.remove_subscriptions_of(&self.router, id);
+    }
+
+    /// Deliver the messages other workers forwarded to this one's subscriptions. Called by the control plane
+    /// when the router wakes this worker. Returns the same bits as `ingest`.
+    pub fn drain_inbox(&mut self) -> u32 {
+        let worker = self.t.worker as usize;
+        let mut inbox = std::mem::take(&mut self.inbox);
+        self.router.take_inbox(worker, &mut inbox);
+        for rec in ForwardReader::new(&inbox) {
+            let m = Publish { subject: rec.subject, reply: rec.reply, header_len: rec.header_len, body: rec.body };
+            for (slot, gen) in rec.targets() {
+                self.t.deliver(slot, gen, u32::MAX, &m);
+            }
+        }
+        inbox.clear();
+        self.inbox = inbox;
+        self.finish_loop();
+        self.flags()
     }
 
     /// Write up to `ids.len()` dirty, unblocked connection ids into `ids`; returns how many. Connections that
@@ -533,7 +601,7 @@ impl Engine {
     }
 
     pub fn subscription_count(&self) -> usize {
-        self.sublist.count()
+        self.router.sublist().count()
     }
 }
 
@@ -544,9 +612,10 @@ fn limits_for(cfg: &EngineConfig) -> ParserLimits {
 /// The handler a parser drives while one connection's chunk is ingested.
 struct Ctx<'e> {
     t: &'e mut Tables,
-    sublist: &'e mut Sublist<u32>,
-    matcher: &'e mut Matcher<u32>,
-    scratch: &'e mut MatchResult<u32>,
+    router: &'e Router,
+    matcher: &'e mut Matcher<SubKey>,
+    scratch: &'e mut MatchResult<SubKey>,
+    fwd: &'e mut Forwarding,
     id: u32,
 }
 
@@ -562,21 +631,20 @@ impl Ctx<'_> {
     }
 
     fn remove_all_subs(&mut self) {
-        self.t.remove_subscriptions_of(self.sublist, self.id);
+        self.t.remove_subscriptions_of(self.router, self.id);
     }
 
     /// nats-server's no-responders reply: the publisher's own plain subscription that matches the reply
     /// subject, in match order, receives a 503 status message.
     fn no_responders(&mut self, subject: &[u8], reply: &[u8]) {
-        self.sublist.match_into(reply, self.scratch);
+        self.router.sublist().match_into(reply, self.scratch);
         let id = self.id;
-        let found = self
-            .scratch
-            .plain
-            .iter()
-            .copied()
-            .find(|&s| self.t.subs[s as usize].as_ref().map_or(false, |sub| sub.conn == id));
-        let Some(slot) = found else { return };
+        let me = self.t.worker;
+        let found = self.scratch.plain.iter().copied().find(|k| {
+            k.worker == me
+                && self.t.subs[k.slot as usize].as_ref().map_or(false, |sub| sub.conn == id && sub.gen == k.gen)
+        });
+        let Some(SubKey { slot, .. }) = found else { return };
         let sid = self.t.subs[slot as usize].as_ref().map(|s| s.sid.clone()).unwrap_or_default();
         let hdr_len = 32 + subject.len();
         let c = self.t.conn(id);
@@ -657,22 +725,47 @@ impl OpHandler for Ctx<'_> {
         if opts.verbose {
             self.t.send(id, b"+OK\r\n");
         }
-        let result = self.matcher.matches(self.sublist, m.subject);
+        let result = {
+            let sublist = self.router.sublist();
+            self.matcher.matches(&sublist, m.subject)
+        };
+        let me = self.t.worker;
         let mut delivered = false;
-        for &s in &result.plain {
-            delivered |= self.t.deliver(s, id, &m);
+        let mut forwarded = false;
+        for k in &result.plain {
+            if k.worker == me {
+                delivered |= self.t.deliver(k.slot, k.gen, id, &m);
+            } else {
+                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                forwarded = true;
+            }
         }
         for group in &result.queues {
             if group.is_empty() {
                 continue;
             }
-            // Start at a random member and take the first that can receive it.
+            // Start at a random member and take the first that can receive it. A member on another worker
+            // is taken as able to: that worker delivers it.
             let start = (self.t.next_random() % group.len() as u64) as usize;
-            for k in 0..group.len() {
-                let s = group[(start + k) % group.len()];
-                if self.t.deliver(s, id, &m) {
+            for n in 0..group.len() {
+                let k = group[(start + n) % group.len()];
+                if k.worker != me {
+                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                    forwarded = true;
+                    break;
+                }
+                if self.t.deliver(k.slot, k.gen, id, &m) {
                     delivered = true;
                     break;
+                }
+            }
+        }
+        if forwarded {
+            delivered = true;
+            for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
+                if !targets.is_empty() {
+                    encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
+                    targets.clear();
                 }
             }
         }
@@ -707,25 +800,27 @@ impl OpHandler for Ctx<'_> {
             self.t.send_ok_if_verbose(id);
             return Ok(());
         }
-        let sub = Subscription {
+        let slot = match self.t.free_subs.pop() {
+            Some(s) => s,
+            None => {
+                self.t.subs.push(None);
+                self.t.sub_gens.push(0);
+                (self.t.subs.len() - 1) as u32
+            }
+        };
+        let gen = self.t.sub_gens[slot as usize].wrapping_add(1);
+        self.t.sub_gens[slot as usize] = gen;
+        self.t.subs[slot as usize] = Some(Subscription {
             conn: id,
             subject: subj.into(),
             queue: queue.map(Into::into),
             sid: sid.into(),
             max: 0,
             delivered: 0,
-        };
-        let slot = match self.t.free_subs.pop() {
-            Some(s) => {
-                self.t.subs[s as usize] = Some(sub);
-                s
-            }
-            None => {
-                self.t.subs.push(Some(sub));
-                (self.t.subs.len() - 1) as u32
-            }
-        };
-        if self.sublist.insert(subj, queue, slot).is_err() {
+            gen,
+        });
+        let key = self.t.key(slot, gen);
+        if self.router.sublist_mut().insert(subj, queue, key).is_err() {
             self.t.subs[slot as usize] = None;
             self.t.free_subs.push(slot);
             self.t.send_err(id, WireError::InvalidSubject);
@@ -743,12 +838,7 @@ impl OpHandler for Ctx<'_> {
             let sub = self.t.subs[slot as usize].as_mut().expect("subscription slot");
             match max {
                 Some(m) if m > 0 && sub.delivered < m => sub.max = m,
-                _ => {
-                    let sub = self.t.subs[slot as usize].take().expect("subscription slot");
-                    self.sublist.remove(&sub.subject, sub.queue.as_deref(), slot);
-                    self.t.conn(id).subs.remove(sid);
-                    self.t.free_subs.push(slot);
-                }
+                _ => self.t.remove_subscription(self.router, slot),
             }
         }
         self.t.send_ok_if_verbose(id);

@@ -10,6 +10,8 @@
 //!   every destination connection. One `ingest` call per received chunk does all of it.
 //! * [`sublist`] and [`subject`]: the subject trie with `*`, `>` and queue groups, and the one definition
 //!   of what a valid subject is. Nothing else in the project validates or matches subjects.
+//! * [`router`]: what worker engines share: the trie and an inbox per worker, through which a message reaches
+//!   subscriptions owned by another worker thread.
 //! * [`conn`]: per-connection state (CONNECT options, subscriptions by sid, outbound bytes, counters).
 //! * [`wire_error`]: the table of `-ERR` texts and close reasons, copied exactly from nats-server's
 //!   behaviour because clients match them.
@@ -19,6 +21,7 @@
 pub mod conn;
 pub mod engine;
 pub mod parser;
+pub mod router;
 pub mod subject;
 pub mod sublist;
 pub mod wire_error;

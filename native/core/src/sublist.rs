@@ -37,13 +37,12 @@
 //!   every change) or identity differs from what it was filled against. Being
 //!   per worker it needs no lock; capacity 0 disables it.
 
-use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use crate::subject::SubjectError;
-use crate::subject::{self, FWC, PWC};
+use crate::subject::{self, SubjectHash, FWC, PWC};
 
 /// "No node" in a child slot.
 const NONE: u32 = u32::MAX;
@@ -63,93 +62,6 @@ static NEXT_SUBLIST_ID: AtomicU64 = AtomicU64::new(1);
 /// [`Sublist::queue_name`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct QueueId(u32);
-
-/// Seeded hash for short byte strings (tokens and subjects), built on the
-/// folded 64x64->128-bit multiply of wyhash/foldhash. It is several times
-/// cheaper than std's SipHash on tokens, which matters because a match does
-/// one lookup per token. The random per-sublist (or per-matcher) seed keeps
-/// collisions unpredictable to clients, the same level of flooding
-/// resistance as foldhash, hashbrown's own default.
-#[derive(Debug, Clone, Copy)]
-struct SeededHash {
-    k0: u64,
-    k1: u64,
-}
-
-impl SeededHash {
-    fn new() -> Self {
-        // RandomState is std's source of per-process randomness.
-        let rs = RandomState::new();
-        SeededHash { k0: rs.hash_one(0x5eed_u64), k1: rs.hash_one(0xfeed_u64) }
-    }
-}
-
-impl BuildHasher for SeededHash {
-    type Hasher = SeededHasher;
-    fn build_hasher(&self) -> SeededHasher {
-        SeededHasher { acc: self.k0, k1: self.k1 }
-    }
-}
-
-/// The [`SeededHash`] state.
-struct SeededHasher {
-    acc: u64,
-    k1: u64,
-}
-
-#[inline]
-fn fold_mul(a: u64, b: u64) -> u64 {
-    let r = u128::from(a) * u128::from(b);
-    (r as u64) ^ ((r >> 64) as u64)
-}
-
-#[inline]
-fn read8(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().unwrap())
-}
-
-#[inline]
-fn read4(b: &[u8], at: usize) -> u64 {
-    u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap()))
-}
-
-impl Hasher for SeededHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let len = bytes.len();
-        // Overlapping reads cover short inputs without a loop; mixing in the
-        // length keeps e.g. "ab" and "abb" apart.
-        let (a, b) = if len > 16 {
-            let mut rest = bytes;
-            while rest.len() > 16 {
-                self.acc = fold_mul(read8(rest, 0) ^ self.acc, read8(rest, 8) ^ self.k1);
-                rest = &rest[16..];
-            }
-            (read8(bytes, len - 16), read8(bytes, len - 8))
-        } else if len >= 8 {
-            (read8(bytes, 0), read8(bytes, len - 8))
-        } else if len >= 4 {
-            (read4(bytes, 0), read4(bytes, len - 4))
-        } else if len > 0 {
-            let x = u64::from(bytes[0]) << 16 | u64::from(bytes[len / 2]) << 8 | u64::from(bytes[len - 1]);
-            (x, 0)
-        } else {
-            (0, 0)
-        };
-        self.acc = fold_mul(a ^ self.acc, b ^ self.k1 ^ len as u64);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, n: usize) {
-        // Only ever a slice length prefix here, which `write` mixes in anyway.
-        self.acc = self.acc.wrapping_add(n as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.acc
-    }
-}
 
 /// A set of subscribers with cheap iteration (a plain slice, which is what
 /// matching copies out) and, once large, O(1) removal.
@@ -231,7 +143,7 @@ struct QueueGroup<T> {
 #[derive(Debug)]
 struct Node<T> {
     /// Literal next tokens.
-    children: HashMap<Box<[u8]>, u32, SeededHash>,
+    children: HashMap<Box<[u8]>, u32, SubjectHash>,
     /// The `*` child, or `NONE`.
     pwc: u32,
     /// The `>` child, or `NONE`. It never has children of its own.
@@ -243,7 +155,7 @@ struct Node<T> {
 }
 
 impl<T: Copy + Eq + Hash> Node<T> {
-    fn new(hash: SeededHash) -> Self {
+    fn new(hash: SubjectHash) -> Self {
         Node { children: HashMap::with_hasher(hash), pwc: NONE, fwc: NONE, plain: SubSet::new(), queues: Vec::new() }
     }
 
@@ -353,7 +265,7 @@ pub struct Sublist<T> {
     free_nodes: Vec<u32>,
     queue_names: QueueNames,
     /// Shared by every node's child map.
-    hash: SeededHash,
+    hash: SubjectHash,
     id: u64,
     generation: u64,
     count: usize,
@@ -372,7 +284,7 @@ impl<T: Copy + Eq + Hash> Default for Sublist<T> {
 impl<T: Copy + Eq + Hash> Sublist<T> {
     /// An empty sublist with a fresh identity.
     pub fn new() -> Self {
-        let hash = SeededHash::new();
+        let hash = SubjectHash::new();
         Sublist {
             nodes: vec![Node::new(hash)],
             free_nodes: Vec::new(),
@@ -436,20 +348,7 @@ impl<T: Copy + Eq + Hash> Sublist<T> {
     /// empty. Returns false (and changes nothing) if it was not there, which
     /// includes every subject that could not have been inserted.
     pub fn remove(&mut self, subject: &[u8], queue: Option<&[u8]>, sub: T) -> bool {
-        let mut path = std::mem::take(&mut self.path);
-        path.clear();
-        let removed = self.remove_inner(subject, queue, sub, &mut path);
-        self.path = path;
-        removed
-    }
-
-    fn remove_inner(
-        &mut self,
-        subject: &[u8],
-        queue: Option<&[u8]>,
-        sub: T,
-        path: &mut Vec<(u32, usize, usize)>,
-    ) -> bool {
+        self.path.clear();
         let mut n = ROOT;
         let mut start = 0;
         // No validation needed: an empty token or a token after `>` simply
@@ -459,7 +358,7 @@ impl<T: Copy + Eq + Hash> Sublist<T> {
             if child == NONE {
                 return false;
             }
-            path.push((n, start, start + tok.len()));
+            self.path.push((n, start, start + tok.len()));
             start += tok.len() + 1;
             n = child;
         }
@@ -490,7 +389,7 @@ impl<T: Copy + Eq + Hash> Sublist<T> {
         // Prune bottom-up while nodes are empty; the root is never in `path`
         // as a child, so it is never freed.
         let mut child = n;
-        while let Some((parent, ts, te)) = path.pop() {
+        while let Some((parent, ts, te)) = self.path.pop() {
             if !self.nodes[child as usize].is_empty() {
                 break;
             }
@@ -717,6 +616,8 @@ pub struct MatcherStats {
     pub matches: u64,
     /// Of those, answered from the cache.
     pub cache_hits: u64,
+    /// Of those, answered without the cache because it was not paying.
+    pub cache_bypassed: u64,
     /// Results currently cached.
     pub cache_len: usize,
 }
@@ -729,11 +630,8 @@ impl Hasher for PreHashed {
     fn finish(&self) -> u64 {
         self.0
     }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are ever hashed; fold anything else defensively.
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8)) ^ u64::from(b);
-        }
+    fn write(&mut self, _: &[u8]) {
+        unreachable!("only used for u64 keys")
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
@@ -756,7 +654,7 @@ struct Cache<T> {
     generation: u64,
     /// Keyed per matcher so subjects chosen by clients cannot be made to
     /// collide on purpose.
-    hasher: SeededHash,
+    hasher: SubjectHash,
     /// Subject hash → slot in `entries`. Keyed by hash rather than by the
     /// subject so the key bytes can live in a reused buffer in the entry; the
     /// entry's key is compared on lookup, so a hash collision is only ever a
@@ -767,7 +665,21 @@ struct Cache<T> {
     live: usize,
     /// Next victim once full: FIFO-ish, O(1), no bookkeeping on hits.
     clock: usize,
+    /// Lookups per evaluation window (see `Matcher::matches`).
+    window: u64,
+    window_lookups: u64,
+    window_hits: u64,
+    /// Calls left to answer without the cache.
+    bypass_left: u64,
 }
+
+/// Below this hit rate (percent) over a window, a cache costs more than it
+/// saves: measured, a miss costs ~40 ns more than an uncached walk (hashing,
+/// index upkeep, writing a cold entry) and a hit saves ~100 ns.
+const MIN_HIT_PERCENT: u64 = 30;
+/// How many windows' worth of calls a thrashing cache is bypassed for before
+/// it is tried again.
+const BYPASS_WINDOWS: u64 = 16;
 
 impl<T> Cache<T> {
     fn flush(&mut self, sublist_id: u64, generation: u64) {
@@ -776,6 +688,19 @@ impl<T> Cache<T> {
         self.clock = 0;
         self.sublist_id = sublist_id;
         self.generation = generation;
+    }
+
+    /// Counts a lookup; at the end of a window, decides whether to bypass.
+    fn account(&mut self, hit: bool) {
+        self.window_lookups += 1;
+        self.window_hits += u64::from(hit);
+        if self.window_lookups == self.window {
+            if self.window_hits * 100 < self.window * MIN_HIT_PERCENT {
+                self.bypass_left = self.window * BYPASS_WINDOWS;
+            }
+            self.window_lookups = 0;
+            self.window_hits = 0;
+        }
     }
 
     fn claim_slot(&mut self) -> usize {
@@ -804,6 +729,7 @@ pub struct Matcher<T> {
     cache: Option<Cache<T>>,
     matches: u64,
     cache_hits: u64,
+    bypassed: u64,
 }
 
 impl<T> Matcher<T> {
@@ -814,13 +740,18 @@ impl<T> Matcher<T> {
             capacity: cache_capacity,
             sublist_id: 0,
             generation: 0,
-            hasher: SeededHash::new(),
+            hasher: SubjectHash::new(),
             index: HashMap::default(),
             entries: Vec::new(),
             live: 0,
             clock: 0,
+            // Twice the capacity, so a working set that fits has time to warm.
+            window: (cache_capacity as u64).saturating_mul(2).clamp(256, 1 << 20),
+            window_lookups: 0,
+            window_hits: 0,
+            bypass_left: 0,
         });
-        Matcher { scratch: MatchResult::new(), cache, matches: 0, cache_hits: 0 }
+        Matcher { scratch: MatchResult::new(), cache, matches: 0, cache_hits: 0, bypassed: 0 }
     }
 
     /// The cache capacity given at construction (0 = no cache).
@@ -840,6 +771,7 @@ impl<T> Matcher<T> {
         MatcherStats {
             matches: self.matches,
             cache_hits: self.cache_hits,
+            cache_bypassed: self.bypassed,
             cache_len: self.cache.as_ref().map_or(0, |c| c.live),
         }
     }
@@ -847,14 +779,29 @@ impl<T> Matcher<T> {
     /// The subscriptions interested in the published `subject`, from the
     /// cache when it holds a result computed against this same sublist at its
     /// current generation, otherwise by walking `sl` (and caching the result).
+    ///
+    /// The cache steps aside when it does not pay: if fewer than
+    /// `MIN_HIT_PERCENT` of a window's lookups hit (subjects that never
+    /// repeat, such as unique reply inboxes, or interest changing faster than
+    /// the cache warms), the next `BYPASS_WINDOWS` windows' worth of calls
+    /// walk the trie directly, then the cache gets another trial window.
     pub fn matches<'a>(&'a mut self, sl: &Sublist<T>, subject: &[u8]) -> &'a MatchResult<T>
     where
         T: Copy + Eq + Hash,
     {
         self.matches += 1;
-        let Some(cache) = self.cache.as_mut() else {
-            sl.match_into(subject, &mut self.scratch);
-            return &self.scratch;
+        let cache = match self.cache.as_mut() {
+            Some(cache) if cache.bypass_left == 0 => cache,
+            Some(cache) => {
+                cache.bypass_left -= 1;
+                self.bypassed += 1;
+                sl.match_into(subject, &mut self.scratch);
+                return &self.scratch;
+            }
+            None => {
+                sl.match_into(subject, &mut self.scratch);
+                return &self.scratch;
+            }
         };
         if cache.sublist_id != sl.id || cache.generation != sl.generation {
             cache.flush(sl.id, sl.generation);
@@ -863,6 +810,7 @@ impl<T> Matcher<T> {
         let slot = match cache.index.get(&hash).copied() {
             Some(slot) if cache.entries[slot].key == subject => {
                 self.cache_hits += 1;
+                cache.account(true);
                 slot
             }
             Some(_) => {
@@ -878,87 +826,10 @@ impl<T> Matcher<T> {
                 entry.key.extend_from_slice(subject);
                 sl.match_into(subject, &mut entry.result);
                 cache.index.insert(hash, slot);
+                cache.account(false);
                 slot
             }
         };
         &cache.entries[slot].result
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn b(s: &str) -> &[u8] {
-        s.as_bytes()
-    }
-
-    fn plain(sl: &Sublist<u32>, subject: &str) -> Vec<u32> {
-        let mut r = MatchResult::new();
-        sl.match_into(b(subject), &mut r);
-        let mut v = r.plain.clone();
-        v.sort_unstable();
-        v
-    }
-
-    fn sl_with(subs: &[(&str, u32)]) -> Sublist<u32> {
-        let mut sl = Sublist::new();
-        for &(s, id) in subs {
-            sl.insert(b(s), None, id).unwrap();
-        }
-        sl
-    }
-
-    #[test]
-    fn sublist_remove_and_prune() {
-        // TestSublistRemove / RemoveWildcard / RemoveCleanup / RemoveCleanupWildcards.
-        let mut sl = sl_with(&[("a.b.c.d", 1), ("a.b.*.d", 2), ("a.b.>", 3)]);
-        assert_eq!(plain(&sl, "a.b.c.d"), [1, 2, 3]);
-        assert!(!sl.remove(b("a.b.c"), None, 1));
-        assert!(!sl.remove(b("a.b.c.d"), None, 9));
-        assert!(!sl.remove(b("a.b.c.d"), Some(b"q"), 1));
-        assert_eq!(sl.count(), 3);
-        assert!(sl.remove(b("a.b.c.d"), None, 1));
-        assert!(!sl.remove(b("a.b.c.d"), None, 1));
-        assert!(sl.remove(b("a.b.>"), None, 3));
-        assert!(sl.remove(b("a.b.*.d"), None, 2));
-        assert_eq!((sl.count(), sl.node_count()), (0, 1));
-        assert!(plain(&sl, "a.b.c.d").is_empty());
-
-        // A removal prunes only what is no longer needed.
-        let mut sl = sl_with(&[("a.b.c.d.e.f", 1), ("a.b", 2), ("a.b.*.d.e.>", 3)]);
-        let full = sl.node_count();
-        assert!(sl.remove(b("a.b.c.d.e.f"), None, 1));
-        assert_eq!(sl.node_count(), full - 4);
-        assert!(sl.remove(b("a.b.*.d.e.>"), None, 3));
-        assert_eq!(sl.node_count(), 3);
-        assert_eq!(plain(&sl, "a.b"), [2]);
-        // Freed slots are recycled.
-        sl.insert(b("x.y.z"), None, 4).unwrap();
-        assert_eq!(sl.nodes.len(), full);
-    }
-
-    #[test]
-    fn sublist_large_subscriber_sets() {
-        // Crosses the index threshold both ways.
-        let mut sl: Sublist<u32> = Sublist::new();
-        let n = 3 * INDEX_MIN as u32; // index built at 64, dropped below 32
-        for i in 0..n {
-            sl.insert(b("big"), None, i).unwrap();
-            sl.insert(b("big"), Some(b"q"), i).unwrap();
-        }
-        sl.insert(b("big"), None, 5).unwrap();
-        assert_eq!(sl.count(), 2 * n as usize);
-        for i in (0..n).filter(|i| i % 10 != 0) {
-            assert!(sl.remove(b("big"), None, i));
-            assert!(sl.remove(b("big"), Some(b"q"), i));
-            assert!(!sl.remove(b("big"), None, i));
-        }
-        let want: Vec<u32> = (0..n).filter(|i| i % 10 == 0).collect();
-        let mut r = MatchResult::new();
-        sl.match_into(b("big"), &mut r);
-        r.plain.sort_unstable();
-        r.queues[0].sort_unstable();
-        assert_eq!((&r.plain, &r.queues[0]), (&want, &want));
     }
 }

@@ -208,7 +208,7 @@ fn sublist_matcher_without_cache() {
     for _ in 0..3 {
         assert_eq!(m.matches(&sl, b("a")).plain, [1]);
     }
-    assert_eq!(m.stats(), MatcherStats { matches: 3, cache_hits: 0, cache_len: 0 });
+    assert_eq!(m.stats(), MatcherStats { matches: 3, cache_hits: 0, cache_bypassed: 0, cache_len: 0 });
 }
 
 #[test]
@@ -255,6 +255,58 @@ fn sublist_queue_groups() {
     sl.match_into(b("foo"), &mut r);
     assert!(r.is_empty());
     assert_eq!((sl.count(), sl.node_count()), (0, 1));
+}
+
+#[test]
+fn sublist_remove_and_prune() {
+    // TestSublistRemove / RemoveWildcard / RemoveCleanup / RemoveCleanupWildcards.
+    let mut sl = sl_with(&[("a.b.c.d", 1), ("a.b.*.d", 2), ("a.b.>", 3)]);
+    assert_eq!(plain(&sl, "a.b.c.d"), [1, 2, 3]);
+    assert!(!sl.remove(b("a.b.c"), None, 1));
+    assert!(!sl.remove(b("a.b.c.d"), None, 9));
+    assert!(!sl.remove(b("a.b.c.d"), Some(b"q"), 1));
+    assert_eq!(sl.count(), 3);
+    assert!(sl.remove(b("a.b.c.d"), None, 1));
+    assert!(!sl.remove(b("a.b.c.d"), None, 1));
+    assert!(sl.remove(b("a.b.>"), None, 3));
+    assert!(sl.remove(b("a.b.*.d"), None, 2));
+    assert_eq!((sl.count(), sl.node_count()), (0, 1));
+    assert!(plain(&sl, "a.b.c.d").is_empty());
+
+    // A removal prunes only what is no longer needed.
+    let mut sl = sl_with(&[("a.b.c.d.e.f", 1), ("a.b", 2), ("a.b.*.d.e.>", 3)]);
+    let full = sl.node_count();
+    assert!(sl.remove(b("a.b.c.d.e.f"), None, 1));
+    assert_eq!(sl.node_count(), full - 4);
+    assert!(sl.remove(b("a.b.*.d.e.>"), None, 3));
+    assert_eq!(sl.node_count(), 3);
+    assert_eq!(plain(&sl, "a.b"), [2]);
+    sl.insert(b("x.y.z"), None, 4).unwrap();
+    assert_eq!(sl.node_count(), 6);
+}
+
+#[test]
+fn sublist_large_subscriber_sets() {
+    // Crosses the index threshold both ways.
+    let mut sl: Sublist<u32> = Sublist::new();
+    let n = 192; // a position index is built above 64 members, dropped below 32
+    for i in 0..n {
+        sl.insert(b("big"), None, i).unwrap();
+        sl.insert(b("big"), Some(b"q"), i).unwrap();
+    }
+    sl.insert(b("big"), None, 5).unwrap();
+    assert_eq!(sl.count(), 2 * n as usize);
+    for i in (0..n).filter(|i| i % 10 != 0) {
+        assert!(sl.remove(b("big"), None, i));
+        assert!(sl.remove(b("big"), Some(b"q"), i));
+        assert!(!sl.remove(b("big"), None, i));
+    }
+    let want: Vec<u32> = (0..n).filter(|i| i % 10 == 0).collect();
+    let mut r = MatchResult::new();
+    sl.match_into(b("big"), &mut r);
+    r.plain.sort_unstable();
+    r.queues[0].sort_unstable();
+    assert_eq!((&r.plain, &r.queues[0]), (&want, &want));
 }
 
 // ---------------------------------------------------------------------------
@@ -445,4 +497,25 @@ proptest! {
         let mut sl: Sublist<u8> = Sublist::new();
         prop_assert_eq!(sl.insert(b, None, 0).is_ok(), sub_ok);
     }
+}
+
+#[test]
+fn sublist_matcher_cache_steps_aside_when_not_paying() {
+    let mut sl: Sublist<u32> = Sublist::new();
+    sl.insert(b"inbox.>", None, 1).unwrap();
+    sl.insert(b"hot.*", None, 2).unwrap();
+    let mut m = Matcher::new(4);
+    // Unique subjects (like reply inboxes) never hit: after one window the
+    // cache is bypassed, and answers stay right throughout.
+    for i in 0..2000 {
+        assert_eq!(m.matches(&sl, format!("inbox.{i}").as_bytes()).plain, [1]);
+    }
+    let st = m.stats();
+    assert!(st.cache_bypassed > 1000 && st.cache_hits == 0, "{st:?}");
+    // A small repeating working set later gets the cache back.
+    for i in 0..20_000 {
+        assert_eq!(m.matches(&sl, format!("hot.{}", i % 3).as_bytes()).plain, [2]);
+    }
+    let later = m.stats();
+    assert!(later.cache_hits > 10_000, "{later:?}");
 }

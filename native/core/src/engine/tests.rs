@@ -331,3 +331,76 @@ fn control_line_limit_applies_to_complete_lines() {
     e.ingest(id, b"SUB 123456789 1\r\n");
     assert_eq!(drain(&mut e, id), "-ERR 'maximum control line exceeded'\r\n");
 }
+
+/// Two engines sharing one router, as two worker threads would (driven from one thread here).
+fn two_workers() -> (Engine, Engine) {
+    let router = Router::new(2);
+    let a = Engine::with_router(EngineConfig::default(), 1, router.clone(), 0);
+    let b = Engine::with_router(EngineConfig::default(), 2, router, 1);
+    (a, b)
+}
+
+#[test]
+fn a_message_reaches_a_subscriber_on_another_worker_in_order() {
+    let (mut a, mut b) = two_workers();
+    let sub = client(&mut b);
+    b.ingest(sub, b"SUB foo.* 1\r\n");
+    let local = client(&mut a);
+    a.ingest(local, b"SUB foo.* 2\r\n");
+    let publisher = client(&mut a);
+    let mut input = Vec::new();
+    for i in 0..100 {
+        input.extend_from_slice(format!("PUB foo.x {}\r\n{}\r\n", i.to_string().len(), i).as_bytes());
+    }
+    a.ingest(publisher, &input);
+    // Nothing is framed on b until it drains its inbox.
+    assert_eq!(drain(&mut b, sub), "");
+    b.drain_inbox();
+    let got = drain(&mut b, sub);
+    let expected: String = (0..100).map(|i| format!("MSG foo.x 1 {}\r\n{}\r\n", i.to_string().len(), i)).collect();
+    assert_eq!(got, expected);
+    assert_eq!(drain(&mut a, local), expected.replace("MSG foo.x 1 ", "MSG foo.x 2 "));
+}
+
+#[test]
+fn queue_groups_span_workers_and_deliver_once() {
+    let (mut a, mut b) = two_workers();
+    let qa = client(&mut a);
+    a.ingest(qa, b"SUB work q 1\r\n");
+    let qb = client(&mut b);
+    b.ingest(qb, b"SUB work q 1\r\n");
+    let p = client(&mut a);
+    for _ in 0..200 {
+        a.ingest(p, b"PUB work 0\r\n\r\n");
+    }
+    b.drain_inbox();
+    let on_a = drain(&mut a, qa).matches("MSG work").count();
+    let on_b = drain(&mut b, qb).matches("MSG work").count();
+    assert_eq!(on_a + on_b, 200);
+    assert!(on_a > 40 && on_b > 40, "spread {on_a}/{on_b}");
+}
+
+#[test]
+fn a_forward_to_a_removed_subscription_is_dropped() {
+    let (mut a, mut b) = two_workers();
+    let sub = client(&mut b);
+    b.ingest(sub, b"SUB foo 1\r\n");
+    let p = client(&mut a);
+    a.ingest(p, b"PUB foo 0\r\n\r\n");
+    // The subscription goes and its slot is reused before the forward is delivered.
+    b.ingest(sub, b"UNSUB 1\r\nSUB bar 2\r\n");
+    b.drain_inbox();
+    assert_eq!(drain(&mut b, sub), "");
+}
+
+#[test]
+fn a_remote_subscriber_counts_as_a_responder() {
+    let (mut a, mut b) = two_workers();
+    let svc = client(&mut b);
+    b.ingest(svc, b"SUB svc 1\r\n");
+    let req = client(&mut a);
+    a.ingest(req, b"SUB _INBOX.> 9\r\nPUB svc _INBOX.1 0\r\n\r\n");
+    assert_eq!(drain(&mut a, req), "", "no 503: the request was forwarded");
+    b.drain_inbox();
+    assert_eq!(drain(&mut b, svc), "MSG svc 1 _INBOX.1 0\r\n\r\n");
+}

@@ -1,0 +1,249 @@
+//! Routing shared by the worker engines of one server.
+//!
+//! Each worker thread owns an [`crate::engine::Engine`] with its own connections, parsers and outbound
+//! buffers: nothing per connection is ever touched by two threads. What the workers share is this
+//! `Router`: the one subscription trie (behind a read-write lock: many publishers match at once, a SUB or
+//! UNSUB takes it briefly) and one inbox per worker.
+//!
+//! A publish is matched by the worker that parsed it. Subscriptions it owns are served at once. For
+//! subscriptions owned by another worker it appends one *forward record* per message and target worker
+//! (the message plus the target's subscription slots) to a batch, and at the end of the chunk moves the
+//! batch into the target's inbox under one lock and wakes that worker if it is not already awake. The
+//! target frames the MSG/HMSG lines itself. Per-publisher order holds because one publisher's records
+//! reach a given worker in one queue, in order. Queue-group members are chosen once, by the publishing
+//! worker, across all workers.
+//!
+//! Remote interest (routes, leaf nodes) fits the same shape later: a [`SubKey`] names its owner, and a
+//! route connection would be one more owner that receives forward records.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use crate::sublist::Sublist;
+
+/// A subscription as the shared trie knows it: which worker owns it, its slot in that worker's table, and
+/// the slot's generation (so a record forwarded just before the slot was reused is recognised as stale).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SubKey {
+    pub worker: u16,
+    pub gen: u16,
+    pub slot: u32,
+}
+
+/// Called by a publishing worker to wake a worker whose inbox went from empty to non-empty. Must be cheap
+/// and non-blocking (the binding wraps a Node-API thread-safe function).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+struct Inbox {
+    /// Forward records waiting for the owning worker.
+    queue: Mutex<Vec<u8>>,
+    /// Set when the worker has been woken and has not yet taken its inbox; avoids a wake per message.
+    signaled: AtomicBool,
+    waker: RwLock<Option<Waker>>,
+}
+
+pub struct Router {
+    sublist: RwLock<Sublist<SubKey>>,
+    inboxes: Box<[Inbox]>,
+}
+
+impl Router {
+    /// A router for `workers` worker engines (at least one).
+    pub fn new(workers: usize) -> Arc<Router> {
+        let inboxes = (0..workers.max(1))
+            .map(|_| Inbox {
+                queue: Mutex::new(Vec::new()),
+                signaled: AtomicBool::new(false),
+                waker: RwLock::new(None),
+            })
+            .collect();
+        Arc::new(Router { sublist: RwLock::new(Sublist::new()), inboxes })
+    }
+
+    pub fn workers(&self) -> usize {
+        self.inboxes.len()
+    }
+
+    /// Read access to the trie. A poisoned lock only means another worker panicked mid-update; the trie
+    /// itself is still consistent enough to route, so carry on rather than take the server down.
+    pub fn sublist(&self) -> RwLockReadGuard<'_, Sublist<SubKey>> {
+        self.sublist.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn sublist_mut(&self) -> RwLockWriteGuard<'_, Sublist<SubKey>> {
+        self.sublist.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Register how to wake `worker` when forward records arrive for it.
+    pub fn set_waker(&self, worker: usize, waker: Waker) {
+        *self.inboxes[worker].waker.write().unwrap_or_else(|e| e.into_inner()) = Some(waker);
+    }
+
+    /// Move a batch of forward records into `worker`'s inbox (leaving `batch` empty) and wake it if needed.
+    pub fn post(&self, worker: usize, batch: &mut Vec<u8>) {
+        let inbox = &self.inboxes[worker];
+        {
+            let mut q = inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
+            if q.is_empty() {
+                std::mem::swap(&mut *q, batch);
+            } else {
+                q.extend_from_slice(batch);
+                batch.clear();
+            }
+        }
+        if !inbox.signaled.swap(true, Ordering::AcqRel) {
+            if let Some(wake) = inbox.waker.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                wake();
+            }
+        }
+    }
+
+    /// Take everything in `worker`'s inbox into `into` (which must be empty). The signal is cleared first,
+    /// so a record posted while we take is either taken now or wakes us again.
+    pub fn take_inbox(&self, worker: usize, into: &mut Vec<u8>) {
+        let inbox = &self.inboxes[worker];
+        inbox.signaled.store(false, Ordering::Release);
+        let mut q = inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::swap(&mut *q, into);
+    }
+}
+
+/// A message forwarded to another worker, decoded from its inbox. Slices borrow the inbox buffer.
+pub struct Forwarded<'a> {
+    pub subject: &'a [u8],
+    pub reply: &'a [u8],
+    pub header_len: Option<usize>,
+    pub body: &'a [u8],
+    /// (slot, generation) pairs of the target worker's subscriptions.
+    targets: &'a [u8],
+}
+
+impl Forwarded<'_> {
+    pub fn targets(&self) -> impl Iterator<Item = (u32, u16)> + '_ {
+        self.targets
+            .chunks_exact(6)
+            .map(|t| (u32::from_le_bytes([t[0], t[1], t[2], t[3]]), u16::from_le_bytes([t[4], t[5]])))
+    }
+}
+
+const NO_HEADER: u32 = u32::MAX;
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// Append one forward record: the message and the target subscriptions (slot, generation).
+pub fn encode_forward(
+    out: &mut Vec<u8>,
+    subject: &[u8],
+    reply: &[u8],
+    header_len: Option<usize>,
+    body: &[u8],
+    targets: &[(u32, u16)],
+) {
+    put_u32(out, subject.len() as u32);
+    out.extend_from_slice(subject);
+    put_u32(out, reply.len() as u32);
+    out.extend_from_slice(reply);
+    put_u32(out, header_len.map_or(NO_HEADER, |h| h as u32));
+    put_u32(out, body.len() as u32);
+    out.extend_from_slice(body);
+    put_u32(out, targets.len() as u32);
+    for &(slot, gen) in targets {
+        put_u32(out, slot);
+        out.extend_from_slice(&gen.to_le_bytes());
+    }
+}
+
+/// Decodes the records of an inbox buffer in order. Records are written only by [`encode_forward`] inside
+/// this process, so a malformed buffer is a bug: decoding stops rather than guessing.
+pub struct ForwardReader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> ForwardReader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        ForwardReader { buf, pos: 0 }
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        let b = self.buf.get(self.pos..self.pos + 4)?;
+        self.pos += 4;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let b = self.buf.get(self.pos..self.pos + n)?;
+        self.pos += n;
+        Some(b)
+    }
+}
+
+impl<'a> Iterator for ForwardReader<'a> {
+    type Item = Forwarded<'a>;
+
+    fn next(&mut self) -> Option<Forwarded<'a>> {
+        let n = self.u32()? as usize;
+        let subject = self.bytes(n)?;
+        let n = self.u32()? as usize;
+        let reply = self.bytes(n)?;
+        let hdr = self.u32()?;
+        let n = self.u32()? as usize;
+        let body = self.bytes(n)?;
+        let n = self.u32()? as usize;
+        let targets = self.bytes(n * 6)?;
+        Some(Forwarded {
+            subject,
+            reply,
+            header_len: if hdr == NO_HEADER { None } else { Some(hdr as usize) },
+            body,
+            targets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn records_round_trip() {
+        let mut buf = Vec::new();
+        encode_forward(&mut buf, b"foo.bar", b"", None, b"hello", &[(1, 2), (7, 0)]);
+        encode_forward(&mut buf, b"h", b"r.1", Some(12), b"NATS/1.0\r\n\r\nhi", &[(3, 9)]);
+        let recs: Vec<_> = ForwardReader::new(&buf).collect();
+        assert_eq!(recs.len(), 2);
+        assert_eq!(recs[0].subject, b"foo.bar");
+        assert_eq!(recs[0].header_len, None);
+        assert_eq!(recs[0].body, b"hello");
+        assert_eq!(recs[0].targets().collect::<Vec<_>>(), vec![(1, 2), (7, 0)]);
+        assert_eq!(recs[1].reply, b"r.1");
+        assert_eq!(recs[1].header_len, Some(12));
+        assert_eq!(recs[1].targets().collect::<Vec<_>>(), vec![(3, 9)]);
+    }
+
+    #[test]
+    fn a_worker_is_woken_once_until_it_takes_its_inbox() {
+        let router = Router::new(2);
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let w = wakes.clone();
+        router.set_waker(
+            1,
+            Arc::new(move || {
+                w.fetch_add(1, Ordering::SeqCst);
+            }),
+        );
+        let mut batch = b"abc".to_vec();
+        router.post(1, &mut batch);
+        assert!(batch.is_empty());
+        router.post(1, &mut b"def".to_vec());
+        assert_eq!(wakes.load(Ordering::SeqCst), 1);
+        let mut got = Vec::new();
+        router.take_inbox(1, &mut got);
+        assert_eq!(got, b"abcdef");
+        router.post(1, &mut b"g".to_vec());
+        assert_eq!(wakes.load(Ordering::SeqCst), 2);
+    }
+}

@@ -1,0 +1,247 @@
+// One thread's share of the server: a Rust engine and the client connections it owns.
+//
+// The main thread runs one EngineHost and each data worker thread runs another; they route to each other
+// through the router they share in Rust. Data path per host: socket 'data' → engine.ingest (one native call per
+// chunk) → flusher.schedule → one setImmediate per loop turn → takeDirty + takeOutbound → socket.write. When
+// another worker forwards messages here, the router wakes this thread through `onInbox`, which drains them
+// into the same outbound buffers.
+
+import type { Socket } from 'node:net';
+import { randomInt } from 'node:crypto';
+
+import { ClientConnection } from './client-connection.js';
+import { OutboundFlusher } from './outbound-flusher.js';
+import { CLOSE_REASON_TEXT, CloseReason, EVENT_CLOSE, EVENT_CONNECT, HAS_DIRTY, HAS_EVENTS, WireError } from '../native/abi.js';
+import { createEngine, type EngineOptions, type EngineStats, type NativeEngine } from '../native/index.js';
+import type { Options } from '../config/options.js';
+import type { Logger } from '../log.js';
+import { InfoBuilder, type ServerIdentity } from '../info.js';
+
+/** Longest a closing socket may take to flush its last bytes before it is destroyed. */
+const CLOSE_LINGER_MS = 1000;
+
+export function engineOptions(o: Options): EngineOptions {
+  return {
+    maxPayload: o.maxPayload,
+    maxControlLine: o.maxControlLine,
+    maxPending: o.maxPending,
+    maxSubscriptions: o.maxSubscriptions,
+    pingIntervalMs: o.pingInterval,
+    pingMax: o.pingMax,
+    headersSupported: !o.noHeaderSupport,
+    // Measured in native/core/benches/sublist.rs: ~10x faster on repeated subjects, self-bypassing when not.
+    matchCache: 1024,
+  };
+}
+
+export interface EngineHostSettings {
+  options: Options;
+  identity: ServerIdentity;
+  routerId: number;
+  worker: number;
+  /** Milliseconds since the epoch at which the server started; all hosts share this clock origin. */
+  clockOrigin: number;
+}
+
+export class EngineHost {
+  private readonly engine: NativeEngine;
+  /** Indexed by engine slot. */
+  private readonly conns: (ClientConnection | undefined)[] = [];
+  private connCount = 0;
+  private readonly flusher: OutboundFlusher;
+  readonly info: InfoBuilder;
+  private readonly options: Options;
+  private readonly clockOrigin: number;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private readonly emptyWaiters: (() => void)[] = [];
+  /** Called when a connection's socket is gone (for the server-wide connection count). */
+  onConnectionClosed: (cid: number) => void = () => {};
+
+  constructor(
+    settings: EngineHostSettings,
+    private readonly log: Logger,
+  ) {
+    this.options = settings.options;
+    this.clockOrigin = settings.clockOrigin;
+    this.engine = createEngine(engineOptions(this.options), randomInt(0, 2 ** 32), settings.routerId, settings.worker, () =>
+      this.onInbox(),
+    );
+    this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
+    this.info = new InfoBuilder(settings.identity, this.options);
+    this.engine.setNow(this.nowMs());
+    // One timer drives every connection's ping timer and the write deadline check.
+    const tickMs = Math.max(20, Math.min(1000, Math.floor(this.options.pingInterval / 4)));
+    this.tickTimer = setInterval(() => this.tick(), tickMs);
+  }
+
+  /** Milliseconds since the server started: the engine's clock. */
+  nowMs(): number {
+    return Date.now() - this.clockOrigin;
+  }
+
+  get connectionCount(): number {
+    return this.connCount;
+  }
+
+  /**
+   * Take ownership of an accepted socket. With `refuse`, the client gets INFO and then
+   * `-ERR 'maximum connections exceeded'`, as nats-server does, and is closed.
+   */
+  adopt(socket: Socket, cid: number, refuse = false): void {
+    const conn = new ClientConnection(cid, socket, this.nowMs());
+    const slot = this.engine.openConn(this.info.forClient(conn), this.info.connectInfoForClient(conn));
+    conn.slot = slot;
+    this.conns[slot] = conn;
+    this.connCount++;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onChunk(conn, chunk));
+    socket.on('drain', () => this.flusher.onDrain(conn));
+    socket.on('error', (err) => {
+      if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection error: ${err.message}`);
+    });
+    socket.on('close', () => this.onSocketClosed(conn));
+    if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection created`);
+    // Accepted sockets arrive paused; read from now on (a refused one too, so its close is seen at once).
+    socket.resume();
+    if (refuse) {
+      this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
+      this.engine.closeWith(slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
+      this.handleEvents();
+      return;
+    }
+    this.flusher.write(conn, this.engine.takeOutbound(slot));
+  }
+
+  private onChunk(conn: ClientConnection, chunk: Buffer): void {
+    const flags = this.engine.ingest(conn.slot, chunk);
+    if (flags & HAS_EVENTS) this.handleEvents();
+    if (flags & HAS_DIRTY) this.flusher.schedule();
+  }
+
+  /** The router says other workers forwarded messages to this host's subscriptions. */
+  private onInbox(): void {
+    const flags = this.engine.drainInbox();
+    if (flags & HAS_EVENTS) this.handleEvents();
+    if (flags & HAS_DIRTY) this.flusher.schedule();
+  }
+
+  private tick(): void {
+    const now = this.nowMs();
+    const flags = this.engine.tick(now);
+    if (flags & HAS_EVENTS) this.handleEvents();
+    if (flags & HAS_DIRTY) this.flusher.schedule();
+    const deadline = this.options.writeDeadline;
+    if (deadline > 0 && this.flusher.blocked.size > 0) {
+      for (const conn of this.flusher.blocked) {
+        if (now - conn.blockedSinceMs > deadline) {
+          this.flusher.blocked.delete(conn);
+          this.log.info(
+            `${conn.logPrefix} - Slow Consumer Detected: WriteDeadline of ${deadline / 1000}s exceeded with ` +
+              `${conn.socket.writableLength} total bytes.`,
+          );
+          this.engine.closeWith(conn.slot, WireError.None, CloseReason.SlowConsumerWriteDeadline);
+          this.handleEvents();
+        }
+      }
+    }
+  }
+
+  private handleEvents(): void {
+    for (const ev of this.engine.takeEvents()) {
+      const conn = this.conns[ev.conn];
+      if (conn === undefined) continue;
+      if (ev.kind === EVENT_CONNECT) {
+        conn.applyConnect(ev.json ?? '{}');
+      } else if (ev.kind === EVENT_CLOSE) {
+        this.closeConnection(conn, ev.reason);
+      }
+    }
+  }
+
+  /** Write what the engine still holds for this connection, then close its socket. */
+  private closeConnection(conn: ClientConnection, reason: number): void {
+    if (conn.closeReason !== 0) return;
+    conn.closeReason = reason;
+    if (reason === CloseReason.SlowConsumerPendingBytes) {
+      this.log.info(`${conn.logPrefix} - Slow Consumer Detected: MaxPending of ${this.options.maxPending} Exceeded`);
+    }
+    if (reason === CloseReason.SlowConsumerPendingBytes || reason === CloseReason.SlowConsumerWriteDeadline) {
+      // nats-server drops a slow consumer's backlog rather than flushing it.
+      conn.socket.destroy();
+      return;
+    }
+    this.flusher.flushNow(conn);
+    conn.socket.end();
+    setTimeout(() => conn.socket.destroy(), CLOSE_LINGER_MS).unref();
+  }
+
+  private onSocketClosed(conn: ClientConnection): void {
+    if (this.conns[conn.slot] !== conn) return;
+    this.flusher.blocked.delete(conn);
+    this.engine.closeConn(conn.slot);
+    this.conns[conn.slot] = undefined;
+    this.connCount--;
+    if (this.log.debugEnabled) {
+      const why = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
+      this.log.debug(`${conn.logPrefix} - Client connection closed: ${why}`);
+    }
+    this.onConnectionClosed(conn.cid);
+    if (this.connCount === 0) {
+      for (const wake of this.emptyWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Connections currently open, for monitoring. */
+  *connections(): IterableIterator<ClientConnection> {
+    for (const c of this.conns) if (c !== undefined) yield c;
+  }
+
+  stats(): EngineStats & { connections: number } {
+    return { ...this.engine.stats(), connections: this.connCount };
+  }
+
+  /** Lame-duck mode started: tell the clients that take asynchronous INFO. */
+  announceLameDuck(): void {
+    this.info.lameDuck = true;
+    for (const conn of this.connections()) this.engine.sendAsyncInfo(conn.slot, this.info.forClient(conn));
+    this.flusher.schedule();
+  }
+
+  /**
+   * Close every client, spread over `windowMs` (at most 1 s apart, with jitter) so they do not all reconnect
+   * elsewhere at the same instant, as nats-server does in lame-duck mode.
+   */
+  async closeClientsSpread(windowMs: number, stop: () => boolean): Promise<void> {
+    const clients = [...this.connections()];
+    if (clients.length === 0) return;
+    const spacing = Math.min(1000, Math.max(windowMs, 1000) / clients.length);
+    for (const conn of clients) {
+      if (stop()) break;
+      this.engine.closeWith(conn.slot, WireError.None, CloseReason.LameDuckMode);
+      this.handleEvents();
+      await delay(spacing / 2 + Math.random() * (spacing / 2));
+    }
+  }
+
+  /** Flush what every client is owed, close every socket, stop the timer. Resolves when all are closed. */
+  async shutdown(): Promise<void> {
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    this.flusher.flush();
+    const closed = new Promise<void>((resolve) => {
+      if (this.connCount === 0) resolve();
+      else this.emptyWaiters.push(resolve);
+    });
+    for (const conn of this.connections()) {
+      if (conn.closeReason === 0) conn.closeReason = CloseReason.ServerShutdown;
+      this.flusher.flushNow(conn);
+      conn.socket.end();
+    }
+    await Promise.race([closed, delay(CLOSE_LINGER_MS)]);
+    for (const conn of this.connections()) conn.socket.destroy();
+  }
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,46 @@
+// A data worker thread: it owns an EngineHost with its share of the client connections. The main thread
+// accepts connections and hands each one over as a duplicated file descriptor; this thread wraps it in a
+// net.Socket, so from then on the connection is read, parsed and written here only.
+
+import { Socket } from 'node:net';
+import { parentPort, workerData } from 'node:worker_threads';
+
+import { EngineHost } from '../conn/engine-host.js';
+import { Logger } from '../log.js';
+import type { ToWorker, WorkerInit } from './messages.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (port === null) throw new Error('data-worker must run as a worker thread');
+
+const o = init.settings.options;
+const log = new Logger({ logtime: o.logtime, logtimeUTC: o.logtimeUTC, debug: o.debug, trace: o.trace, logFile: o.logFile });
+const host = new EngineHost(init.settings, log);
+host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
+
+port.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'adopt': {
+      const socket = new Socket({ fd: msg.fd, readable: true, writable: true });
+      host.adopt(socket, msg.cid);
+      break;
+    }
+    case 'lame-duck':
+      host.announceLameDuck();
+      break;
+    case 'close-clients':
+      void host.closeClientsSpread(msg.windowMs, () => false).then(() => port.postMessage({ type: 'clients-closed' }));
+      break;
+    case 'shutdown':
+      void host.shutdown().then(() => {
+        port.postMessage({ type: 'shut-down' });
+        port.close();
+        process.exit(0);
+      });
+      break;
+    case 'stats':
+      port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });
+      break;
+  }
+});
+port.postMessage({ type: 'ready' });

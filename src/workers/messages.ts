@@ -1,0 +1,23 @@
+// Messages between the main thread and the data workers. They are per connection or per command, never
+// per message: published messages travel between workers inside the Rust router.
+
+import type { EngineHostSettings } from '../conn/engine-host.js';
+import type { EngineStats } from '../native/index.js';
+
+export interface WorkerInit {
+  settings: EngineHostSettings;
+}
+
+export type ToWorker =
+  | { type: 'adopt'; fd: number; cid: number }
+  | { type: 'lame-duck' }
+  | { type: 'close-clients'; windowMs: number }
+  | { type: 'shutdown' }
+  | { type: 'stats'; id: number };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'closed'; cid: number }
+  | { type: 'clients-closed' }
+  | { type: 'shut-down' }
+  | { type: 'stats'; id: number; stats: EngineStats & { connections: number } };
