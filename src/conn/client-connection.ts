@@ -21,6 +21,8 @@ export class ClientConnection {
   blockedSinceMs = 0;
   /** Set once the connection is being closed; the CloseReason code. */
   closeReason = 0;
+  /** Reading is paused briefly because this client publishes to a backed-up consumer. */
+  stalled = false;
 
   constructor(cid: number, socket: Socket, nowMs: number) {
     this.cid = cid;

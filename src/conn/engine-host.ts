@@ -11,7 +11,16 @@ import { randomInt } from 'node:crypto';
 
 import { ClientConnection } from './client-connection.js';
 import { OutboundFlusher } from './outbound-flusher.js';
-import { CLOSE_REASON_TEXT, CloseReason, EVENT_CLOSE, EVENT_CONNECT, HAS_DIRTY, HAS_EVENTS, WireError } from '../native/abi.js';
+import {
+  CLOSE_REASON_TEXT,
+  CloseReason,
+  EVENT_CLOSE,
+  EVENT_CONNECT,
+  HAS_DIRTY,
+  HAS_EVENTS,
+  HAS_STALL,
+  WireError,
+} from '../native/abi.js';
 import { createEngine, type EngineOptions, type EngineStats, type NativeEngine } from '../native/index.js';
 import type { Options } from '../config/options.js';
 import type { Logger } from '../log.js';
@@ -19,6 +28,14 @@ import { InfoBuilder, type ServerIdentity } from '../info.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
+/**
+ * A publisher that feeds a backed-up consumer stops being read (nats-server stalls such a producer), giving the
+ * consumer's socket time to drain before it reaches max_pending. The pause is re-checked every STALL_MS and
+ * ends when no consumer is congested any more, or after STALL_MAX_MS so a consumer that cannot keep up at
+ * all still ends as a slow consumer rather than stopping its publishers.
+ */
+const STALL_MS = 2;
+const STALL_MAX_MS = 50;
 
 export function engineOptions(o: Options): EngineOptions {
   return {
@@ -31,6 +48,7 @@ export function engineOptions(o: Options): EngineOptions {
     headersSupported: !o.noHeaderSupport,
     // Measured in native/core/benches/sublist.rs: ~10x faster on repeated subjects, self-bypassing when not.
     matchCache: 1024,
+    authEnabled: false,
   };
 }
 
@@ -116,6 +134,23 @@ export class EngineHost {
     const flags = this.engine.ingest(conn.slot, chunk);
     if (flags & HAS_EVENTS) this.handleEvents();
     if (flags & HAS_DIRTY) this.flusher.schedule();
+    if (flags & HAS_STALL && !conn.stalled) this.stall(conn);
+  }
+
+  private stall(conn: ClientConnection): void {
+    conn.stalled = true;
+    conn.socket.pause();
+    let waited = 0;
+    const check = (): void => {
+      waited += STALL_MS;
+      if (waited < STALL_MAX_MS && this.engine.congested() && !conn.socket.destroyed) {
+        setTimeout(check, STALL_MS);
+        return;
+      }
+      conn.stalled = false;
+      if (!conn.socket.destroyed && conn.closeReason === 0) conn.socket.resume();
+    };
+    setTimeout(check, STALL_MS);
   }
 
   /** The router says other workers forwarded messages to this host's subscriptions. */

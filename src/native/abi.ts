@@ -4,6 +4,8 @@
 /** `ingest` / `tick` result bits. */
 export const HAS_DIRTY = 1;
 export const HAS_EVENTS = 2;
+/** The chunk fed a backed-up consumer: pause reading the publisher briefly (nats-server's producer stall). */
+export const HAS_STALL = 4;
 
 /** `EngineEvent.kind` values. */
 export const EVENT_CONNECT = 1;

@@ -12,6 +12,8 @@ export interface EngineOptions {
   pingMax: number;
   headersSupported: boolean;
   matchCache: number;
+  /** Every CONNECT waits for `authorize` (or a close). */
+  authEnabled: boolean;
 }
 
 export interface EngineEvent {
@@ -54,8 +56,12 @@ export interface NativeEngine {
   ingest(id: number, chunk: Uint8Array): number;
   takeDirty(ids: Uint32Array): number;
   takeOutbound(id: number): Buffer;
+  /** Admit a client into `account` with permissions (ResolvedPermissions JSON, or null). */
+  authorize(id: number, account: string, permissions: string | null): number;
   setBlocked(id: number, blocked: boolean): boolean;
   pendingBytes(id: number): number;
+  /** Some connection, on any thread, is congested: a stalled publisher stays paused while this holds. */
+  congested(): boolean;
   takeEvents(): EngineEvent[];
   tick(nowMs: number): number;
   setNow(nowMs: number): void;

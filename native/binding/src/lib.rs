@@ -34,6 +34,8 @@ pub struct EngineOptions {
     pub headers_supported: bool,
     /// Entries in the match cache; 0 disables it.
     pub match_cache: u32,
+    /// Authentication is configured: every CONNECT waits for `authorize` (or a close).
+    pub auth_enabled: bool,
 }
 
 impl From<&EngineOptions> for EngineConfig {
@@ -47,6 +49,7 @@ impl From<&EngineOptions> for EngineConfig {
             ping_max: o.ping_max,
             headers_supported: o.headers_supported,
             match_cache: o.match_cache as usize,
+            auth_enabled: o.auth_enabled,
         }
     }
 }
@@ -210,14 +213,34 @@ impl NativeEngine {
         self.inner.take_dirty(ids) as u32
     }
 
+    /// Copy one connection's pending bytes into a new Buffer and release them in the engine, which keeps
+    /// its allocation for the next turn (a zero-copy hand-over would cost an allocation per turn instead,
+    /// freed only when V8 collects the Buffer).
     #[napi]
-    pub fn take_outbound(&mut self, id: u32) -> Buffer {
-        Buffer::from(self.inner.take_outbound(id))
+    pub fn take_outbound<'env>(&mut self, env: &'env Env, id: u32) -> Result<BufferSlice<'env>> {
+        let copy = BufferSlice::copy_from(env, self.inner.outbound(id))?;
+        self.inner.consume_outbound(id);
+        Ok(copy)
+    }
+
+    /// Admit a client: its account and permissions (JSON, or null for none). Parses input held since its
+    /// CONNECT. Returns `ingest`'s result bits.
+    #[napi]
+    pub fn authorize(&mut self, id: u32, account: String, permissions: Option<String>) -> Result<u32> {
+        self.inner
+            .authorize(id, &account, permissions.as_deref().map(str::as_bytes))
+            .map_err(|e| Error::new(Status::InvalidArg, format!("invalid permissions: {e}")))
     }
 
     #[napi]
     pub fn set_blocked(&mut self, id: u32, blocked: bool) -> bool {
         self.inner.set_blocked(id, blocked)
+    }
+
+    /// Whether some connection, on any worker, is congested (a stalled publisher waits for this to clear).
+    #[napi]
+    pub fn congested(&self) -> bool {
+        self.inner.congested()
     }
 
     #[napi]

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::permissions::Permissions;
+
 /// Options a client sets in CONNECT. nats-server starts every client with verbose and pedantic on and
 /// echo on; a CONNECT overrides only the fields it carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +61,16 @@ impl ClientOpts {
     }
 }
 
+/// Where a connection is in authentication. Without auth configured every connection starts `Authorized`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthState {
+    /// Auth is required and no CONNECT has been accepted: only CONNECT may come first.
+    AwaitingConnect,
+    /// A CONNECT is with the control plane for a decision; input is held, not parsed.
+    AwaitingDecision,
+    Authorized,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnState {
     Open,
@@ -103,10 +115,19 @@ pub struct Conn {
     pub connect_info: Option<Box<[u8]>>,
     /// That INFO was sent: the client takes asynchronous INFO (lame-duck notices) from now on.
     pub async_info_ok: bool,
+    pub auth: AuthState,
+    /// Input received while a CONNECT awaits the control plane's decision; parsed once it is authorized.
+    pub held: Vec<u8>,
+    /// The account (router account id) the client belongs to.
+    pub account: u32,
+    /// Publish/subscribe permissions; `None` allows everything.
+    pub perms: Option<Box<Permissions>>,
+    /// Pending output passed the stall threshold (¾ of max_pending); counted in the engine.
+    pub congested: bool,
 }
 
 impl Conn {
-    pub fn new(now_ms: u64, first_ping_ms: u64, connect_info: Option<Box<[u8]>>) -> Conn {
+    pub fn new(now_ms: u64, first_ping_ms: u64, connect_info: Option<Box<[u8]>>, auth: AuthState) -> Conn {
         Conn {
             opts: ClientOpts::default(),
             state: ConnState::Open,
@@ -122,6 +143,11 @@ impl Conn {
             connected: false,
             connect_info,
             async_info_ok: false,
+            auth,
+            held: Vec::new(),
+            account: 0,
+            perms: None,
+            congested: false,
         }
     }
 

@@ -17,14 +17,17 @@
 //! from the connection table so that routing can later be shared between worker engines (and hold remote
 //! interest from routes and leaf nodes) without changing how a connection is parsed.
 
-use crate::conn::{ClientOpts, Conn, ConnCounters, ConnState, ConnectFields};
-use crate::parser::{OpHandler, Parser, ParserLimits, Publish};
+use crate::conn::{AuthState, ClientOpts, Conn, ConnCounters, ConnState, ConnectFields};
+use crate::parser::{Flow, OpHandler, Parser, ParserLimits, Publish};
+use crate::permissions::Permissions;
 use crate::subject;
 use std::sync::Arc;
 
-use crate::router::{encode_forward, ForwardReader, Router, SubKey};
+use crate::router::{encode_forward, Account, ForwardReader, Router, SubKey};
 use crate::sublist::{MatchResult, Matcher};
-use crate::wire_error::{write_sub_permission_violation, CloseReason, Fatal, WireError};
+use crate::wire_error::{
+    write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal, WireError,
+};
 
 /// Limits and switches, named after nats-server's options.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +43,9 @@ pub struct EngineConfig {
     pub headers_supported: bool,
     /// Entries in the per-engine match cache; 0 disables it.
     pub match_cache: usize,
+    /// Authentication is configured: every CONNECT waits for the control plane's decision, and without
+    /// an earlier decision (no_auth_user) only CONNECT may come first.
+    pub auth_enabled: bool,
 }
 
 impl Default for EngineConfig {
@@ -53,6 +59,7 @@ impl Default for EngineConfig {
             ping_max: 2,
             headers_supported: true,
             match_cache: 0,
+            auth_enabled: false,
         }
     }
 }
@@ -69,6 +76,9 @@ pub enum Event {
 /// `ingest` result bits.
 pub const HAS_DIRTY: u32 = 1;
 pub const HAS_EVENTS: u32 = 2;
+/// The chunk fed a connection (here or on another worker) whose output is backing up: the control plane
+/// should pause reading from the publisher briefly, as nats-server stalls a fast producer.
+pub const HAS_STALL: u32 = 4;
 
 /// One subscription. Slots are reused; `conn` and `sid` identify it to the client.
 struct Subscription {
@@ -81,6 +91,8 @@ struct Subscription {
     delivered: u64,
     /// The slot's generation when this subscription took it, part of its [`SubKey`].
     gen: u16,
+    /// The router account whose trie holds it.
+    account: u32,
 }
 
 /// Server-wide counters for `/varz`.
@@ -114,18 +126,43 @@ struct Tables {
     worker: u16,
     /// Generation of each subscription slot, bumped on reuse.
     sub_gens: Vec<u16>,
+    /// Connections whose pending output is past the stall threshold.
+    congested: usize,
+    /// What the router was last told about `congested`.
+    congested_reported: bool,
+    /// Set during an ingest that fed a congested destination.
+    stall: bool,
 }
 
 pub struct Engine {
     parsers: Vec<Option<Parser>>,
     router: Arc<Router>,
-    matcher: Matcher<SubKey>,
+    accounts: AccountViews,
     /// Scratch for lookups outside the publish path (no-responders reply lookup).
     scratch: MatchResult<SubKey>,
     fwd: Forwarding,
     /// The inbox taken from the router, decoded in place; keeps its capacity.
     inbox: Vec<u8>,
     t: Tables,
+}
+
+/// This engine's handles on the router's accounts, each with its own match cache (a cache holds one
+/// account's results, so accounts must not share one).
+struct AccountViews {
+    accounts: Vec<Arc<Account>>,
+    matchers: Vec<Matcher<SubKey>>,
+    cache_capacity: usize,
+}
+
+impl AccountViews {
+    fn get(&mut self, router: &Router, id: u32) -> (&Account, &mut Matcher<SubKey>) {
+        let i = id as usize;
+        while self.accounts.len() <= i {
+            self.accounts.push(router.account(self.accounts.len() as u32));
+            self.matchers.push(Matcher::new(self.cache_capacity));
+        }
+        (&self.accounts[i], &mut self.matchers[i])
+    }
 }
 
 /// Per-chunk state for messages bound to subscriptions owned by other workers.
@@ -182,7 +219,7 @@ impl Tables {
     /// Mark a connection closed by the engine: an optional last `-ERR` stays queued for the control plane to
     /// flush; a slow consumer's backlog is dropped, as nats-server drops it.
     fn close(&mut self, id: u32, fatal: Fatal) {
-        let c = self.conn(id);
+        let c = self.conns[id as usize].as_mut().expect("live connection slot");
         if c.state != ConnState::Open {
             return;
         }
@@ -192,6 +229,10 @@ impl Tables {
         }
         if let Some(e) = fatal.error {
             e.write_to(&mut c.out);
+        }
+        if c.congested {
+            c.congested = false;
+            self.congested -= 1;
         }
         self.mark_dirty(id);
         self.closed.push(id);
@@ -249,7 +290,19 @@ impl Tables {
         let added = (out.len() - before) as u64;
         c.counters.out_msgs += 1;
         c.counters.out_bytes += body.len() as u64;
+        if !m.reply.is_empty() {
+            if let Some(p) = c.perms.as_mut().filter(|p| p.tracks_replies()) {
+                p.note_reply(m.reply, self.now_ms);
+            }
+        }
         let over = c.out.len() > self.cfg.max_pending;
+        if !over && c.out.len() > self.cfg.max_pending / 4 * 3 {
+            if !c.congested {
+                c.congested = true;
+                self.congested += 1;
+            }
+            self.stall = true;
+        }
         self.counters.out_msgs += 1;
         self.counters.out_bytes += body.len() as u64;
         let _ = added;
@@ -271,7 +324,7 @@ impl Tables {
         let Some(sub) = self.subs[slot as usize].take() else {
             return;
         };
-        router.sublist_mut().remove(&sub.subject, sub.queue.as_deref(), self.key(slot, sub.gen));
+        router.account(sub.account).sublist_mut().remove(&sub.subject, sub.queue.as_deref(), self.key(slot, sub.gen));
         if let Some(Some(c)) = self.conns.get_mut(sub.conn as usize) {
             c.subs.remove(&sub.sid);
         }
@@ -313,7 +366,7 @@ impl Engine {
         Engine {
             parsers: Vec::new(),
             router,
-            matcher: Matcher::new(cfg.match_cache),
+            accounts: AccountViews { accounts: Vec::new(), matchers: Vec::new(), cache_capacity: cfg.match_cache },
             scratch: MatchResult::default(),
             fwd: Forwarding { targets: vec![Vec::new(); workers], batches: vec![Vec::new(); workers] },
             inbox: Vec::new(),
@@ -332,6 +385,9 @@ impl Engine {
                 rng: seed | 1,
                 worker: worker as u16,
                 sub_gens: Vec::new(),
+                congested: 0,
+                congested_reported: false,
+                stall: false,
             },
         }
     }
@@ -361,8 +417,37 @@ impl Engine {
         id
     }
 
+    /// The control plane accepted the client: it belongs to `account` with `permissions` (JSON, see
+    /// `permissions.rs`; `None` allows everything). Input held since its CONNECT is parsed now. Also used
+    /// before any CONNECT to admit a client as the no_auth_user. Returns `ingest`'s result bits.
+    pub fn authorize(&mut self, id: u32, account: &str, permissions: Option<&[u8]>) -> Result<u32, String> {
+        let perms = permissions.map(Permissions::from_json).transpose()?.map(Box::new);
+        let account = self.router.account_id(account);
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return Ok(self.flags()) };
+        if !c.is_open() {
+            return Ok(self.flags());
+        }
+        if c.account != account && !c.subs.is_empty() {
+            self.remove_all_subs(id);
+        }
+        let c = self.t.conn(id);
+        c.account = account;
+        c.perms = perms;
+        let was_waiting = c.auth == AuthState::AwaitingDecision;
+        c.auth = AuthState::Authorized;
+        if was_waiting {
+            self.t.send_ok_if_verbose(id);
+        }
+        let held = std::mem::take(&mut self.t.conn(id).held);
+        if held.is_empty() {
+            return Ok(self.flags());
+        }
+        Ok(self.ingest(id, &held))
+    }
+
     fn open_slot(&mut self, connect_info: Option<Box<[u8]>>) -> u32 {
-        let conn = Conn::new(self.t.now_ms, self.t.cfg.ping_interval_ms, connect_info);
+        let auth = if self.t.cfg.auth_enabled { AuthState::AwaitingConnect } else { AuthState::Authorized };
+        let conn = Conn::new(self.t.now_ms, self.t.cfg.ping_interval_ms, connect_info, auth);
         let parser = Parser::new(limits_for(&self.t.cfg));
         match self.t.free_conns.pop() {
             Some(id) => {
@@ -385,6 +470,10 @@ impl Engine {
             return;
         }
         self.remove_all_subs(id);
+        if self.t.conns[id as usize].as_ref().map_or(false, |c| c.congested) {
+            self.t.congested -= 1;
+            self.report_congestion();
+        }
         self.t.conns[id as usize] = None;
         self.parsers[id as usize] = None;
         self.t.free_conns.push(id);
@@ -419,18 +508,25 @@ impl Engine {
         if !c.is_open() {
             return self.flags();
         }
+        if c.auth == AuthState::AwaitingDecision {
+            // Bounded by the control plane, which stops reading the socket while a decision is pending.
+            c.held.extend_from_slice(chunk);
+            return self.flags();
+        }
+        self.t.stall = false;
         let mut parser = self.parsers[id as usize].take().expect("parser for live connection");
         let mut ctx = Ctx {
             t: &mut self.t,
             router: &self.router,
-            matcher: &mut self.matcher,
+            accounts: &mut self.accounts,
             scratch: &mut self.scratch,
             fwd: &mut self.fwd,
             id,
         };
-        let result = parser.parse(chunk, &mut ctx);
-        if let Err(fatal) = result {
-            self.t.close(id, fatal);
+        match parser.parse(chunk, &mut ctx) {
+            Ok(n) if n < chunk.len() => self.t.conn(id).held.extend_from_slice(&chunk[n..]),
+            Ok(_) => {}
+            Err(fatal) => self.t.close(id, fatal),
         }
         self.parsers[id as usize] = Some(parser);
         self.finish_loop();
@@ -444,6 +540,9 @@ impl Engine {
         }
         if !self.t.events.is_empty() {
             f |= HAS_EVENTS;
+        }
+        if self.t.stall {
+            f |= HAS_STALL;
         }
         f
     }
@@ -461,6 +560,15 @@ impl Engine {
             if !batch.is_empty() {
                 self.router.post(worker, batch);
             }
+        }
+        self.report_congestion();
+    }
+
+    fn report_congestion(&mut self) {
+        let now = self.t.congested > 0;
+        if now != self.t.congested_reported {
+            self.t.congested_reported = now;
+            self.router.set_congested(self.t.worker as usize, now);
         }
     }
 
@@ -511,15 +619,34 @@ impl Engine {
         n
     }
 
-    /// Hand over a connection's pending bytes. The returned Vec is the caller's from now on.
-    pub fn take_outbound(&mut self, id: u32) -> Vec<u8> {
-        match self.t.conns.get_mut(id as usize) {
-            Some(Some(c)) => {
-                let cap = c.out.capacity().min(64 * 1024);
-                std::mem::replace(&mut c.out, Vec::with_capacity(cap))
-            }
-            _ => Vec::new(),
+    /// The bytes waiting for a connection, to be copied out by the caller and then released with
+    /// [`Engine::consume_outbound`]. Copying lets the engine keep reusing the buffer's allocation.
+    pub fn outbound(&self, id: u32) -> &[u8] {
+        match self.t.conns.get(id as usize) {
+            Some(Some(c)) => &c.out,
+            _ => &[],
         }
+    }
+
+    /// Forget the bytes returned by [`Engine::outbound`], keeping the allocation unless a burst made it large.
+    pub fn consume_outbound(&mut self, id: u32) {
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return };
+        c.out.clear();
+        if c.out.capacity() > 1024 * 1024 {
+            c.out.shrink_to(64 * 1024);
+        }
+        if c.congested {
+            c.congested = false;
+            self.t.congested -= 1;
+            self.report_congestion();
+        }
+    }
+
+    /// Hand over a connection's pending bytes as an owned Vec (tests and tools; the binding copies instead).
+    pub fn take_outbound(&mut self, id: u32) -> Vec<u8> {
+        let bytes = self.outbound(id).to_vec();
+        self.consume_outbound(id);
+        bytes
     }
 
     /// Record socket backpressure. Returns true if the connection has bytes waiting (so the caller should
@@ -534,6 +661,11 @@ impl Engine {
             self.t.mark_dirty(id);
         }
         pending
+    }
+
+    /// Whether some connection, on any worker, is congested: a stalled publisher stays paused while it is.
+    pub fn congested(&self) -> bool {
+        self.router.any_congested()
     }
 
     /// Bytes queued for a connection and not yet taken.
@@ -601,7 +733,7 @@ impl Engine {
     }
 
     pub fn subscription_count(&self) -> usize {
-        self.router.sublist().count()
+        self.router.subscription_count()
     }
 }
 
@@ -613,7 +745,7 @@ fn limits_for(cfg: &EngineConfig) -> ParserLimits {
 struct Ctx<'e> {
     t: &'e mut Tables,
     router: &'e Router,
-    matcher: &'e mut Matcher<SubKey>,
+    accounts: &'e mut AccountViews,
     scratch: &'e mut MatchResult<SubKey>,
     fwd: &'e mut Forwarding,
     id: u32,
@@ -637,7 +769,9 @@ impl Ctx<'_> {
     /// nats-server's no-responders reply: the publisher's own plain subscription that matches the reply
     /// subject, in match order, receives a 503 status message.
     fn no_responders(&mut self, subject: &[u8], reply: &[u8]) {
-        self.router.sublist().match_into(reply, self.scratch);
+        let account = self.t.conn(self.id).account;
+        let (acc, _) = self.accounts.get(self.router, account);
+        acc.sublist().match_into(reply, self.scratch);
         let id = self.id;
         let me = self.t.worker;
         let found = self.scratch.plain.iter().copied().find(|k| {
@@ -665,7 +799,7 @@ impl Ctx<'_> {
 }
 
 impl OpHandler for Ctx<'_> {
-    fn on_connect(&mut self, json: &[u8]) -> Result<(), Fatal> {
+    fn on_connect(&mut self, json: &[u8]) -> Result<Flow, Fatal> {
         let fields: ConnectFields = serde_json::from_slice(json).map_err(|_| Fatal::BAD_ARGS)?;
         let headers_supported = self.t.cfg.headers_supported;
         if self.t.conn(self.id).connected {
@@ -691,8 +825,17 @@ impl OpHandler for Ctx<'_> {
         }
         c.connected = true;
         self.t.events.push(Event::Connect { conn: self.id, json: json.to_vec() });
+        if self.t.cfg.auth_enabled {
+            // The control plane authenticates (maybe off-thread); input waits, and +OK comes with the verdict.
+            self.t.conn(self.id).auth = AuthState::AwaitingDecision;
+            return Ok(Flow::Pause);
+        }
         self.t.send_ok_if_verbose(self.id);
-        Ok(())
+        Ok(Flow::Continue)
+    }
+
+    fn awaiting_auth(&mut self) -> bool {
+        self.t.conn(self.id).auth == AuthState::AwaitingConnect
     }
 
     fn on_publish_args(
@@ -722,12 +865,21 @@ impl OpHandler for Ctx<'_> {
         }
         self.t.counters.in_msgs += 1;
         self.t.counters.in_bytes += m.body.len() as u64;
+        if let Some(p) = self.t.conn(id).perms.as_mut() {
+            if !p.can_publish(m.subject, now) {
+                write_pub_permission_violation(&mut self.t.conn(id).out, m.subject);
+                self.t.mark_dirty(id);
+                return Ok(());
+            }
+        }
         if opts.verbose {
             self.t.send(id, b"+OK\r\n");
         }
+        let account = self.t.conn(id).account;
         let result = {
-            let sublist = self.router.sublist();
-            self.matcher.matches(&sublist, m.subject)
+            let (acc, matcher) = self.accounts.get(self.router, account);
+            let sublist = acc.sublist();
+            matcher.matches(&sublist, m.subject)
         };
         let me = self.t.worker;
         let mut delivered = false;
@@ -764,6 +916,9 @@ impl OpHandler for Ctx<'_> {
             delivered = true;
             for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
                 if !targets.is_empty() {
+                    if self.router.should_stall(worker) {
+                        self.t.stall = true;
+                    }
                     encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
                     targets.clear();
                 }
@@ -788,8 +943,16 @@ impl OpHandler for Ctx<'_> {
             self.t.mark_dirty(id);
             return Ok(());
         }
+        if let Some(p) = self.t.conn(id).perms.as_mut() {
+            if !p.can_subscribe(subj, queue) {
+                write_sub_permission_violation(&mut self.t.conn(id).out, subj, queue);
+                self.t.mark_dirty(id);
+                return Ok(());
+            }
+        }
         let max_subs = self.t.cfg.max_subscriptions;
         let c = self.t.conn(id);
+        let account = c.account;
         // nats-server checks the limit before looking at the sid, so a repeated sid at the limit is refused.
         if max_subs > 0 && c.subs.len() >= max_subs {
             self.t.send_err(id, WireError::MaxSubscriptionsExceeded);
@@ -818,9 +981,11 @@ impl OpHandler for Ctx<'_> {
             max: 0,
             delivered: 0,
             gen,
+            account,
         });
         let key = self.t.key(slot, gen);
-        if self.router.sublist_mut().insert(subj, queue, key).is_err() {
+        let (acc, _) = self.accounts.get(self.router, account);
+        if acc.sublist_mut().insert(subj, queue, key).is_err() {
             self.t.subs[slot as usize] = None;
             self.t.free_subs.push(slot);
             self.t.send_err(id, WireError::InvalidSubject);

@@ -23,9 +23,20 @@ pub struct Publish<'a> {
     pub body: &'a [u8],
 }
 
+/// What the parser does after CONNECT.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    /// Stop here: the rest of the input waits until the control plane has authenticated the client.
+    Pause,
+}
+
 /// Receives parsed ops. Returning `Err` stops parsing: the connection is to be closed.
 pub trait OpHandler {
-    fn on_connect(&mut self, json: &[u8]) -> Result<(), Fatal>;
+    fn on_connect(&mut self, json: &[u8]) -> Result<Flow, Fatal>;
+    /// True while authentication is required and no CONNECT has been accepted: then any op but CONNECT is an
+    /// authorization violation, as in nats-server.
+    fn awaiting_auth(&mut self) -> bool;
     /// Called when a PUB/HPUB control line is complete, before its payload has arrived, so that argument
     /// errors are reported at the same moment nats-server reports them.
     fn on_publish_args(
@@ -185,14 +196,18 @@ impl Parser {
         self.state == State::Start
     }
 
-    /// Parse one received chunk, calling `h` for each complete op. Stops at the first fatal error.
-    pub fn parse<H: OpHandler>(&mut self, buf: &[u8], h: &mut H) -> Result<(), Fatal> {
+    /// Parse one received chunk, calling `h` for each complete op. Stops at the first fatal error. Returns how
+    /// many bytes were consumed: all of them, unless a CONNECT paused parsing (the caller keeps the rest).
+    pub fn parse<H: OpHandler>(&mut self, buf: &[u8], h: &mut H) -> Result<usize, Fatal> {
         let mut i = 0;
         let len = buf.len();
         while i < len {
             match self.state {
                 State::Start => {
                     let b = buf[i].to_ascii_uppercase();
+                    if b != b'C' && h.awaiting_auth() {
+                        return Err(Fatal::AUTH_VIOLATION);
+                    }
                     self.state = match b {
                         b'P' => State::Word { word: W_PUB, pos: 1 },
                         b'H' => State::Word { word: W_HPUB, pos: 1 },
@@ -278,7 +293,7 @@ impl Parser {
                         if self.arg_buf.len() > self.limits.max_control_line {
                             return Err(Fatal::MAX_CONTROL_LINE);
                         }
-                        return Ok(());
+                        return Ok(len);
                     };
                     let end = i + off;
                     let next = end + 1;
@@ -292,12 +307,19 @@ impl Parser {
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     let result = if line.len() > self.limits.max_control_line {
                         Err(Fatal::MAX_CONTROL_LINE)
+                    } else if op == Op::Connect {
+                        self.state = State::Start;
+                        h.on_connect(line).map(|flow| (next, flow))
                     } else {
-                        self.finish_line(op, line, buf, next, h)
+                        self.finish_line(op, line, buf, next, h).map(|n| (n, Flow::Continue))
                     };
                     arg_buf.clear();
                     self.arg_buf = arg_buf;
-                    i = result?;
+                    let (n, flow) = result?;
+                    i = n;
+                    if flow == Flow::Pause {
+                        return Ok(i);
+                    }
                 }
                 State::Payload => {
                     let need = self.pending.size + 2 - self.msg_buf.len();
@@ -314,7 +336,7 @@ impl Parser {
                 }
             }
         }
-        Ok(())
+        Ok(len)
     }
 
     /// Handle a complete control line. Returns the index in `buf` where parsing continues.
@@ -328,7 +350,7 @@ impl Parser {
     ) -> Result<usize, Fatal> {
         self.state = State::Start;
         match op {
-            Op::Connect => h.on_connect(line)?,
+            Op::Connect => unreachable!("CONNECT is handled by the caller"),
             Op::Info => {}
             Op::Err => h.on_client_err(line)?,
             Op::Sub => {

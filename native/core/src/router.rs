@@ -16,7 +16,7 @@
 //! Remote interest (routes, leaf nodes) fits the same shape later: a [`SubKey`] names its owner, and a
 //! route connection would be one more owner that receives forward records.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::sublist::Sublist;
@@ -40,10 +40,41 @@ struct Inbox {
     /// Set when the worker has been woken and has not yet taken its inbox; avoids a wake per message.
     signaled: AtomicBool,
     waker: RwLock<Option<Waker>>,
+    /// Bytes waiting in `queue`, readable without the lock.
+    bytes: AtomicUsize,
+    /// The worker has a connection whose pending output passed the stall threshold: publishers forwarding to
+    /// it should slow down, as nats-server stalls producers of a slow consumer.
+    congested: AtomicBool,
 }
 
-pub struct Router {
+/// Past this many bytes waiting in a worker's inbox, publishers forwarding to it are stalled.
+pub const INBOX_STALL_BYTES: usize = 8 * 1024 * 1024;
+
+/// An account: an isolated subject namespace with a trie of its own. Clients of different accounts never
+/// see each other's messages.
+pub struct Account {
+    pub name: Box<str>,
     sublist: RwLock<Sublist<SubKey>>,
+}
+
+impl Account {
+    /// Read access to the trie. A poisoned lock only means another worker panicked mid-update; the trie
+    /// itself is still consistent enough to route, so carry on rather than take the server down.
+    pub fn sublist(&self) -> RwLockReadGuard<'_, Sublist<SubKey>> {
+        self.sublist.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn sublist_mut(&self) -> RwLockWriteGuard<'_, Sublist<SubKey>> {
+        self.sublist.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The global account, used when no accounts are configured; always id 0.
+pub const GLOBAL_ACCOUNT: &str = "$G";
+
+pub struct Router {
+    /// Accounts by id; ids are indexes and never reused.
+    accounts: RwLock<Vec<Arc<Account>>>,
     inboxes: Box<[Inbox]>,
 }
 
@@ -55,23 +86,45 @@ impl Router {
                 queue: Mutex::new(Vec::new()),
                 signaled: AtomicBool::new(false),
                 waker: RwLock::new(None),
+                bytes: AtomicUsize::new(0),
+                congested: AtomicBool::new(false),
             })
             .collect();
-        Arc::new(Router { sublist: RwLock::new(Sublist::new()), inboxes })
+        let global = Arc::new(Account { name: GLOBAL_ACCOUNT.into(), sublist: RwLock::new(Sublist::new()) });
+        Arc::new(Router { accounts: RwLock::new(vec![global]), inboxes })
     }
 
     pub fn workers(&self) -> usize {
         self.inboxes.len()
     }
 
-    /// Read access to the trie. A poisoned lock only means another worker panicked mid-update; the trie
-    /// itself is still consistent enough to route, so carry on rather than take the server down.
-    pub fn sublist(&self) -> RwLockReadGuard<'_, Sublist<SubKey>> {
-        self.sublist.read().unwrap_or_else(|e| e.into_inner())
+    /// The id of the account named `name`, created on first use.
+    pub fn account_id(&self, name: &str) -> u32 {
+        if let Some(id) = self.accounts.read().unwrap_or_else(|e| e.into_inner()).iter().position(|a| &*a.name == name)
+        {
+            return id as u32;
+        }
+        let mut accounts = self.accounts.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(id) = accounts.iter().position(|a| &*a.name == name) {
+            return id as u32;
+        }
+        accounts.push(Arc::new(Account { name: name.into(), sublist: RwLock::new(Sublist::new()) }));
+        (accounts.len() - 1) as u32
     }
 
-    pub fn sublist_mut(&self) -> RwLockWriteGuard<'_, Sublist<SubKey>> {
-        self.sublist.write().unwrap_or_else(|e| e.into_inner())
+    /// The account with this id. Ids come from [`Router::account_id`], so they always exist.
+    pub fn account(&self, id: u32) -> Arc<Account> {
+        self.accounts.read().unwrap_or_else(|e| e.into_inner())[id as usize].clone()
+    }
+
+    /// How many accounts exist.
+    pub fn account_count(&self) -> usize {
+        self.accounts.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Subscriptions over all accounts.
+    pub fn subscription_count(&self) -> usize {
+        self.accounts.read().unwrap_or_else(|e| e.into_inner()).iter().map(|a| a.sublist().count()).sum()
     }
 
     /// Register how to wake `worker` when forward records arrive for it.
@@ -84,6 +137,7 @@ impl Router {
         let inbox = &self.inboxes[worker];
         {
             let mut q = inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
+            inbox.bytes.fetch_add(batch.len(), Ordering::Relaxed);
             if q.is_empty() {
                 std::mem::swap(&mut *q, batch);
             } else {
@@ -105,6 +159,24 @@ impl Router {
         inbox.signaled.store(false, Ordering::Release);
         let mut q = inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
         std::mem::swap(&mut *q, into);
+        inbox.bytes.store(0, Ordering::Relaxed);
+    }
+
+    /// Should a publisher forwarding to `worker` be stalled? (Its inbox is backed up, or one of its
+    /// connections is congested.)
+    pub fn should_stall(&self, worker: usize) -> bool {
+        let inbox = &self.inboxes[worker];
+        inbox.congested.load(Ordering::Relaxed) || inbox.bytes.load(Ordering::Relaxed) > INBOX_STALL_BYTES
+    }
+
+    /// Is any worker congested or backed up? (A stalled publisher waits for this to clear.)
+    pub fn any_congested(&self) -> bool {
+        (0..self.inboxes.len()).any(|w| self.should_stall(w))
+    }
+
+    /// Record whether `worker` has congested connections.
+    pub fn set_congested(&self, worker: usize, congested: bool) {
+        self.inboxes[worker].congested.store(congested, Ordering::Relaxed);
     }
 }
 

@@ -146,6 +146,13 @@ pub fn write_sub_permission_violation(out: &mut Vec<u8>, subject: &[u8], queue: 
     out.extend_from_slice(b"\"'\r\n");
 }
 
+/// Append `-ERR 'Permissions Violation for Publish to "<subject>"'\r\n`.
+pub fn write_pub_permission_violation(out: &mut Vec<u8>, subject: &[u8]) {
+    out.extend_from_slice(b"-ERR 'Permissions Violation for Publish to \"");
+    out.extend_from_slice(subject);
+    out.extend_from_slice(b"\"'\r\n");
+}
+
 /// A fatal outcome: what to tell the client, if anything, and why the connection closes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fatal {

@@ -404,3 +404,103 @@ fn a_remote_subscriber_counts_as_a_responder() {
     b.drain_inbox();
     assert_eq!(drain(&mut b, svc), "MSG svc 1 _INBOX.1 0\r\n\r\n");
 }
+
+fn auth_engine() -> Engine {
+    Engine::new(EngineConfig { auth_enabled: true, ..EngineConfig::default() }, 1)
+}
+
+#[test]
+fn with_auth_the_first_op_must_be_connect() {
+    let mut e = auth_engine();
+    let id = e.open_conn(b"", None);
+    e.ingest(id, b"PING\r\n");
+    assert_eq!(drain(&mut e, id), "-ERR 'Authorization Violation'\r\n");
+    assert_eq!(e.take_events(), vec![Event::Close { conn: id, reason: CloseReason::AuthenticationViolation }]);
+}
+
+#[test]
+fn input_after_connect_waits_for_the_decision() {
+    let mut e = auth_engine();
+    let id = e.open_conn(b"", None);
+    e.ingest(id, b"CONNECT {\"user\":\"a\"}\r\nSUB foo 1\r\nPUB foo 1\r\n");
+    e.ingest(id, b"x\r\nPING\r\n");
+    assert_eq!(drain(&mut e, id), "", "nothing parsed before the verdict, not even +OK");
+    assert!(matches!(e.take_events().as_slice(), [Event::Connect { .. }]));
+    e.authorize(id, "$G", None).unwrap();
+    assert_eq!(drain(&mut e, id), "+OK\r\n+OK\r\n+OK\r\nMSG foo 1 1\r\nx\r\nPONG\r\n");
+}
+
+#[test]
+fn permissions_are_enforced_with_nats_server_texts() {
+    let mut e = auth_engine();
+    let id = e.open_conn(b"", None);
+    e.ingest(id, b"CONNECT {\"verbose\":false}\r\n");
+    let perms = br#"{"publish":{"allow":["ok.>"]},"subscribe":{"deny":["secret.*"]}}"#;
+    e.authorize(id, "$G", Some(perms)).unwrap();
+    e.ingest(id, b"SUB secret.x 1\r\nSUB ok.x 2\r\nPUB nope 0\r\n\r\nPUB ok.x 0\r\n\r\n");
+    assert_eq!(
+        drain(&mut e, id),
+        "-ERR 'Permissions Violation for Subscription to \"secret.x\"'\r\n\
+         -ERR 'Permissions Violation for Publish to \"nope\"'\r\nMSG ok.x 2 0\r\n\r\n"
+    );
+    assert!(e.take_events().iter().all(|ev| !matches!(ev, Event::Close { .. })), "violations keep the connection");
+}
+
+#[test]
+fn accounts_are_isolated() {
+    let mut e = auth_engine();
+    let a = e.open_conn(b"", None);
+    let b = e.open_conn(b"", None);
+    for (id, acc) in [(a, "A"), (b, "B")] {
+        e.ingest(id, b"CONNECT {\"verbose\":false}\r\n");
+        e.authorize(id, acc, None).unwrap();
+    }
+    e.ingest(a, b"SUB foo 1\r\n");
+    e.ingest(b, b"SUB foo 1\r\nPUB foo 1\r\nb\r\n");
+    assert_eq!(drain(&mut e, b), "MSG foo 1 1\r\nb\r\n");
+    assert_eq!(drain(&mut e, a), "", "account A does not see account B's message");
+    e.ingest(a, b"PUB foo 1\r\na\r\n");
+    assert_eq!(drain(&mut e, a), "MSG foo 1 1\r\na\r\n");
+}
+
+#[test]
+fn a_backed_up_consumer_stalls_the_publisher_before_it_is_dropped() {
+    let mut e = Engine::new(EngineConfig { max_pending: 1000, ..EngineConfig::default() }, 1);
+    let slow = client(&mut e);
+    e.ingest(slow, b"SUB x 1\r\n");
+    e.set_blocked(slow, true);
+    let p = client(&mut e);
+    let msg = b"PUB x 100\r\n0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n";
+    let mut stalled_at = None;
+    for i in 0..6 {
+        if e.ingest(p, msg) & HAS_STALL != 0 {
+            stalled_at.get_or_insert(i);
+        }
+    }
+    // Each MSG is 115 bytes: past 750 pending (3/4 of max_pending) on the 7th, so not yet...
+    assert_eq!(stalled_at, None);
+    assert_ne!(e.ingest(p, msg) & HAS_STALL, 0, "...but now");
+    // Draining the consumer clears the congestion.
+    e.take_outbound(slow);
+    assert_eq!(e.ingest(p, msg) & HAS_STALL, 0);
+}
+
+#[test]
+fn a_congested_worker_stalls_publishers_on_other_workers() {
+    let router = Router::new(2);
+    let cfg = EngineConfig { max_pending: 1000, ..EngineConfig::default() };
+    let mut a = Engine::with_router(cfg, 1, router.clone(), 0);
+    let mut b = Engine::with_router(cfg, 2, router, 1);
+    let slow = client(&mut b);
+    b.ingest(slow, b"SUB x 1\r\n");
+    b.set_blocked(slow, true);
+    let p = client(&mut a);
+    let mut stalled = false;
+    for _ in 0..8 {
+        let flags;
+        flags = a.ingest(p, b"PUB x 100\r\n0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n");
+        stalled |= flags & HAS_STALL != 0;
+        b.drain_inbox();
+    }
+    assert!(stalled, "publishes after the consumer passed 3/4 of max_pending are stalled");
+}

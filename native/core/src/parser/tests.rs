@@ -15,10 +15,13 @@ fn s(b: &[u8]) -> String {
 }
 
 impl OpHandler for Recorder {
-    fn on_connect(&mut self, json: &[u8]) -> Result<(), Fatal> {
+    fn on_connect(&mut self, json: &[u8]) -> Result<Flow, Fatal> {
         self.headers = s(json).contains("\"headers\":true");
         self.ops.push(format!("CONNECT {}", s(json)));
-        Ok(())
+        Ok(Flow::Continue)
+    }
+    fn awaiting_auth(&mut self) -> bool {
+        false
     }
     fn on_publish_args(&mut self, subject: &[u8], reply: &[u8], hdr: Option<usize>, size: usize) -> Result<(), Fatal> {
         self.ops.push(format!("ARGS {} [{}] {:?} {}", s(subject), s(reply), hdr, size));
@@ -206,7 +209,7 @@ fn hpub_needs_headers_and_sane_sizes() {
 fn max_payload_is_checked_at_the_control_line() {
     let mut p = Parser::new(ParserLimits { max_control_line: 4096, max_payload: 10 });
     let mut r = Recorder::default();
-    assert_eq!(p.parse(b"PUB foo 10\r\n0123456789\r\n", &mut r), Ok(()));
+    assert_eq!(p.parse(b"PUB foo 10\r\n0123456789\r\n", &mut r), Ok(24));
     assert_eq!(p.parse(b"PUB foo 11\r\n", &mut r), Err(Fatal::MAX_PAYLOAD));
     assert_eq!(Fatal::MAX_PAYLOAD.reason, CloseReason::MaxPayloadExceeded);
 }
@@ -215,7 +218,7 @@ fn max_payload_is_checked_at_the_control_line() {
 fn max_control_line_applies_to_held_partial_lines() {
     let mut p = Parser::new(ParserLimits { max_control_line: 16, max_payload: 1024 });
     let mut r = Recorder::default();
-    assert_eq!(p.parse(b"SUB 0123456789", &mut r), Ok(()));
+    assert_eq!(p.parse(b"SUB 0123456789", &mut r), Ok(14));
     assert_eq!(p.parse(b"0123456789", &mut r), Err(Fatal::MAX_CONTROL_LINE));
 }
 
