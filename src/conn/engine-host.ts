@@ -157,7 +157,9 @@ export class EngineHost {
   private onInbox(): void {
     const flags = this.engine.drainInbox();
     if (flags & HAS_EVENTS) this.handleEvents();
-    if (flags & HAS_DIRTY) this.flusher.schedule();
+    // A wake-up is already its own loop callback carrying a whole batch: write now rather than a phase
+    // later, which matters for request/reply latency across threads.
+    if (flags & HAS_DIRTY) this.flusher.flush();
   }
 
   private tick(): void {
