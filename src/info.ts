@@ -19,6 +19,7 @@ export class InfoBuilder {
   constructor(
     private readonly server: ServerIdentity,
     private readonly options: Options,
+    private readonly authRequired = false,
   ) {}
 
   /** The complete INFO protocol line for one client. */
@@ -44,10 +45,12 @@ export class InfoBuilder {
       host: o.host,
       port: this.server.port,
       headers: !o.noHeaderSupport,
-      max_payload: o.maxPayload,
     };
+    if (this.authRequired) info.auth_required = true;
+    info.max_payload = o.maxPayload;
     info.client_id = conn.cid;
     info.client_ip = conn.ip.startsWith('::ffff:') ? conn.ip.slice(7) : conn.ip;
+    if (conn.nonce !== undefined) info.nonce = conn.nonce;
     if (this.lameDuck) info.ldm = true;
     if (connectInfo) {
       info.connect_info = true;

@@ -3,6 +3,7 @@
 import { FlagError, parseFlags, reportFlagError, type FlagParseResult } from './config/flags.js';
 import { buildOptions, OptionsError, validateOptions, type Options } from './config/options.js';
 import { loadConfigFile } from './config/config-file.js';
+import { buildAuthConfig, type AuthConfig } from './auth/config.js';
 import { tlsHelpText, usageText, versionText } from './config/usage.js';
 import { Logger } from './log.js';
 import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
@@ -29,13 +30,17 @@ export function main(argv: string[]): void {
   }
 
   let options: Options;
+  let auth: AuthConfig;
   let warnings: string[] = [];
   try {
     const configFile = parsed.options.configFile ?? '';
-    const fromFile = configFile !== '' ? loadConfigFile(configFile) : { options: {}, warnings: [] };
+    const fromFile = configFile !== '' ? loadConfigFile(configFile) : { options: {}, warnings: [], auth: undefined };
     warnings = fromFile.warnings;
     options = buildOptions(fromFile.options, parsed.options);
     warnings.push(...validateOptions(options));
+    const built = buildAuthConfig(fromFile.auth, parsed.options);
+    auth = built.config;
+    warnings.push(...built.warnings);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${exe}: ${message}\n`);
@@ -46,13 +51,13 @@ export function main(argv: string[]): void {
     process.stdout.write(`${exe}: configuration file ${options.configFile} is valid\n`);
     return;
   }
-  run(options, warnings, exe).catch((err: unknown) => {
+  run(options, auth, warnings, exe).catch((err: unknown) => {
     process.stderr.write(`${exe}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
 
-async function run(options: Options, warnings: string[], exe: string): Promise<void> {
+async function run(options: Options, auth: AuthConfig, warnings: string[], exe: string): Promise<void> {
   setProcessTitle(exe);
   const log = new Logger({
     logtime: options.logtime,
@@ -61,7 +66,7 @@ async function run(options: Options, warnings: string[], exe: string): Promise<v
     trace: options.trace,
     logFile: options.logFile,
   });
-  const server = new Server(options, log);
+  const server = new Server(options, log, auth);
 
   log.info('Starting myelin');
   log.info(`  Version:  ${MYELIN_VERSION} (nats-server ${NATS_SERVER_LEVEL} compatible)`);

@@ -9,6 +9,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { delay, EngineHost } from './conn/engine-host.js';
 import { createRouter, releaseRouter, type EngineStats } from './native/index.js';
 import type { Options } from './config/options.js';
+import type { AuthConfig } from './auth/config.js';
 import type { ServerIdentity } from './info.js';
 import type { Logger } from './log.js';
 import { newServerId } from './server-id.js';
@@ -34,6 +35,7 @@ export class Server {
   constructor(
     readonly options: Options,
     private readonly log: Logger,
+    private readonly auth?: AuthConfig,
   ) {
     const serverId = newServerId();
     this.identity = { serverId, serverName: options.serverName !== '' ? options.serverName : serverId, port: 0 };
@@ -85,6 +87,7 @@ export class Server {
       routerId: this.routerId,
       worker,
       clockOrigin: this.clockOrigin,
+      auth: this.auth,
     });
     this.local = new EngineHost(settings(0), this.log);
     this.local.onConnectionClosed = () => this.connCount--;

@@ -3,9 +3,11 @@
 //
 // Keys are matched without regard to case. Each top-level key is one of:
 //   * implemented by Myelin: applied, with nats-server's checks;
+//   * authentication and accounts (`authorization`, `accounts`, `no_auth_user`, `operator`,
+//     `resolver`, ...): passed through unparsed in AppliedConfig.auth, for src/auth/config.ts;
 //   * known to nats-server but not implemented by Myelin yet: reported as a warning and
 //     ignored, except for the ones whose absence would silently weaken security
-//     (authentication, TLS, accounts, ...): those are errors, so a server is never started
+//     (TLS, auth callouts, ...): those are errors, so a server is never started
 //     open when its configuration asked for it to be closed;
 //   * unknown to nats-server: an error, `file:line:col: unknown field "x"` (a key that only
 //     served as a `$variable` is fine).
@@ -50,6 +52,26 @@ export interface AppliedConfig {
   options: Partial<Options>;
   /** Texts to log as warnings at startup (nats-server prints them before starting). */
   warnings: string[];
+  /** Authentication and account settings, unparsed: give them to src/auth/config.ts. */
+  auth: RawAuthConfig;
+}
+
+/**
+ * The top-level keys about authentication and accounts, as parsed values (with their positions, for
+ * nats-server-style messages). Aliases are folded: `operators`/`roots`/... are `operator`,
+ * `account_resolver` is `resolver`, `system` is `system_account`, `trusted_keys` is `trusted`.
+ * The `authorization` block is here whole (its `timeout` is also applied to Options.authTimeout).
+ */
+export interface RawAuthConfig {
+  authorization?: ConfNode;
+  accounts?: ConfNode;
+  no_auth_user?: ConfNode;
+  system_account?: ConfNode;
+  operator?: ConfNode;
+  resolver?: ConfNode;
+  resolver_preload?: ConfNode;
+  resolver_pinned_accounts?: ConfNode;
+  trusted?: ConfNode;
 }
 
 /**
@@ -60,7 +82,7 @@ export interface AppliedConfig {
 export function loadConfigFile(path: string, env?: ConfigEnvironment): AppliedConfig {
   const config = parseConfigFile(path, env === undefined ? {} : { env });
   const applied = applyConfig(config, path);
-  return { options: { ...applied.options, configFile: path }, warnings: applied.warnings };
+  return { options: { ...applied.options, configFile: path }, warnings: applied.warnings, auth: applied.auth };
 }
 
 /**
@@ -72,7 +94,7 @@ export function applyConfig(config: ConfMap, file = ''): AppliedConfig {
   if (config.size === 0) applier.warnings.push({ message: `${file}: config has no values or is empty` });
   for (const [key, node] of config) applier.applyTopLevel(key, node);
   if (applier.errors.length > 0) throw new ConfigProcessError(applier.errors, applier.warnings);
-  return { options: applier.options, warnings: applier.warnings.map((w) => w.message) };
+  return { options: applier.options, warnings: applier.warnings.map((w) => w.message), auth: applier.auth };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -83,26 +105,45 @@ const IGNORED_TOP_LEVEL = new Set([
   'default_sentinel', 'http', 'https', 'http_port', 'monitor_port', 'https_port', 'http_base_path', 'cluster',
   'gateway', 'leaf', 'leafnodes', 'logfile_size_limit', 'log_size_limit', 'logfile_max_num', 'log_max_num',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'max_traced_msg_len',
-  'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'system_account', 'system', 'no_system_account',
+  'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'no_system_account',
   'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'websocket', 'ws', 'mqtt',
   'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall', 'max_closed_clients',
 ]);
 
 /**
  * Top-level keys nats-server knows whose absence would leave the server less protected
- * than configured (no authentication, no TLS, no account isolation): refused.
+ * than configured (no TLS, ...): refused.
  */
-const REFUSED_TOP_LEVEL = new Set([
-  'accounts', 'tls', 'ocsp', 'ocsp_cache', 'allow_non_tls', 'operator', 'operators', 'roots', 'root',
-  'root_operators', 'root_operator', 'resolver', 'account_resolver', 'accounts_resolver', 'resolver_tls',
-  'resolver_preload', 'resolver_pinned_accounts', 'no_auth_user', 'trusted', 'trusted_keys', 'proxies',
+const REFUSED_TOP_LEVEL = new Set(['tls', 'ocsp', 'ocsp_cache', 'allow_non_tls', 'resolver_tls', 'proxies']);
+
+/** Top-level authentication/account keys passed through to src/auth/config.ts, by alias. */
+const AUTH_TOP_LEVEL = new Map<string, keyof RawAuthConfig>([
+  ['accounts', 'accounts'],
+  ['no_auth_user', 'no_auth_user'],
+  ['system_account', 'system_account'],
+  ['system', 'system_account'],
+  ['operator', 'operator'],
+  ['operators', 'operator'],
+  ['roots', 'operator'],
+  ['root', 'operator'],
+  ['root_operators', 'operator'],
+  ['root_operator', 'operator'],
+  ['resolver', 'resolver'],
+  ['account_resolver', 'resolver'],
+  ['accounts_resolver', 'resolver'],
+  ['resolver_preload', 'resolver_preload'],
+  ['resolver_pinned_accounts', 'resolver_pinned_accounts'],
+  ['trusted', 'trusted'],
+  ['trusted_keys', 'trusted'],
 ]);
 
-/** `authorization { ... }` keys that would grant or restrict access: refused. */
-const REFUSED_AUTHORIZATION = new Set([
-  'user', 'username', 'pass', 'password', 'token', 'users', 'default_permission', 'default_permissions',
-  'permissions', 'auth_callout', 'auth_hook', 'proxy_required',
+/** `authorization { ... }` keys passed through to src/auth/config.ts (besides `timeout`). */
+const AUTH_AUTHORIZATION = new Set([
+  'user', 'username', 'pass', 'password', 'token', 'users', 'default_permission', 'default_permissions', 'permissions',
 ]);
+
+/** `authorization { ... }` keys that would grant or restrict access and are not implemented: refused. */
+const REFUSED_AUTHORIZATION = new Set(['auth_callout', 'auth_hook', 'proxy_required']);
 
 /** `jetstream { ... }` keys nats-server knows that Myelin ignores for now. */
 const IGNORED_JETSTREAM = new Set([
@@ -120,6 +161,7 @@ class WrongType extends Error {}
 
 class ConfigApplier {
   readonly options: Partial<Options> = {};
+  readonly auth: RawAuthConfig = {};
   readonly errors: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
 
@@ -222,6 +264,11 @@ class ConfigApplier {
         this.setStoreDir(node);
         return;
     }
+    const authKey = AUTH_TOP_LEVEL.get(name);
+    if (authKey !== undefined) {
+      this.auth[authKey] = node;
+      return;
+    }
     if (IGNORED_TOP_LEVEL.has(name)) return this.notImplemented(key, node);
     if (REFUSED_TOP_LEVEL.has(name)) return this.refused(key, node);
     if (!node.usedAsVariable) this.error(node, `unknown field ${goQuote(key)}`);
@@ -260,11 +307,14 @@ class ConfigApplier {
 
   private applyAuthorization(node: ConfNode): void {
     const block = map(node);
+    this.auth.authorization = node;
     for (const [key, child] of block) {
       const name = key.toLowerCase();
       try {
         if (name === 'timeout') {
           this.applyAuthTimeout(key, child);
+        } else if (AUTH_AUTHORIZATION.has(name)) {
+          // Parsed and checked by src/auth/config.ts.
         } else if (REFUSED_AUTHORIZATION.has(name)) {
           this.refused(`authorization.${key}`, child);
         } else if (!child.usedAsVariable) {

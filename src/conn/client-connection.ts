@@ -23,6 +23,10 @@ export class ClientConnection {
   closeReason = 0;
   /** Reading is paused briefly because this client publishes to a backed-up consumer. */
   stalled = false;
+  /** The nonce sent in this client's INFO, when nkey or JWT auth is configured. */
+  nonce: string | undefined;
+  /** Closes the connection if it is not authenticated in time. */
+  authTimer: NodeJS.Timeout | undefined;
 
   constructor(cid: number, socket: Socket, nowMs: number) {
     this.cid = cid;

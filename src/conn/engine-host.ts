@@ -25,6 +25,8 @@ import { createEngine, type EngineOptions, type EngineStats, type NativeEngine }
 import type { Options } from '../config/options.js';
 import type { Logger } from '../log.js';
 import { InfoBuilder, type ServerIdentity } from '../info.js';
+import { AuthGate } from '../auth/gate.js';
+import type { AuthConfig } from '../auth/config.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -37,7 +39,7 @@ const CLOSE_LINGER_MS = 1000;
 const STALL_MS = 2;
 const STALL_MAX_MS = 50;
 
-export function engineOptions(o: Options): EngineOptions {
+export function engineOptions(o: Options, authEnabled = false): EngineOptions {
   return {
     maxPayload: o.maxPayload,
     maxControlLine: o.maxControlLine,
@@ -48,7 +50,7 @@ export function engineOptions(o: Options): EngineOptions {
     headersSupported: !o.noHeaderSupport,
     // Measured in native/core/benches/sublist.rs: ~10x faster on repeated subjects, self-bypassing when not.
     matchCache: 1024,
-    authEnabled: false,
+    authEnabled,
   };
 }
 
@@ -59,6 +61,8 @@ export interface EngineHostSettings {
   worker: number;
   /** Milliseconds since the epoch at which the server started; all hosts share this clock origin. */
   clockOrigin: number;
+  /** Authentication, when configured (plain data, so it can be posted to worker threads). */
+  auth?: AuthConfig | undefined;
 }
 
 export class EngineHost {
@@ -72,6 +76,7 @@ export class EngineHost {
   private readonly clockOrigin: number;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly emptyWaiters: (() => void)[] = [];
+  private readonly auth: AuthGate | undefined;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
 
@@ -81,11 +86,17 @@ export class EngineHost {
   ) {
     this.options = settings.options;
     this.clockOrigin = settings.clockOrigin;
-    this.engine = createEngine(engineOptions(this.options), randomInt(0, 2 ** 32), settings.routerId, settings.worker, () =>
-      this.onInbox(),
+    const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
+    this.auth = auth?.enabled === true ? auth : undefined;
+    this.engine = createEngine(
+      engineOptions(this.options, this.auth !== undefined),
+      randomInt(0, 2 ** 32),
+      settings.routerId,
+      settings.worker,
+      () => this.onInbox(),
     );
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
-    this.info = new InfoBuilder(settings.identity, this.options);
+    this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());
     // One timer drives every connection's ping timer and the write deadline check.
     const tickMs = Math.max(20, Math.min(1000, Math.floor(this.options.pingInterval / 4)));
@@ -107,6 +118,7 @@ export class EngineHost {
    */
   adopt(socket: Socket, cid: number, refuse = false): void {
     const conn = new ClientConnection(cid, socket, this.nowMs());
+    conn.nonce = this.auth?.nonce();
     const slot = this.engine.openConn(this.info.forClient(conn), this.info.connectInfoForClient(conn));
     conn.slot = slot;
     this.conns[slot] = conn;
@@ -128,6 +140,41 @@ export class EngineHost {
       return;
     }
     this.flusher.write(conn, this.engine.takeOutbound(slot));
+    if (this.auth !== undefined) {
+      conn.authTimer = setTimeout(() => {
+        conn.authTimer = undefined;
+        if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
+        if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Authentication Timeout`);
+        this.engine.closeWith(conn.slot, WireError.AuthenticationTimeout, CloseReason.AuthenticationTimeout);
+        this.handleEvents();
+      }, this.auth.timeoutMs);
+    }
+  }
+
+  /**
+   * A CONNECT arrived while auth is on: the engine holds the client's later input; stop reading the socket
+   * too (bounding what is held) until the verdict.
+   */
+  private authenticate(conn: ClientConnection, json: string): void {
+    const auth = this.auth;
+    if (auth === undefined) return;
+    conn.socket.pause();
+    void auth.decide(json, conn.nonce, conn.ip).then((result) => {
+      if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
+      if (!result.ok) {
+        this.log.error(`${conn.logPrefix} - ${result.reason}`);
+        this.engine.closeWith(conn.slot, WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+        this.handleEvents();
+        return;
+      }
+      if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
+      conn.authTimer = undefined;
+      const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
+      const flags = this.engine.authorize(conn.slot, result.account, perms);
+      if (flags & HAS_EVENTS) this.handleEvents();
+      if (flags & HAS_DIRTY) this.flusher.schedule();
+      if (!conn.stalled) conn.socket.resume();
+    });
   }
 
   private onChunk(conn: ClientConnection, chunk: Buffer): void {
@@ -189,6 +236,7 @@ export class EngineHost {
       if (conn === undefined) continue;
       if (ev.kind === EVENT_CONNECT) {
         conn.applyConnect(ev.json ?? '{}');
+        this.authenticate(conn, ev.json ?? '{}');
       } else if (ev.kind === EVENT_CLOSE) {
         this.closeConnection(conn, ev.reason);
       }
@@ -214,6 +262,7 @@ export class EngineHost {
 
   private onSocketClosed(conn: ClientConnection): void {
     if (this.conns[conn.slot] !== conn) return;
+    if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
     this.flusher.blocked.delete(conn);
     this.engine.closeConn(conn.slot);
     this.conns[conn.slot] = undefined;
@@ -276,6 +325,7 @@ export class EngineHost {
     }
     await Promise.race([closed, delay(CLOSE_LINGER_MS)]);
     for (const conn of this.connections()) conn.socket.destroy();
+    this.auth?.close();
   }
 }
 

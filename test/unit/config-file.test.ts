@@ -307,12 +307,28 @@ test('keys nats-server knows but Myelin does not implement are warnings', () => 
 });
 
 test('unimplemented security settings are refused rather than ignored', () => {
-  const err = applyError('authorization { user: a, pass: b }');
+  const err = applyError('authorization { auth_callout { issuer: x } }');
   assert.deepEqual(err.errors.map((e) => e.message), [
-    'test.conf:1:16: field "authorization.user" is not supported by Myelin yet; refusing to run without it',
-    'test.conf:1:25: field "authorization.pass" is not supported by Myelin yet; refusing to run without it',
+    'test.conf:1:16: field "authorization.auth_callout" is not supported by Myelin yet; refusing to run without it',
   ]);
   assert.match(applyError('tls { cert_file: x }').message, /field "tls" is not supported/);
+  assert.match(applyError('resolver_tls { cert_file: x }').message, /field "resolver_tls" is not supported/);
+});
+
+test('authentication and account settings are passed through unparsed for src/auth', () => {
+  const { options, warnings, auth } = apply(
+    'authorization { user: a, pass: b, timeout: 3 }\naccounts { A: {} }\nno_auth_user: a\nsystem: SYS\n' +
+      'operators: x.jwt\naccount_resolver: MEMORY\nresolver_preload { }\ntrusted_keys: []\nresolver_pinned_accounts: []',
+  );
+  assert.deepEqual(options, { authTimeout: 3000 });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(Object.keys(auth).sort(), [
+    'accounts', 'authorization', 'no_auth_user', 'operator', 'resolver', 'resolver_pinned_accounts', 'resolver_preload',
+    'system_account', 'trusted',
+  ]);
+  assert.equal(auth.authorization?.kind, 'map');
+  assert.deepEqual(auth.no_auth_user, { kind: 'string', value: 'a', pos: { file: 'test.conf', line: 3, col: 1 }, usedAsVariable: false });
+  assert.deepEqual(apply('port: 1').auth, {});
 });
 
 test('value checks use nats-server wording', () => {

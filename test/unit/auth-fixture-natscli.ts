@@ -1,0 +1,51 @@
+// A credentials fixture made once with real tooling (natscli v0.4.0 `nats auth`, which writes nsc's store
+// format): operator MYOP with a signing key and system account SYSTEM; account APP with a scoped signing key
+// (role svc: publish svc.{{name()}}.>, subscribe _INBOX.>); user alice (pub app.> and _INBOX.>, sub app.> and
+// _INBOX.>, sub deny app.secret) signed by APP; user bob signed by the scoped key. Test-only keys. Checked
+// against nats-server 2.12.15: alice may publish app.x but not other; bob may publish svc.bob.x but not
+// svc.alice.x. APP disallows bearer tokens.
+//
+// Made with: nats auth operator add MYOP --signing-key; nats auth account add APP --operator MYOP --defaults;
+//   nats auth user add alice APP --pub-allow 'app.>' --pub-allow '_INBOX.>' --sub-allow 'app.>'
+//     --sub-allow '_INBOX.>' --sub-deny app.secret --credential alice.creds --defaults;
+//   nats auth account keys add APP svc --pub-allow 'svc.{{name()}}.>' --sub-allow '_INBOX.>';
+//   nats auth user add bob APP --key <the svc key> --credential bob.creds --defaults
+
+export const OPERATOR_JWT =
+  'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJBSlA1TldIMzROVTRBVzVITkNUVFQ3QlpaVkxENzVGTlZYWVY1N1hPTFkyUkQ2V0w1UldRIiwiaWF0IjoxNzk1NTAwMjIzLCJpc3MiOiJPQU1GQ1NJSVZVV0lOV0o0RExRWkpWUERDWFlKTzdGTFY0TzZZVzJYTEFUUUxQRzRINUtHSTRVSCIsIm5hbWUiOiJNWU9QIiwic3ViIjoiT0FNRkNTSUlWVVdJTldKNERMUVpKVlBEQ1hZSk83RkxWNE82WVcyWExBVFFMUEc0SDVLR0k0VUgiLCJuYXRzIjp7InNpZ25pbmdfa2V5cyI6WyJPQVVMN0FPQ0dVTlBNUTNXQVREVkRPQUVCMkxaRlZFSDVZRElTNElGVExJVDY0VUNGTklIMzJXTCJdLCJzeXN0ZW1fYWNjb3VudCI6IkFEQkJMSkQ1R1RIWVZaVVVCVkJKNkRLTzY0NE5aUE5KR1FIUTdZR0pUU0hMN0JFWjMyNllHRlNHIiwidHlwZSI6Im9wZXJhdG9yIiwidmVyc2lvbiI6Mn19.Rbp95n0AO-XTkOAmVC2dxh-sq5qbPIvu3wx_fgQnPY6pzgJc9vLhet1y4WltKY71_jgJLwPoai9pzw6OBfq1Ag';
+export const SYSTEM_ACCOUNT = 'ADBBLJD5GTHYVZUUBVBJ6DKO644NZPNJGQHQ7YGJTSHL7BEZ326YGFSG';
+export const SYSTEM_ACCOUNT_JWT =
+  'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiI2TFZHWENURlZIVTdWSUtPTUJWQUFaSEJWSjZWRDdIQ1BCWUc0SVhCN1VWNVBPTFBVVE9RIiwiaWF0IjoxNzk1NTAwMjIzLCJpc3MiOiJPQU1GQ1NJSVZVV0lOV0o0RExRWkpWUERDWFlKTzdGTFY0TzZZVzJYTEFUUUxQRzRINUtHSTRVSCIsIm5hbWUiOiJTWVNURU0iLCJzdWIiOiJBREJCTEpENUdUSFlWWlVVQlZCSjZES082NDROWlBOSkdRSFE3WUdKVFNITDdCRVozMjZZR0ZTRyIsIm5hdHMiOnsibGltaXRzIjp7InN1YnMiOi0xLCJkYXRhIjotMSwicGF5bG9hZCI6LTEsImltcG9ydHMiOi0xLCJleHBvcnRzIjotMSwid2lsZGNhcmRzIjp0cnVlLCJjb25uIjotMSwibGVhZiI6LTF9LCJkZWZhdWx0X3Blcm1pc3Npb25zIjp7InB1YiI6e30sInN1YiI6e319LCJhdXRob3JpemF0aW9uIjp7fSwidHlwZSI6ImFjY291bnQiLCJ2ZXJzaW9uIjoyfX0.py_qE91sp0J649R2ysvlHXWMPy-oPLD0Fc7-3aDYdrBusw-HK4CMgsi6sc-XCZHorRVj9qZY4OKa1ZqTdO5ZBg';
+export const APP_ACCOUNT = 'AAAO53NKGDOHAH7M2GD6V6HTDWRRLANGWNA5VP22GD6JRTULDJY6KNCS';
+export const APP_ACCOUNT_JWT =
+  'eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJKNEM1VkRXUlBESUpJTVQ3UFNCQlc1WVVLT0tFRUZWV1haMlQ1QkRCRDNUUk5TTFNGWUFRIiwiaWF0IjoxNzk1NTAwNTgzLCJpc3MiOiJPQU1GQ1NJSVZVV0lOV0o0RExRWkpWUERDWFlKTzdGTFY0TzZZVzJYTEFUUUxQRzRINUtHSTRVSCIsIm5hbWUiOiJBUFAiLCJzdWIiOiJBQUFPNTNOS0dET0hBSDdNMkdENlY2SFREV1JSTEFOR1dOQTVWUDIyR0Q2SlJUVUxESlk2S05DUyIsIm5hdHMiOnsibGltaXRzIjp7InN1YnMiOi0xLCJkYXRhIjotMSwicGF5bG9hZCI6LTEsImltcG9ydHMiOi0xLCJleHBvcnRzIjotMSwid2lsZGNhcmRzIjp0cnVlLCJkaXNhbGxvd19iZWFyZXIiOnRydWUsImNvbm4iOi0xLCJsZWFmIjotMX0sInNpZ25pbmdfa2V5cyI6W3sia2luZCI6InVzZXJfc2NvcGUiLCJrZXkiOiJBRDZIVjRCMlYySFNKTFlHTUJIUjdJS1FCQldGSkJKNVlETDRJSjZIM0NBNlNTRTNRRlJLTERBUiIsInJvbGUiOiJzdmMiLCJ0ZW1wbGF0ZSI6eyJwdWIiOnsiYWxsb3ciOlsic3ZjLnt7bmFtZSgpfX0uXHUwMDNlIl19LCJzdWIiOnsiYWxsb3ciOlsiX0lOQk9YLlx1MDAzZSJdfSwic3VicyI6LTEsImRhdGEiOi0xfSwiZGVzY3JpcHRpb24iOiJ0ZXN0In1dLCJkZWZhdWx0X3Blcm1pc3Npb25zIjp7InB1YiI6e30sInN1YiI6e319LCJhdXRob3JpemF0aW9uIjp7fSwidHlwZSI6ImFjY291bnQiLCJ2ZXJzaW9uIjoyfX0.PTfMr1IS_QK7FQm1b5RPcj6Vq0dW3zNLFBAHLI4vOD59p16lmIol1L9ud9fTBecHtPxHOCyy4ryUryjnS74kAQ';
+
+export const ALICE_CREDS = `-----BEGIN NATS USER JWT-----
+eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJIWEdGSkdBM05STEVPUk1DVlNPS0tTREJYS0NHN1pIUlZTSUtaNkdCVDQ3MzQ0WkxXVk1RIiwiaWF0IjoxNzk1NTAwMjI3LCJpc3MiOiJBQUFPNTNOS0dET0hBSDdNMkdENlY2SFREV1JSTEFOR1dOQTVWUDIyR0Q2SlJUVUxESlk2S05DUyIsIm5hbWUiOiJhbGljZSIsInN1YiI6IlVCM1c0UjQzQkZUMlBMUUVCM0RZTzRKWFZOU1JaSUw0NUM2S0tUWlFSUFRFV01BSjdYWUtESzJQIiwibmF0cyI6eyJwdWIiOnsiYWxsb3ciOlsiYXBwLlx1MDAzZSIsIl9JTkJPWC5cdTAwM2UiXX0sInN1YiI6eyJhbGxvdyI6WyJhcHAuXHUwMDNlIiwiX0lOQk9YLlx1MDAzZSJdLCJkZW55IjpbImFwcC5zZWNyZXQiXX0sInN1YnMiOi0xLCJkYXRhIjotMSwicGF5bG9hZCI6MTA0ODU3NiwidHlwZSI6InVzZXIiLCJ2ZXJzaW9uIjoyfX0.WIyLrJVNTFnfPCs6MsuU9gkbzOYFMWBOAIdqYFO4TKqx5tGI-q7fvnfscrIQlCgpArUKCXmggYQ09UCh_n5hBQ
+------END NATS USER JWT------
+
+************************* IMPORTANT *************************
+NKEY Seed printed below can be used to sign and prove identity.
+NKEYs are sensitive and should be treated as secrets.
+
+-----BEGIN USER NKEY SEED-----
+SUAFXP2M4725QEPSROVP5G7FG7NRGHPAZVB33KK46535UJGSNGS2545FNA
+------END USER NKEY SEED------
+
+*************************************************************
+`;
+
+export const BOB_CREDS = `-----BEGIN NATS USER JWT-----
+eyJ0eXAiOiJKV1QiLCJhbGciOiJlZDI1NTE5LW5rZXkifQ.eyJqdGkiOiJHRzM0NTJEUEhJS1Q0NldVQ1RCSU9EUlZHREFTT01ZRU43SzdSTDc0NUlXSFo2VEFCQTdRIiwiaWF0IjoxNzk1NTAwNTgzLCJpc3MiOiJBRDZIVjRCMlYySFNKTFlHTUJIUjdJS1FCQldGSkJKNVlETDRJSjZIM0NBNlNTRTNRRlJLTERBUiIsIm5hbWUiOiJib2IiLCJzdWIiOiJVQjJVQlVHUVJVS0w3WDdSVDRCWUFDSEo3NURZVURTUU5JSFVHTEdPR0dRU0VaNkVaSEhPTUYyVSIsIm5hdHMiOnsicHViIjp7fSwic3ViIjp7fSwiaXNzdWVyX2FjY291bnQiOiJBQUFPNTNOS0dET0hBSDdNMkdENlY2SFREV1JSTEFOR1dOQTVWUDIyR0Q2SlJUVUxESlk2S05DUyIsInR5cGUiOiJ1c2VyIiwidmVyc2lvbiI6Mn19.NBDRAx4LZFQVDwJl-Vtr9E3FT_EbNEoYVwb7UPLZJY2dGuHbdbgD4edU71IDueL6j2IsSAaBZ3FZaAaaUpl4Cg
+------END NATS USER JWT------
+
+************************* IMPORTANT *************************
+NKEY Seed printed below can be used to sign and prove identity.
+NKEYs are sensitive and should be treated as secrets.
+
+-----BEGIN USER NKEY SEED-----
+SUAEPEELJ6PJNBTVVOY4YPDANHIZOEKDBTDZWKOIJHTVUN4E2RMKZKKYUE
+------END USER NKEY SEED------
+
+*************************************************************
+`;
