@@ -466,11 +466,11 @@ impl Engine {
     /// Free a connection slot: its subscriptions go away and its buffers are dropped. Called by the control
     /// plane once the socket is closed, whoever decided to close it.
     pub fn close_conn(&mut self, id: u32) {
-        if self.t.conns.get(id as usize).map_or(true, |c| c.is_none()) {
+        if self.t.conns.get(id as usize).is_none_or(|c| c.is_none()) {
             return;
         }
         self.remove_all_subs(id);
-        if self.t.conns[id as usize].as_ref().map_or(false, |c| c.congested) {
+        if self.t.conns[id as usize].as_ref().is_some_and(|c| c.congested) {
             self.t.congested -= 1;
             self.report_congestion();
         }
@@ -482,7 +482,7 @@ impl Engine {
     /// Start closing a connection on the control plane's behalf (auth timeout, lame duck, shutdown...),
     /// optionally with a last `-ERR`.
     pub fn close_with(&mut self, id: u32, error: Option<WireError>, reason: CloseReason) {
-        if self.t.conns.get(id as usize).map_or(false, |c| c.is_some()) {
+        if self.t.conns.get(id as usize).is_some_and(|c| c.is_some()) {
             self.t.close(id, Fatal::new(error, reason));
             self.finish_loop();
         }
@@ -776,7 +776,7 @@ impl Ctx<'_> {
         let me = self.t.worker;
         let found = self.scratch.plain.iter().copied().find(|k| {
             k.worker == me
-                && self.t.subs[k.slot as usize].as_ref().map_or(false, |sub| sub.conn == id && sub.gen == k.gen)
+                && self.t.subs[k.slot as usize].as_ref().is_some_and(|sub| sub.conn == id && sub.gen == k.gen)
         });
         let Some(SubKey { slot, .. }) = found else { return };
         let sid = self.t.subs[slot as usize].as_ref().map(|s| s.sid.clone()).unwrap_or_default();

@@ -180,7 +180,7 @@ impl Permissions {
 
 /// Does a matched queue entry of `trie` name `queue` (entries may use wildcards, as in nats-server)?
 fn queue_listed(trie: &Sublist<u8>, m: &MatchResult<u8>, queue: &[u8]) -> bool {
-    m.queue_ids.iter().any(|id| trie.queue_name(*id).map_or(false, |name| subject::subject_matches(name, queue)))
+    m.queue_ids.iter().any(|id| trie.queue_name(*id).is_some_and(|name| subject::subject_matches(name, queue)))
 }
 
 #[cfg(test)]

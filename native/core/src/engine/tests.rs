@@ -497,8 +497,7 @@ fn a_congested_worker_stalls_publishers_on_other_workers() {
     let p = client(&mut a);
     let mut stalled = false;
     for _ in 0..8 {
-        let flags;
-        flags = a.ingest(p, b"PUB x 100\r\n0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n");
+        let flags = a.ingest(p, b"PUB x 100\r\n0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789\r\n");
         stalled |= flags & HAS_STALL != 0;
         b.drain_inbox();
     }
