@@ -6,6 +6,8 @@
 
 import { Socket, connect as netConnect } from 'node:net';
 import { sleep } from './server.js';
+import { before, after, afterEach } from 'node:test';
+import { startServer, type ServerHandle, type StartOptions } from './server.js';
 
 export const CRLF = '\r\n';
 export const DEFAULT_TIMEOUT = 3000;
@@ -319,4 +321,42 @@ export function hpub(subject: string, hdr: string, payload: string, reply?: stri
 /** Build a PUB as a client sends it. */
 export function pub(subject: string, payload: string, reply?: string): string {
   return `PUB ${subject}${reply ? ` ${reply}` : ''} ${Buffer.byteLength(payload, 'latin1')}\r\n${payload}\r\n`;
+}
+
+/**
+ * The usual raw-socket suite setup: one server for the suite (started in `before`), clients closed after
+ * each test, the server stopped at the end. Call inside a `describe`.
+ */
+export function useWireServer(start: StartOptions = {}) {
+  let srv: ServerHandle | undefined;
+  const clients: WireClient[] = [];
+  const track = (c: WireClient): WireClient => {
+    clients.push(c);
+    return c;
+  };
+  before(async () => {
+    srv = await startServer(start);
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  after(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await srv?.stop();
+  });
+  const port = (): number => {
+    if (srv === undefined) throw new Error('server not started');
+    return srv.port;
+  };
+  return {
+    get port(): number {
+      return port();
+    },
+    track,
+    /** A connected client that has read INFO and sent CONNECT with `connectOpts`. */
+    handshake: async (connectOpts: Record<string, unknown> = {}) =>
+      track(await WireClient.connectAndHandshake(port(), connectOpts)),
+    /** A connected client that has only read INFO. */
+    raw: async () => track(await WireClient.connect(port())),
+  };
 }

@@ -1,28 +1,11 @@
 // CONNECT / PING / PONG, verbose (+OK) and pedantic modes, op case-insensitivity and argument whitespace.
-import { describe, test, before, after, afterEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { WireClient, msg } from '../helpers/wire.js';
+import { useWireServer, msg } from '../helpers/wire.js';
 
 describe('CONNECT and PING', { timeout: 60_000 }, () => {
-  let srv: ServerHandle;
-  const clients: WireClient[] = [];
-  const open = async () => {
-    const c = await WireClient.connect(srv.port);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  after(async () => {
-    for (const c of clients) c.close();
-    await srv?.stop();
-  });
+  const server = useWireServer();
+  const open = () => server.raw();
 
   test('CONNECT then PING gets exactly PONG', async () => {
     const c = await open();

@@ -1,22 +1,16 @@
 // Every -ERR path of the client protocol with default server options, with the exact bytes sent
 // and whether the server closes the connection or keeps it.
-import { describe, test, before, after, afterEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { WireClient, msg } from '../helpers/wire.js';
+import { useWireServer, msg } from '../helpers/wire.js';
 
 const UNKNOWN = "-ERR 'Unknown Protocol Operation'\r\n";
 const CONNECT = 'CONNECT {"verbose":false,"pedantic":false}\r\n';
 const CONNECT_H = 'CONNECT {"verbose":false,"pedantic":false,"headers":true}\r\n';
 
 describe('protocol errors', { timeout: 60_000 }, () => {
-  let srv: ServerHandle;
-  const clients: WireClient[] = [];
-  const open = async () => {
-    const c = await WireClient.connect(srv.port);
-    clients.push(c);
-    return c;
-  };
+  const server = useWireServer();
+  const open = () => server.raw();
   /** Fresh connection, send `data`, expect exactly `reply` and then the server closing. */
   const closesWith = async (data: string | Buffer, reply: string) => {
     const c = await open();
@@ -32,17 +26,6 @@ describe('protocol errors', { timeout: 60_000 }, () => {
     await c.pingPong();
     return c;
   };
-
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  after(async () => {
-    for (const c of clients) c.close();
-    await srv?.stop();
-  });
 
   describe("-ERR 'Unknown Protocol Operation' (connection closed)", () => {
     const cases: Array<[string, string]> = [

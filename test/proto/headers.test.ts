@@ -1,28 +1,11 @@
 // HPUB / HMSG on the raw wire.
-import { describe, test, before, after, afterEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { WireClient, hpub, hmsg, msg } from '../helpers/wire.js';
+import { useWireServer, hpub, hmsg, msg } from '../helpers/wire.js';
 
 describe('headers (HPUB/HMSG)', { timeout: 60_000 }, () => {
-  let srv: ServerHandle;
-  const clients: WireClient[] = [];
-  const open = async (connectOpts: Record<string, unknown> = { headers: true }) => {
-    const c = await WireClient.connectAndHandshake(srv.port, connectOpts);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  after(async () => {
-    for (const c of clients) c.close();
-    await srv?.stop();
-  });
+  const server = useWireServer();
+  const open = (connectOpts: Record<string, unknown> = { headers: true }) => server.handshake(connectOpts);
 
   test('HMSG exact format without reply: "HMSG <subject> <sid> <hdr_len> <total_len>"', async () => {
     const c = await open();
@@ -86,8 +69,7 @@ describe('headers (HPUB/HMSG)', { timeout: 60_000 }, () => {
   });
 
   test('HPUB header size bytes count toward max_payload (total size checked)', async () => {
-    const c = await WireClient.connect(srv.port);
-    clients.push(c);
+    const c = await server.raw();
     await c.send('CONNECT {"verbose":false,"headers":true}\r\nHPUB foo 1048577 1048577\r\n');
     await c.expectThenClosed("-ERR 'Maximum Payload Violation'\r\n");
     assert.equal(c.closed, true);

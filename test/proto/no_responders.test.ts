@@ -1,7 +1,6 @@
 // no_responders: a request (PUB with reply) that reaches no subscriber gets a 503 status HMSG.
-import { describe, test, before, after, afterEach } from 'node:test';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { WireClient, msg, hpub } from '../helpers/wire.js';
+import { describe, test } from 'node:test';
+import { useWireServer, msg, hpub } from '../helpers/wire.js';
 
 /** The exact 503 the server synthesizes: header length is 32 + len(subject). */
 function noResponders(reply: string, sid: string | number, subject: string): string {
@@ -11,24 +10,9 @@ function noResponders(reply: string, sid: string | number, subject: string): str
 }
 
 describe('no_responders', { timeout: 60_000 }, () => {
-  let srv: ServerHandle;
-  const clients: WireClient[] = [];
-  const open = async (connectOpts: Record<string, unknown> = { headers: true, no_responders: true }) => {
-    const c = await WireClient.connectAndHandshake(srv.port, connectOpts);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  after(async () => {
-    for (const c of clients) c.close();
-    await srv?.stop();
-  });
+  const server = useWireServer();
+  const open = (connectOpts: Record<string, unknown> = { headers: true, no_responders: true }) =>
+    server.handshake(connectOpts);
 
   test('exact 503 HMSG for a request with no subscribers', async () => {
     const c = await open();

@@ -1,28 +1,12 @@
 // PUB / SUB / MSG / UNSUB semantics on the raw wire.
-import { describe, test, before, after, afterEach } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, checkFor, type ServerHandle } from '../helpers/server.js';
-import { WireClient, msg, pub } from '../helpers/wire.js';
+import { checkFor } from '../helpers/server.js';
+import { WireClient, useWireServer, msg, pub } from '../helpers/wire.js';
 
 describe('PUB/SUB/MSG', { timeout: 60_000 }, () => {
-  let srv: ServerHandle;
-  const clients: WireClient[] = [];
-  const open = async (connectOpts: Record<string, unknown> = {}) => {
-    const c = await WireClient.connectAndHandshake(srv.port, connectOpts);
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  after(async () => {
-    for (const c of clients) c.close();
-    await srv?.stop();
-  });
+  const server = useWireServer();
+  const open = (connectOpts: Record<string, unknown> = {}) => server.handshake(connectOpts);
 
   test('MSG format without reply: "MSG <subject> <sid> <size>\\r\\n<payload>\\r\\n"', async () => {
     const c = await open();

@@ -1,31 +1,13 @@
 // Split writes: protocol messages arriving in arbitrary pieces must parse exactly as if whole.
-import { describe, test, before, after, afterEach } from 'node:test';
-import { startServer, type ServerHandle } from '../helpers/server.js';
-import { WireClient, msg, pub } from '../helpers/wire.js';
+import { describe, test } from 'node:test';
+import { useWireServer, msg, pub } from '../helpers/wire.js';
 
 describe('split writes', { timeout: 60_000 }, () => {
-  let srv: ServerHandle;
-  const clients: WireClient[] = [];
-  const open = async () => {
-    const c = await WireClient.connectAndHandshake(srv.port, { headers: true });
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    srv = await startServer();
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  after(async () => {
-    for (const c of clients) c.close();
-    await srv?.stop();
-  });
+  const server = useWireServer();
+  const open = () => server.handshake({ headers: true });
 
   test('CONNECT, SUB, PUB and PING sent one byte at a time', async () => {
-    const c = await WireClient.connect(srv.port);
-    clients.push(c);
+    const c = await server.raw();
     const t = 'CONNECT {"verbose":false,"pedantic":false}\r\nSUB foo 1\r\nPUB foo reply 5\r\nhello\r\nPING\r\n';
     await c.sendSplit([...t], 1);
     await c.expect('MSG foo 1 reply 5\r\nhello\r\nPONG\r\n');
