@@ -33,11 +33,11 @@ const CLOSE_LINGER_MS = 1000;
 /**
  * A publisher that feeds a backed-up consumer stops being read (nats-server stalls such a producer), giving the
  * consumer's socket time to drain before it reaches max_pending. The pause is re-checked every STALL_MS and
- * ends when no consumer is congested any more, or after STALL_MAX_MS so a consumer that cannot keep up at
+ * ends when no consumer is congested any more, or after STALL_MAX_MS (nats-server's cap per read) so a consumer that cannot keep up at
  * all still ends as a slow consumer rather than stopping its publishers.
  */
 const STALL_MS = 2;
-const STALL_MAX_MS = 50;
+const STALL_MAX_MS = 10;
 
 export function engineOptions(o: Options, authEnabled = false): EngineOptions {
   return {
