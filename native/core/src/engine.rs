@@ -924,6 +924,10 @@ impl OpHandler for Ctx<'_> {
                 }
             }
         }
+        // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
+        if !self.t.conn(id).is_open() {
+            return Err(Fatal::SLOW_CONSUMER);
+        }
         if !delivered && !m.reply.is_empty() && opts.no_responders {
             self.no_responders(m.subject, m.reply);
         }

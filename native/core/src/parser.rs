@@ -289,8 +289,10 @@ impl Parser {
                     let Some(off) = memchr::memchr(b'\n', &buf[i..]) else {
                         self.arg_buf.extend_from_slice(&buf[i..]);
                         // Like nats-server, the control-line limit is checked on what is held over between
-                        // reads: that is what bounds memory.
-                        if self.arg_buf.len() > self.limits.max_control_line {
+                        // reads: that is what bounds memory. A `\r` held at the end may be the line's terminator,
+                        // which does not count (nats-server does not hold it either).
+                        let held = self.arg_buf.len() - usize::from(self.arg_buf.last() == Some(&b'\r'));
+                        if held > self.limits.max_control_line {
                             return Err(Fatal::MAX_CONTROL_LINE);
                         }
                         return Ok(len);
