@@ -73,7 +73,8 @@ fuzz_target!(|data: &[u8]| {
     let mut uncached: Matcher<u8> = Matcher::new(0);
     let cap = 1 + data.first().copied().unwrap_or(0) as usize % 4;
     let mut cached: Matcher<u8> = Matcher::new(cap);
-    let mut it = data.iter().copied().skip(1);
+    // The first byte chose the cache size; the rest drive the operations.
+    let mut it = data.get(1..).unwrap_or_default().iter().copied();
     let mut steps = 0;
     while let Some(op) = it.next() {
         steps += 1;
