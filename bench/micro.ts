@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 import { runCases, type Case, type Result } from './harness.js';
 import { createEngine, type NativeEngine } from '../src/native/index.js';
-import { engineOptions } from '../src/server.js';
+import { engineOptions } from '../src/conn/engine-host.js';
 import { defaultOptions } from '../src/config/options.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));

@@ -15,8 +15,6 @@ import type { Logger } from './log.js';
 import { newServerId } from './server-id.js';
 import { WorkerSet } from './workers/worker-set.js';
 
-export { engineOptions } from './conn/engine-host.js';
-
 export class Server {
   readonly identity: ServerIdentity;
   readonly startTime = new Date();
