@@ -202,12 +202,24 @@ impl Tables {
 
     fn send(&mut self, id: u32, bytes: &[u8]) {
         self.conn(id).out.extend_from_slice(bytes);
-        self.mark_dirty(id);
+        self.mark_dirty_or_cut(id);
     }
 
     fn send_err(&mut self, id: u32, e: WireError) {
         e.write_to(&mut self.conn(id).out);
-        self.mark_dirty(id);
+        self.mark_dirty_or_cut(id);
+    }
+
+    /// After a protocol reply (PONG, +OK, -ERR, INFO) was queued: like nats-server, every queued byte counts
+    /// toward max_pending, not only messages, so a client that provokes replies and never reads is cut too.
+    fn mark_dirty_or_cut(&mut self, id: u32) {
+        let c = self.conns[id as usize].as_ref().expect("live connection slot");
+        if c.state == ConnState::Open && c.out.len() > self.cfg.max_pending {
+            self.counters.slow_consumers += 1;
+            self.close(id, Fatal::SLOW_CONSUMER);
+        } else {
+            self.mark_dirty(id);
+        }
     }
 
     fn send_ok_if_verbose(&mut self, id: u32) {
@@ -794,12 +806,25 @@ impl Ctx<'_> {
         out.extend_from_slice(b"\r\nNATS/1.0 503\r\nNats-Subject: ");
         out.extend_from_slice(subject);
         out.extend_from_slice(b"\r\n\r\n\r\n");
-        self.t.mark_dirty(id);
+        self.t.mark_dirty_or_cut(id);
+    }
+}
+
+impl Ctx<'_> {
+    /// A reply queued by an earlier op of this chunk may have cut the connection as a slow consumer; the rest of
+    /// its input is then dropped, as nats-server stops reading a closed client.
+    fn ensure_open(&mut self) -> Result<(), Fatal> {
+        if self.t.conn(self.id).is_open() {
+            Ok(())
+        } else {
+            Err(Fatal::SLOW_CONSUMER)
+        }
     }
 }
 
 impl OpHandler for Ctx<'_> {
     fn on_connect(&mut self, json: &[u8]) -> Result<Flow, Fatal> {
+        self.ensure_open()?;
         let fields: ConnectFields = serde_json::from_slice(json).map_err(|_| Fatal::BAD_ARGS)?;
         let headers_supported = self.t.cfg.headers_supported;
         if self.t.conn(self.id).connected {
@@ -845,6 +870,7 @@ impl OpHandler for Ctx<'_> {
         _hdr: Option<usize>,
         _size: usize,
     ) -> Result<(), Fatal> {
+        self.ensure_open()?;
         if self.opts().pedantic && !subject::is_valid_literal_subject(subject) {
             self.t.send_err(self.id, WireError::InvalidPublishSubject);
         }
@@ -868,7 +894,7 @@ impl OpHandler for Ctx<'_> {
         if let Some(p) = self.t.conn(id).perms.as_mut() {
             if !p.can_publish(m.subject, now) {
                 write_pub_permission_violation(&mut self.t.conn(id).out, m.subject);
-                self.t.mark_dirty(id);
+                self.t.mark_dirty_or_cut(id);
                 return Ok(());
             }
         }
@@ -935,6 +961,7 @@ impl OpHandler for Ctx<'_> {
     }
 
     fn on_sub(&mut self, subj: &[u8], queue: Option<&[u8]>, sid: &[u8]) -> Result<(), Fatal> {
+        self.ensure_open()?;
         let id = self.id;
         self.touch();
         if !subject::is_valid_subscribe_subject(subj) {
@@ -944,13 +971,13 @@ impl OpHandler for Ctx<'_> {
         // nats-server reserves this queue name for its own system services.
         if queue == Some(&b"_sys_"[..]) {
             write_sub_permission_violation(&mut self.t.conn(id).out, subj, queue);
-            self.t.mark_dirty(id);
+            self.t.mark_dirty_or_cut(id);
             return Ok(());
         }
         if let Some(p) = self.t.conn(id).perms.as_mut() {
             if !p.can_subscribe(subj, queue) {
                 write_sub_permission_violation(&mut self.t.conn(id).out, subj, queue);
-                self.t.mark_dirty(id);
+                self.t.mark_dirty_or_cut(id);
                 return Ok(());
             }
         }
@@ -1001,6 +1028,7 @@ impl OpHandler for Ctx<'_> {
     }
 
     fn on_unsub(&mut self, sid: &[u8], max: Option<u64>) -> Result<(), Fatal> {
+        self.ensure_open()?;
         let id = self.id;
         self.touch();
         if let Some(&slot) = self.t.conn(id).subs.get(sid) {
@@ -1015,14 +1043,16 @@ impl OpHandler for Ctx<'_> {
     }
 
     fn on_ping(&mut self) -> Result<(), Fatal> {
+        self.ensure_open()?;
         self.touch();
-        self.t.send(self.id, b"PONG\r\n");
         let c = self.t.conn(self.id);
+        c.out.extend_from_slice(b"PONG\r\n");
         if c.connected && c.opts.protocol >= 1 && c.connect_info.is_some() {
             let info = c.connect_info.take().expect("checked above");
             c.async_info_ok = true;
             c.out.extend_from_slice(&info);
         }
+        self.t.mark_dirty_or_cut(self.id);
         Ok(())
     }
 

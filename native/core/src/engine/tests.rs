@@ -219,6 +219,22 @@ fn slow_consumer_is_closed_silently_and_others_carry_on() {
 }
 
 #[test]
+fn protocol_replies_count_toward_max_pending() {
+    // A client that provokes PONGs and never reads is cut like any slow consumer, and the rest of its chunk
+    // is dropped (nats-server counts every queued byte against max_pending).
+    let mut e = Engine::new(EngineConfig { max_pending: 100, ..EngineConfig::default() }, 1);
+    let c = client(&mut e);
+    e.set_blocked(c, true);
+    let mut input = b"PING\r\n".repeat(20);
+    input.extend_from_slice(b"SUB x 1\r\n");
+    e.ingest(c, &input);
+    assert_eq!(e.take_events(), vec![Event::Close { conn: c, reason: CloseReason::SlowConsumerPendingBytes }]);
+    assert_eq!(e.pending_bytes(c), 0);
+    assert_eq!(e.subscription_count(), 0, "ops after the cut are not applied");
+    assert_eq!(e.counters().slow_consumers, 1);
+}
+
+#[test]
 fn ping_timer_sends_pings_then_closes_stale() {
     let mut e = Engine::new(EngineConfig { ping_interval_ms: 1000, ping_max: 2, ..EngineConfig::default() }, 1);
     e.set_now(0);
