@@ -46,8 +46,9 @@ function fixture(): Fixture {
   const info = Buffer.from('INFO {"server_id":"BENCH","max_payload":1048576,"proto":1,"headers":true}\r\n');
   const pub = engine.openConn(info, info);
   const sub = engine.openConn(info, info);
-  engine.ingest(pub, CONNECT);
-  engine.ingest(sub, Buffer.concat([CONNECT, Buffer.from(`SUB ${SUBJECT} 1\r\n`)]));
+  engine.ingest(pub, CONNECT, CONNECT.length);
+  const subscribe = Buffer.concat([CONNECT, Buffer.from(`SUB ${SUBJECT} 1\r\n`)]);
+  engine.ingest(sub, subscribe, subscribe.length);
   engine.takeEvents();
   const ids = new Uint32Array(4096);
   const drain = (): number => {
@@ -86,7 +87,7 @@ function throughputCase(size: number, chunkKiB: number): Case {
   const run = (): number => {
     let out = 0;
     for (const c of chunks) {
-      f.engine.ingest(f.pub, c);
+      f.engine.ingest(f.pub, c, c.length);
       out += f.drain();
     }
     return out;
@@ -109,7 +110,7 @@ function boundaryCases(size: number): Case[] {
     {
       name: `boundary ${size} B: 1 ingest per 64 KiB`,
       fn: () => {
-        one.engine.ingest(one.pub, stream);
+        one.engine.ingest(one.pub, stream, stream.length);
         one.drain();
       },
       per: { bytes: stream.length, msgs: n, calls: 1 },
@@ -117,7 +118,7 @@ function boundaryCases(size: number): Case[] {
     {
       name: `boundary ${size} B: 1 ingest per PUB`,
       fn: () => {
-        for (let i = 0; i < ops.length; i++) each.engine.ingest(each.pub, ops[i]!);
+        for (let i = 0; i < ops.length; i++) each.engine.ingest(each.pub, ops[i]!, ops[i]!.length);
         each.drain();
       },
       per: { bytes: stream.length, msgs: n, calls: n },

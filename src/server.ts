@@ -14,6 +14,7 @@ import type { ServerIdentity } from './info.js';
 import type { Logger } from './log.js';
 import { newServerId } from './server-id.js';
 import { WorkerSet } from './workers/worker-set.js';
+import { detachFd } from './conn/socket-fd.js';
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -110,7 +111,10 @@ export class Server {
     }
     const target = this.nextHost;
     this.nextHost = (this.nextHost + 1) % (this.workers.size + 1);
-    if (target === 0 || !this.workers.handOver(target - 1, socket, cid)) local.adopt(socket, cid);
+    if (target !== 0 && this.workers.handOver(target - 1, socket, cid)) return;
+    const fd = detachFd(socket);
+    if (fd !== undefined) local.adoptFd(fd, cid);
+    else local.adopt(socket, cid);
   }
 
   /** Counters summed over every thread. */

@@ -6,7 +6,7 @@
 // another worker forwards messages here, the router wakes this thread through `onInbox`, which drains them
 // into the same outbound buffers.
 
-import type { Socket } from 'node:net';
+import { Socket, type SocketConstructorOpts } from 'node:net';
 import { randomInt } from 'node:crypto';
 
 import { ClientConnection } from './client-connection.js';
@@ -37,6 +37,8 @@ const CLOSE_LINGER_MS = 1000;
  * all still ends as a slow consumer rather than stopping its publishers.
  */
 const STALL_MS = 2;
+/** libuv's own default read size; a read never returns more than the buffer holds. */
+const READ_BUFFER_BYTES = 64 * 1024;
 const STALL_MAX_MS = 10;
 
 export function engineOptions(o: Options, authEnabled = false): EngineOptions {
@@ -76,6 +78,8 @@ export class EngineHost {
   private readonly clockOrigin: number;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly emptyWaiters: (() => void)[] = [];
+  /** This thread's read buffer for sockets adopted by descriptor; valid only during one onread callback. */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly auth: AuthGate | undefined;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
@@ -116,7 +120,30 @@ export class EngineHost {
    * Take ownership of an accepted socket. With `refuse`, the client gets INFO and then
    * `-ERR 'maximum connections exceeded'`, as nats-server does, and is closed.
    */
-  adopt(socket: Socket, cid: number, refuse = false): void {
+  adopt(socket: Socket, cid: number, refuse = false): ClientConnection {
+    return this.admit(socket, cid, refuse, true);
+  }
+
+  /**
+   * Take ownership of a client socket's descriptor (accepted elsewhere and detached, see socket-fd.ts). The
+   * socket is made with `onread`: libuv reads into this thread's one read buffer and each chunk is ingested
+   * before the next read, so no Buffer is allocated per read and the stream machinery is skipped.
+   */
+  adoptFd(fd: number, cid: number): ClientConnection {
+    let conn: ClientConnection | undefined;
+    const onread = {
+      buffer: this.readBuffer,
+      callback: (n: number): boolean => {
+        if (conn !== undefined) this.onChunk(conn, this.readBuffer, n);
+        return true;
+      },
+    };
+    const socket = new Socket({ fd, readable: true, writable: true, onread } as SocketConstructorOpts);
+    conn = this.admit(socket, cid, false, false);
+    return conn;
+  }
+
+  private admit(socket: Socket, cid: number, refuse: boolean, listenForData: boolean): ClientConnection {
     const conn = new ClientConnection(cid, socket, this.nowMs());
     conn.nonce = this.auth?.nonce();
     const slot = this.engine.openConn(this.info.forClient(conn), this.info.connectInfoForClient(conn));
@@ -124,7 +151,7 @@ export class EngineHost {
     this.conns[slot] = conn;
     this.connCount++;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onChunk(conn, chunk));
+    if (listenForData) socket.on('data', (chunk: Buffer) => this.onChunk(conn, chunk, chunk.length));
     socket.on('drain', () => this.flusher.onDrain(conn));
     socket.on('error', (err) => {
       if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection error: ${err.message}`);
@@ -137,7 +164,7 @@ export class EngineHost {
       this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
       this.engine.closeWith(slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
       this.handleEvents();
-      return;
+      return conn;
     }
     this.flusher.write(conn, this.engine.takeOutbound(slot));
     if (this.auth !== undefined) {
@@ -149,6 +176,7 @@ export class EngineHost {
         this.handleEvents();
       }, this.auth.timeoutMs);
     }
+    return conn;
   }
 
   /**
@@ -177,8 +205,9 @@ export class EngineHost {
     });
   }
 
-  private onChunk(conn: ClientConnection, chunk: Buffer): void {
-    const flags = this.engine.ingest(conn.slot, chunk);
+  /** `length` bytes at the start of `chunk` arrived; the engine copies what it must keep before returning. */
+  private onChunk(conn: ClientConnection, chunk: Buffer, length: number): void {
+    const flags = this.engine.ingest(conn.slot, chunk, length);
     if (flags & HAS_EVENTS) this.handleEvents();
     if (flags & HAS_DIRTY) this.flusher.schedule();
     if (flags & HAS_STALL && !conn.stalled) this.stall(conn);

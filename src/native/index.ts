@@ -53,7 +53,8 @@ export interface NativeEngine {
   closeWith(id: number, wireError: number, reason: number): void;
   /** Queue an asynchronous INFO if the client takes them (protocol 1, post-CONNECT INFO sent). */
   sendAsyncInfo(id: number, info: Uint8Array): boolean;
-  ingest(id: number, chunk: Uint8Array): number;
+  /** Parse and route the first `length` bytes of `chunk` (a reused read buffer may hold more). */
+  ingest(id: number, chunk: Uint8Array, length: number): number;
   takeDirty(ids: Uint32Array): number;
   takeOutbound(id: number): Buffer;
   /** Admit a client into `account` with permissions (ResolvedPermissions JSON, or null). */

@@ -2,7 +2,6 @@
 // accepts connections and hands each one over as a duplicated file descriptor; this thread wraps it in a
 // net.Socket, so from then on the connection is read, parsed and written here only.
 
-import { Socket } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { EngineHost } from '../conn/engine-host.js';
@@ -21,8 +20,7 @@ host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {
     case 'adopt': {
-      const socket = new Socket({ fd: msg.fd, readable: true, writable: true });
-      host.adopt(socket, msg.cid);
+      host.adoptFd(msg.fd, msg.cid);
       break;
     }
     case 'lame-duck':

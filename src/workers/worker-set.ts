@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
 
-import { dupFd } from '../native/index.js';
+import { detachFd } from '../conn/socket-fd.js';
 import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
@@ -73,16 +73,9 @@ export class WorkerSet {
    * platform gives no file descriptor to hand over.
    */
   handOver(index: number, socket: Socket, cid: number): boolean {
-    const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    if (typeof fd !== 'number' || fd < 0) return false;
-    let copy: number;
-    try {
-      copy = dupFd(fd);
-    } catch {
-      return false;
-    }
-    socket.destroy();
-    this.post(index, { type: 'adopt', fd: copy, cid });
+    const fd = detachFd(socket);
+    if (fd === undefined) return false;
+    this.post(index, { type: 'adopt', fd, cid });
     return true;
   }
 

@@ -201,8 +201,10 @@ impl NativeEngine {
     }
 
     #[napi]
-    pub fn ingest(&mut self, id: u32, chunk: &[u8]) -> u32 {
-        self.inner.ingest(id, chunk)
+    pub fn ingest(&mut self, id: u32, chunk: &[u8], length: u32) -> u32 {
+        // The caller's read buffer is reused for every read, so only its first `length` bytes are this chunk.
+        let n = (length as usize).min(chunk.len());
+        self.inner.ingest(id, &chunk[..n])
     }
 
     #[napi]
