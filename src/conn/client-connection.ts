@@ -10,6 +10,11 @@ export class ClientConnection {
   /** Engine slot: reused after the connection is gone. Set right after the engine opens it. */
   slot = -1;
   readonly socket: Socket;
+  /**
+   * The socket's descriptor when this thread made the socket from it (EngineHost.adoptFd): the flusher may
+   * then write to it directly while Node has nothing queued. -1 otherwise (TLS, WebSocket, no descriptor).
+   */
+  fd = -1;
   readonly ip: string;
   readonly port: number;
   readonly startMs: number;

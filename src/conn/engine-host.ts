@@ -139,12 +139,13 @@ export class EngineHost {
       },
     };
     const socket = new Socket({ fd, readable: true, writable: true, onread } as SocketConstructorOpts);
-    conn = this.admit(socket, cid, false, false);
+    conn = this.admit(socket, cid, false, false, fd);
     return conn;
   }
 
-  private admit(socket: Socket, cid: number, refuse: boolean, listenForData: boolean): ClientConnection {
+  private admit(socket: Socket, cid: number, refuse: boolean, listenForData: boolean, fd = -1): ClientConnection {
     const conn = new ClientConnection(cid, socket, this.nowMs());
+    conn.fd = fd;
     conn.nonce = this.auth?.nonce();
     const slot = this.engine.openConn(this.info.forClient(conn), this.info.connectInfoForClient(conn));
     conn.slot = slot;

@@ -2,9 +2,11 @@
 //
 // The engine appends every delivery to the destination connection's outbound buffer and lists the
 // connection as dirty. After the chunks of a loop turn are ingested, one `setImmediate` runs `flush`: it asks
-// the engine for the dirty connections and moves each one's bytes into a single socket write. A socket that
-// refuses more data (write() returns false) is marked blocked in the engine, which then keeps its bytes and
-// counts them against max_pending, until the socket drains.
+// the engine for the dirty connections and writes each one's bytes at once. While Node has nothing queued on
+// a socket, the binding sends straight from the engine's buffer (one send(2), no copy); otherwise, or for what
+// the kernel did not take, the bytes are copied into a Buffer for socket.write, which keeps them in order. A
+// socket that refuses more data (write() returns false) is marked blocked in the engine, which then keeps its
+// bytes and counts them against max_pending, until the socket drains.
 
 import type { NativeEngine } from '../native/index.js';
 import type { ClientConnection } from './client-connection.js';
@@ -40,6 +42,10 @@ export class OutboundFlusher {
       for (let i = 0; i < n; i++) {
         const slot = ids[i] as number;
         const conn = this.conns[slot];
+        if (conn !== undefined && conn.fd >= 0 && conn.socket.writableLength === 0 && !conn.socket.destroyed) {
+          // Nothing queued in Node: send from the engine's buffer, no copy; only a remainder goes the slow way.
+          if (this.engine.writeOutbound(slot, conn.fd) === 0) continue;
+        }
         const bytes = this.engine.takeOutbound(slot);
         if (conn === undefined || bytes.length === 0 || conn.socket.destroyed) continue;
         this.write(conn, bytes);

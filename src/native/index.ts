@@ -53,6 +53,8 @@ export interface NativeEngine {
   closeWith(id: number, wireError: number, reason: number): void;
   /** Queue an asynchronous INFO if the client takes them (protocol 1, post-CONNECT INFO sent). */
   sendAsyncInfo(id: number, info: Uint8Array): boolean;
+  /** Send a connection's pending bytes straight to socket `fd`; returns bytes left (-1: error/unsupported). */
+  writeOutbound(id: number, fd: number): number;
   /** Parse and route the first `length` bytes of `chunk` (a reused read buffer may hold more). */
   ingest(id: number, chunk: Uint8Array, length: number): number;
   takeDirty(ids: Uint32Array): number;

@@ -225,6 +225,40 @@ impl NativeEngine {
         Ok(copy)
     }
 
+    /// Write one connection's pending bytes straight to its socket `fd` with a non-blocking send, without
+    /// copying them into a Buffer. Returns how many bytes are left for the caller to write through the socket
+    /// (0: all written; they stay in the engine until taken), or -1 on a socket error or where the platform has
+    /// no such call. The caller must only use this while Node has nothing queued on that socket, so that the
+    /// bytes stay in order.
+    #[napi]
+    pub fn write_outbound(&mut self, id: u32, fd: i32) -> i64 {
+        #[cfg(unix)]
+        {
+            let out = self.inner.outbound(id);
+            if out.is_empty() {
+                return 0;
+            }
+            // SAFETY: `out` is a live slice owned by the engine for the duration of this call; send reads at
+            // most `out.len()` bytes from it. MSG_NOSIGNAL keeps a closed peer from raising SIGPIPE.
+            let n = unsafe {
+                libc::send(fd, out.as_ptr().cast(), out.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT)
+            };
+            let total = out.len();
+            if n < 0 {
+                let err = std::io::Error::last_os_error();
+                return if err.kind() == std::io::ErrorKind::WouldBlock { total as i64 } else { -1 };
+            }
+            let n = n as usize;
+            self.inner.consume_outbound_prefix(id, n);
+            (total - n) as i64
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (id, fd);
+            -1
+        }
+    }
+
     /// Admit a client: its account and permissions (JSON, or null for none). Parses input held since its
     /// CONNECT. Returns `ingest`'s result bits.
     #[napi]

@@ -654,6 +654,17 @@ impl Engine {
         }
     }
 
+    /// The first `n` pending bytes of a connection were written by the caller (a partial direct write): drop
+    /// them, keeping the rest in order for the next write.
+    pub fn consume_outbound_prefix(&mut self, id: u32, n: usize) {
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return };
+        if n >= c.out.len() {
+            self.consume_outbound(id);
+        } else {
+            c.out.drain(..n);
+        }
+    }
+
     /// Hand over a connection's pending bytes as an owned Vec (tests and tools; the binding copies instead).
     pub fn take_outbound(&mut self, id: u32) -> Vec<u8> {
         let bytes = self.outbound(id).to_vec();
