@@ -73,6 +73,10 @@ pub enum Event {
     Close { conn: u32, reason: CloseReason },
 }
 
+/// An empty outbound buffer larger than this is shrunk back to it on the next timer tick (at most once per
+/// tick per connection, so a busy connection keeps its allocation between flushes).
+const OUTBOUND_KEEP_BYTES: usize = 64 * 1024;
+
 /// `ingest` result bits.
 pub const HAS_DIRTY: u32 = 1;
 pub const HAS_EVENTS: u32 = 2;
@@ -643,10 +647,9 @@ impl Engine {
     /// Forget the bytes returned by [`Engine::outbound`], keeping the allocation unless a burst made it large.
     pub fn consume_outbound(&mut self, id: u32) {
         let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return };
+        // The allocation is kept for the next turn: shrinking here made a busy consumer of large messages
+        // re-grow (mmap, page faults) and free (munmap) its buffer on every flush. Idle ones shrink in `tick`.
         c.out.clear();
-        if c.out.capacity() > 1024 * 1024 {
-            c.out.shrink_to(64 * 1024);
-        }
         if c.congested {
             c.congested = false;
             self.t.congested -= 1;
@@ -713,6 +716,9 @@ impl Engine {
             let Some(Some(c)) = self.t.conns.get_mut(id as usize) else {
                 continue;
             };
+            if c.out.is_empty() && c.out.capacity() > OUTBOUND_KEEP_BYTES {
+                c.out.shrink_to(OUTBOUND_KEEP_BYTES);
+            }
             if !c.is_open() || now_ms < c.next_ping_ms {
                 continue;
             }
