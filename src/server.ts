@@ -14,6 +14,7 @@ import type { ServerIdentity } from './info.js';
 import type { Logger } from './log.js';
 import { newServerId } from './server-id.js';
 import { WorkerSet } from './workers/worker-set.js';
+import type { HostSnapshot, MonitorQuery } from './monitor/snapshot.js';
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -111,6 +112,29 @@ export class Server {
     const target = this.nextHost;
     this.nextHost = (this.nextHost + 1) % (this.workers.size + 1);
     if (target === 0 || !this.workers.handOver(target - 1, socket, cid)) local.adopt(socket, cid);
+  }
+
+  /** Every thread's answer to one monitoring request: this thread's, then each worker's (one message each). */
+  async monitorSnapshots(query: MonitorQuery): Promise<HostSnapshot[]> {
+    const local = this.local?.monitorSnapshot(query);
+    const workers = this.shuttingDown ? [] : await this.workers.monitorSnapshots(query);
+    return [...(local !== undefined ? [local] : []), ...workers];
+  }
+
+  get totalConnectionCount(): number {
+    return this.totalConnections;
+  }
+
+  get authRequired(): boolean {
+    return this.local?.authRequired ?? false;
+  }
+
+  get systemAccount(): string {
+    return this.auth?.systemAccount ?? '';
+  }
+
+  get configuredAccounts(): string[] {
+    return this.auth?.accounts.map((a) => a.name) ?? [];
   }
 
   /** Counters summed over every thread. */

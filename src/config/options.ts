@@ -80,11 +80,17 @@ export interface Options {
   jetstream: boolean;
   storeDir: string;
 
-  // --- Accepted for command-line compatibility, not implemented in this release ----------
-  /** Monitoring HTTP port (`-m`). */
+  // --- Monitoring ---------------------------------------------------------------------------
+  /** Monitoring interface (`http: host:port`); empty means the client interface (`host`). */
+  httpHost: string;
+  /** Monitoring HTTP port (`-m`, `http_port`, `http`); 0 = off, -1 = random. */
   httpPort: number;
-  /** Monitoring HTTPS port (`-ms`). */
+  /** Monitoring HTTPS port (`-ms`, `https_port`, `https`); 0 = off, -1 = random. Needs a TLS cert and key. */
   httpsPort: number;
+  /** Prefix of every monitoring path (`http_base_path`). */
+  httpBasePath: string;
+
+  // --- Accepted for command-line compatibility, not implemented in this release ----------
   /** Profiling HTTP port (`--profile`). */
   profPort: number;
   username: string;
@@ -162,8 +168,10 @@ export function defaultOptions(): Options {
     configFile: '',
     jetstream: false,
     storeDir: '',
+    httpHost: '',
     httpPort: 0,
     httpsPort: 0,
+    httpBasePath: '',
     profPort: 0,
     username: '',
     password: '',
@@ -199,6 +207,7 @@ export function buildOptions(fromFile: Partial<Options>, fromFlags: Partial<Opti
 export function applyBaseline(opts: Options): Options {
   const out = { ...opts };
   if (out.host === '') out.host = DEFAULT_HOST;
+  if (out.httpHost === '') out.httpHost = out.host;
   if (out.port === 0) out.port = DEFAULT_PORT;
   if (out.maxConnections === 0) out.maxConnections = DEFAULT_MAX_CONNECTIONS;
   if (out.pingInterval === 0) out.pingInterval = DEFAULT_PING_INTERVAL_MS;

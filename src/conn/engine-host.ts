@@ -27,6 +27,8 @@ import type { Logger } from '../log.js';
 import { InfoBuilder, type ServerIdentity } from '../info.js';
 import { AuthGate } from '../auth/gate.js';
 import type { AuthConfig } from '../auth/config.js';
+import { HostMonitor } from '../monitor/host-monitor.js';
+import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -77,6 +79,7 @@ export class EngineHost {
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly emptyWaiters: (() => void)[] = [];
   private readonly auth: AuthGate | undefined;
+  private readonly monitor: HostMonitor;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
 
@@ -95,6 +98,8 @@ export class EngineHost {
       settings.worker,
       () => this.onInbox(),
     );
+    const o = this.options;
+    this.monitor = new HostMonitor(this.engine, o.httpPort !== 0 || o.httpsPort !== 0, this.clockOrigin);
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
     this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());
@@ -110,6 +115,11 @@ export class EngineHost {
 
   get connectionCount(): number {
     return this.connCount;
+  }
+
+  /** Clients must authenticate (INFO's auth_required). */
+  get authRequired(): boolean {
+    return this.auth?.required ?? false;
   }
 
   /**
@@ -169,6 +179,8 @@ export class EngineHost {
       }
       if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
       conn.authTimer = undefined;
+      conn.user = result.user;
+      conn.account = result.account;
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
       if (flags & HAS_EVENTS) this.handleEvents();
@@ -264,6 +276,7 @@ export class EngineHost {
     if (this.conns[conn.slot] !== conn) return;
     if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
     this.flusher.blocked.delete(conn);
+    this.monitor.recordClose(conn, CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown', this.nowMs());
     this.engine.closeConn(conn.slot);
     this.conns[conn.slot] = undefined;
     this.connCount--;
@@ -284,6 +297,11 @@ export class EngineHost {
 
   stats(): EngineStats & { connections: number } {
     return { ...this.engine.stats(), connections: this.connCount };
+  }
+
+  /** What one monitoring request needs from this thread. */
+  monitorSnapshot(query: MonitorQuery): HostSnapshot {
+    return this.monitor.snapshot(query, this.connections(), this.connCount);
   }
 
   /** Lame-duck mode started: tell the clients that take asynchronous INFO. */

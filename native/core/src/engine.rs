@@ -1044,5 +1044,8 @@ impl OpHandler for Ctx<'_> {
     }
 }
 
+mod monitor;
+pub use monitor::SubscriptionView;
+
 #[cfg(test)]
 mod tests;
