@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { listenerUrls } from '../process/files.js';
 import type { MonitorSource } from './collect.js';
 import { MonitorServer } from './monitor-server.js';
+import { chooseHttpBackend } from '../net/http-listener.js';
 
 export interface RunningMonitor {
   server: MonitorServer;
@@ -39,7 +40,10 @@ export async function startMonitoring(source: MonitorSource, o: Options, log: Lo
   try {
     const listener = await server.start();
     port = listener.port;
-    if (log.debugEnabled) log.debug(`Monitoring served by the ${listener.backend === 'uws' ? 'uWebSockets.js' : 'node:http'} listener`);
+    if (log.debugEnabled) {
+      const why = listener.backend === 'node' ? ` (${chooseHttpBackend().reason ?? 'uWebSockets.js unavailable'})` : '';
+      log.debug(`Monitoring served by the ${listener.backend === 'uws' ? 'uWebSockets.js' : 'node:http'} listener${why}`);
+    }
   } catch (err) {
     throw new MonitorStartError(`Can't listen to the monitor port: ${err instanceof Error ? err.message : String(err)}`);
   }
