@@ -67,10 +67,14 @@ export async function connz(source: MonitorSource, query: URLSearchParams): Prom
   if (cid > 0) limit = 1;
 
   const c = await collect(source, { conns: state !== 'closed', closed: state !== 'open', connSubs: subs || subsDetail });
-  const keep = (r: ConnRecord) => (acc === '' || r.account === acc) && (user === '' || r.user === user);
-  let open = state === 'closed' ? [] : c.conns.filter(keep);
-  let closed = state === 'open' ? [] : c.closed.filter(keep);
+  // As nats-server: `total` counts the account's connections before the user filter.
+  const inAccount = (r: ConnRecord) => acc === '' || r.account === acc;
+  const ofUser = (r: ConnRecord) => user === '' || r.user === user;
+  let open = state === 'closed' ? [] : c.conns.filter(inAccount);
+  let closed = state === 'open' ? [] : c.closed.filter(inAccount);
   const total = open.length + closed.length;
+  open = open.filter(ofUser);
+  closed = closed.filter(ofUser);
   if (cid > 0) {
     // As nats-server: with state=closed or all, only the closed list is searched.
     if (state !== 'open') {

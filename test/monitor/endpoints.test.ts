@@ -116,6 +116,9 @@ for (const backend of backends) {
       const one = await getJson(m, `/connz?cid=${betaCid}`);
       assert.equal(one.limit, 1);
       assert.deepEqual((one.connections as Conn[]).map((x) => x.name), ['beta']);
+      const noUser = await getJson(m, '/connz?user=nobody');
+      assert.equal(noUser.num_connections, 0);
+      assert.equal(noUser.total, 2, 'total is counted before the user filter');
       for (const key of ['cid', 'start', 'pending', 'bytes_to', 'bytes_from', 'last', 'idle', 'uptime', 'rtt']) {
         const res = await getJson(m, `/connz?sort=${key}`);
         assert.equal(res.num_connections, 2, key);
