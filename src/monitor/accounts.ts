@@ -8,7 +8,7 @@ import type { AccountTraffic } from './snapshot.js';
 
 export async function accountz(source: MonitorSource, query: URLSearchParams): Promise<Record<string, unknown>> {
   const acc = query.get('acc') ?? '';
-  const c = await collect(source);
+  const c = await collect(source, { accounts: acc !== '' });
   const out: Record<string, unknown> = { server_id: source.identity.serverId, now: goTime(Date.now()) };
   if (source.systemAccount !== '') out.system_account = source.systemAccount;
   const names = accountNames(source, c);
@@ -39,7 +39,7 @@ export async function accountz(source: MonitorSource, query: URLSearchParams): P
 export async function accstatz(source: MonitorSource, query: URLSearchParams): Promise<Record<string, unknown>> {
   const unused = decodeBool(query, 'unused');
   const wanted = (query.get('accounts') ?? '').split(',').filter((a) => a !== '');
-  const c = await collect(source);
+  const c = await collect(source, { accounts: true });
   const names = wanted.length > 0 ? wanted.filter((n) => accountNames(source, c).includes(n)) : accountNames(source, c);
   const statz = [];
   for (const name of names) {

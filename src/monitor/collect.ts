@@ -48,7 +48,7 @@ export interface Collected {
   subs: SubRecord[];
 }
 
-const NO_QUERY: MonitorQuery = { conns: false, closed: false, connSubs: false, subs: false };
+const NO_QUERY: MonitorQuery = { accounts: false, conns: false, closed: false, connSubs: false, subs: false };
 
 export async function collect(source: MonitorSource, query: Partial<MonitorQuery> = {}): Promise<Collected> {
   const snapshots = await source.monitorSnapshots({ ...NO_QUERY, ...query });

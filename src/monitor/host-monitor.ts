@@ -46,8 +46,11 @@ export class HostMonitor {
     const traffic = new Map<string, AccountTraffic>();
     for (const [name, t] of this.closedTraffic) traffic.set(name, { ...t, conns: 0 });
     const bySlot = new Map<number, number>();
-    for (const conn of conns) {
+    // Only walk the connections (a native call each) when the request needs them.
+    const walk = query.conns || query.accounts || query.subs;
+    for (const conn of walk ? conns : []) {
       bySlot.set(conn.slot, conn.cid);
+      if (!query.conns && !query.accounts) continue;
       const record = this.record(conn, query.connSubs);
       const t = this.trafficOf(traffic, conn.account);
       t.conns++;
@@ -67,7 +70,7 @@ export class HostMonitor {
     return {
       stats: { ...this.engine.stats(), connections },
       accounts: this.engine.accountStats(),
-      traffic: [...traffic.values()],
+      traffic: query.accounts ? [...traffic.values()] : [],
       conns: open,
       closed: query.closed ? this.closedInOrder() : [],
       subs,

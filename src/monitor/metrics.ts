@@ -40,7 +40,7 @@ const SUBSZ_METRICS: [field: string, kind: Kind, help: string][] = [
 
 export async function metrics(ctx: VarzContext): Promise<string> {
   const { source } = ctx;
-  const c = await collect(source);
+  const c = await collect(source, { accounts: true });
   const v = varzFrom(ctx, c);
   const id = label(source.identity.serverId);
   const lines: string[] = [];

@@ -5,6 +5,8 @@ import type { AccountSublistStats, EngineStats } from '../native/index.js';
 
 /** What a request needs beyond the counters; everything else is skipped to keep requests cheap. */
 export interface MonitorQuery {
+  /** Per-account connection counts and traffic (/accountz?acc=, /accstatz, /metrics). */
+  accounts: boolean;
   /** Open connections (/connz). */
   conns: boolean;
   /** Closed connections from the ring (/connz?state=closed|all). */
