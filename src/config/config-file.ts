@@ -107,7 +107,7 @@ const IGNORED_TOP_LEVEL = new Set([
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'max_traced_msg_len',
   'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'no_system_account',
   'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'websocket', 'ws', 'mqtt',
-  'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall', 'max_closed_clients',
+  'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall',
 ]);
 
 /**
@@ -198,6 +198,9 @@ class ConfigApplier {
         return;
       case 'http_base_path':
         o.httpBasePath = str(node);
+        return;
+      case 'max_closed_clients':
+        o.maxClosedClients = int(node);
         return;
       case 'port':
         o.port = int(node);

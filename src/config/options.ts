@@ -89,6 +89,8 @@ export interface Options {
   httpsPort: number;
   /** Prefix of every monitoring path (`http_base_path`). */
   httpBasePath: string;
+  /** Closed connections remembered for /connz?state=closed (`max_closed_clients`). */
+  maxClosedClients: number;
 
   // --- Accepted for command-line compatibility, not implemented in this release ----------
   /** Profiling HTTP port (`--profile`). */
@@ -133,6 +135,7 @@ export const AUTH_TIMEOUT_MS = 2_000;
 export const DEFAULT_FLUSH_DEADLINE_MS = 10_000;
 export const DEFAULT_LAME_DUCK_DURATION_MS = 2 * 60_000;
 export const DEFAULT_LAME_DUCK_GRACE_PERIOD_MS = 10_000;
+export const DEFAULT_MAX_CLOSED_CLIENTS = 10_000;
 
 /** A complete set of options with every default applied. */
 export function defaultOptions(): Options {
@@ -172,6 +175,7 @@ export function defaultOptions(): Options {
     httpPort: 0,
     httpsPort: 0,
     httpBasePath: '',
+    maxClosedClients: DEFAULT_MAX_CLOSED_CLIENTS,
     profPort: 0,
     username: '',
     password: '',
@@ -208,6 +212,7 @@ export function applyBaseline(opts: Options): Options {
   const out = { ...opts };
   if (out.host === '') out.host = DEFAULT_HOST;
   if (out.httpHost === '') out.httpHost = out.host;
+  if (out.maxClosedClients === 0) out.maxClosedClients = DEFAULT_MAX_CLOSED_CLIENTS;
   if (out.port === 0) out.port = DEFAULT_PORT;
   if (out.maxConnections === 0) out.maxConnections = DEFAULT_MAX_CONNECTIONS;
   if (out.pingInterval === 0) out.pingInterval = DEFAULT_PING_INTERVAL_MS;

@@ -99,7 +99,7 @@ export class EngineHost {
       () => this.onInbox(),
     );
     const o = this.options;
-    this.monitor = new HostMonitor(this.engine, o.httpPort !== 0 || o.httpsPort !== 0, this.clockOrigin);
+    this.monitor = new HostMonitor(this.engine, o.httpPort !== 0 || o.httpsPort !== 0, this.clockOrigin, o.maxClosedClients);
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
     this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());

@@ -5,7 +5,6 @@
 import type { AccountSublistStats } from '../native/index.js';
 import type { Options } from '../config/options.js';
 import type { ServerIdentity } from '../info.js';
-import { MAX_CLOSED_CLIENTS } from './host-monitor.js';
 import type { AccountTraffic, ConnRecord, HostSnapshot, MonitorQuery, SubRecord } from './snapshot.js';
 
 /** What the monitoring endpoints read from the server. */
@@ -90,7 +89,8 @@ export async function collect(source: MonitorSource, query: Partial<MonitorQuery
   }
   // Each thread keeps its own ring; together they keep the most recent ones, oldest first.
   out.closed.sort((a, b) => (a.stop ?? 0) - (b.stop ?? 0) || a.cid - b.cid);
-  if (out.closed.length > MAX_CLOSED_CLIENTS) out.closed.splice(0, out.closed.length - MAX_CLOSED_CLIENTS);
+  const max = Math.max(0, source.options.maxClosedClients);
+  if (out.closed.length > max) out.closed.splice(0, out.closed.length - max);
   return out;
 }
 

@@ -7,9 +7,6 @@ import type { ClientConnection } from '../conn/client-connection.js';
 import type { NativeEngine, SubInfo } from '../native/index.js';
 import type { AccountTraffic, ConnRecord, HostSnapshot, MonitorQuery, SubRecord } from './snapshot.js';
 
-/** nats-server's DEFAULT_MAX_CLOSED_CLIENTS. */
-export const MAX_CLOSED_CLIENTS = 10_000;
-
 export class HostMonitor {
   private readonly closedRing: ConnRecord[] = [];
   private closedNext = 0;
@@ -18,11 +15,13 @@ export class HostMonitor {
   /**
    * @param enabled whether monitoring is on (closed connections are remembered only then)
    * @param clockOrigin epoch ms of engine time 0
+   * @param maxClosed how many closed connections to remember (`max_closed_clients`)
    */
   constructor(
     private readonly engine: NativeEngine,
     private readonly enabled: boolean,
     private readonly clockOrigin: number,
+    private readonly maxClosed: number,
   ) {}
 
   /** A connection's socket is gone; call before its engine slot is freed. */
@@ -36,9 +35,10 @@ export class HostMonitor {
     t.inBytes += record.inBytes;
     t.outMsgs += record.outMsgs;
     t.outBytes += record.outBytes;
-    if (this.closedRing.length < MAX_CLOSED_CLIENTS) this.closedRing.push(record);
+    if (this.maxClosed <= 0) return;
+    if (this.closedRing.length < this.maxClosed) this.closedRing.push(record);
     else this.closedRing[this.closedNext] = record;
-    this.closedNext = (this.closedNext + 1) % MAX_CLOSED_CLIENTS;
+    this.closedNext = (this.closedNext + 1) % this.maxClosed;
   }
 
   snapshot(query: MonitorQuery, conns: Iterable<ClientConnection>, connections: number): HostSnapshot {
@@ -102,7 +102,7 @@ export class HostMonitor {
   }
 
   private closedInOrder(): ConnRecord[] {
-    if (this.closedRing.length < MAX_CLOSED_CLIENTS) return [...this.closedRing];
+    if (this.closedRing.length < this.maxClosed) return [...this.closedRing];
     return [...this.closedRing.slice(this.closedNext), ...this.closedRing.slice(0, this.closedNext)];
   }
 

@@ -9,7 +9,9 @@ import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { isGo, runServerCommand } from '../helpers/server.js';
+import { connect } from 'nats';
+
+import { checkFor, isGo, runServerCommand } from '../helpers/server.js';
 import { get, getJson, startMonitored } from './helpers.js';
 
 const backends: ('uws' | 'node' | undefined)[] = isGo ? [undefined] : ['uws', 'node'];
@@ -69,6 +71,24 @@ for (const backend of backends) {
     }
   });
 }
+
+test('max_closed_clients bounds the closed-connection list', { timeout: 30_000 }, async () => {
+  const m = await startMonitored({ args: [], config: 'http: "127.0.0.1:-1"\nmax_closed_clients: 2\n' });
+  try {
+    for (const name of ['c1', 'c2', 'c3', 'c4']) {
+      const nc = await connect({ servers: m.srv.url, name, reconnect: false });
+      await nc.flush();
+      await nc.close();
+      // One at a time, so the newest two are known.
+      await checkFor(5000, 20, async () => ((await getJson(m, '/connz?state=closed')).connections as { name: string }[]).some((c) => c.name === name));
+    }
+    const closed = await getJson(m, '/connz?state=closed');
+    assert.equal(closed.total, 2);
+    assert.deepEqual((closed.connections as { name: string }[]).map((c) => c.name).sort(), ['c3', 'c4']);
+  } finally {
+    await m.srv.stop();
+  }
+});
 
 describe('monitoring startup errors', { timeout: 30_000 }, () => {
   test('-ms without a TLS certificate is refused', async () => {
