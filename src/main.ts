@@ -93,7 +93,8 @@ async function run(options: Options, auth: AuthConfig, warnings: string[], exe: 
   }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (options.portsFileDir !== '') {
-    writePortsFile(options.portsFileDir, { nats: listenerUrls('nats', options.host, server.port), monitoring: monitor?.urls });
+    const nats = listenerUrls('nats', options.host, server.port);
+    writePortsFile(options.portsFileDir, { nats, monitoring: monitor?.urls });
   }
   log.info('Server is ready');
 

@@ -99,7 +99,8 @@ export class EngineHost {
       () => this.onInbox(),
     );
     const o = this.options;
-    this.monitor = new HostMonitor(this.engine, o.httpPort !== 0 || o.httpsPort !== 0, this.clockOrigin, o.maxClosedClients);
+    const monitoring = o.httpPort !== 0 || o.httpsPort !== 0;
+    this.monitor = new HostMonitor(this.engine, monitoring, this.clockOrigin, o.maxClosedClients);
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
     this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());
@@ -276,7 +277,8 @@ export class EngineHost {
     if (this.conns[conn.slot] !== conn) return;
     if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
     this.flusher.blocked.delete(conn);
-    this.monitor.recordClose(conn, CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown', this.nowMs());
+    const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
+    this.monitor.recordClose(conn, reason, this.nowMs());
     this.engine.closeConn(conn.slot);
     this.conns[conn.slot] = undefined;
     this.connCount--;
