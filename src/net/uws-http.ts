@@ -42,7 +42,9 @@ export function listenUws(options: HttpListenOptions): Promise<HttpListener> {
   return new Promise((resolve, reject) => {
     app.listen(options.host, options.port, (token) => {
       if (token === false) {
-        reject(new Error(`listen tcp ${options.host}:${options.port}: address not available or in use`));
+        // uWS gives no reason: the address may be in use or unavailable, or (HTTPS) the certificate unusable.
+        const what = options.tls ? ' (or the certificate or key could not be used)' : '';
+        reject(new Error(`listen tcp ${options.host}:${options.port}: address in use or unavailable${what}`));
         return;
       }
       resolve({
