@@ -9,6 +9,7 @@ import { Logger } from './log.js';
 import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
 import { sendSignal } from './process/signal.js';
 import { Server } from './server.js';
+import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
 
 export function main(argv: string[]): void {
@@ -83,13 +84,22 @@ async function run(options: Options, auth: AuthConfig, warnings: string[], exe: 
     log.fatal(`Error listening on port: ${options.host}:${options.port}, "${err instanceof Error ? err.message : String(err)}"`);
     process.exit(1);
   }
+  let monitor: RunningMonitor | undefined;
+  try {
+    monitor = await startMonitoring(server, options, log);
+  } catch (err) {
+    log.fatal(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (options.portsFileDir !== '') {
-    writePortsFile(options.portsFileDir, { nats: listenerUrls('nats', options.host, server.port) });
+    const nats = listenerUrls('nats', options.host, server.port);
+    writePortsFile(options.portsFileDir, { nats, monitoring: monitor?.urls });
   }
   log.info('Server is ready');
 
   const cleanup = (): void => {
+    void monitor?.server.close();
     if (options.portsFileDir !== '') {
       try {
         removePortsFile(options.portsFileDir);

@@ -15,6 +15,7 @@ import type { Logger } from './log.js';
 import { newServerId } from './server-id.js';
 import { WorkerSet } from './workers/worker-set.js';
 import { detachFd } from './conn/socket-fd.js';
+import type { HostSnapshot, MonitorQuery } from './monitor/snapshot.js';
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -115,6 +116,29 @@ export class Server {
     const fd = detachFd(socket);
     if (fd !== undefined) local.adoptFd(fd, cid);
     else local.adopt(socket, cid);
+  }
+
+  /** Every thread's answer to one monitoring request: this thread's, then each worker's (one message each). */
+  async monitorSnapshots(query: MonitorQuery): Promise<HostSnapshot[]> {
+    const local = this.local?.monitorSnapshot(query);
+    const workers = this.shuttingDown ? [] : await this.workers.monitorSnapshots(query);
+    return [...(local !== undefined ? [local] : []), ...workers];
+  }
+
+  get totalConnectionCount(): number {
+    return this.totalConnections;
+  }
+
+  get authRequired(): boolean {
+    return this.local?.authRequired ?? false;
+  }
+
+  get systemAccount(): string {
+    return this.auth?.systemAccount ?? '';
+  }
+
+  get configuredAccounts(): string[] {
+    return this.auth?.accounts.map((a) => a.name) ?? [];
   }
 
   /** Counters summed over every thread. */

@@ -102,12 +102,12 @@ export function applyConfig(config: ConfMap, file = ''): AppliedConfig {
 /** Top-level keys nats-server knows and Myelin does not implement yet: warned about, ignored. */
 const IGNORED_TOP_LEVEL = new Set([
   'client_advertise', 'trace_headers', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
-  'default_sentinel', 'http', 'https', 'http_port', 'monitor_port', 'https_port', 'http_base_path', 'cluster',
+  'default_sentinel', 'cluster',
   'gateway', 'leaf', 'leafnodes', 'logfile_size_limit', 'log_size_limit', 'logfile_max_num', 'log_max_num',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'max_traced_msg_len',
   'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'no_system_account',
   'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'websocket', 'ws', 'mqtt',
-  'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall', 'max_closed_clients',
+  'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall',
 ]);
 
 /**
@@ -180,6 +180,28 @@ class ConfigApplier {
     switch (name) {
       case 'listen':
         return this.applyListen(node);
+      case 'http':
+      case 'https': {
+        const hp = this.hostPort(node);
+        if (hp === undefined) return;
+        if (hp.host !== undefined) o.httpHost = hp.host;
+        if (name === 'http') o.httpPort = hp.port;
+        else o.httpsPort = hp.port;
+        return;
+      }
+      case 'http_port':
+      case 'monitor_port':
+        o.httpPort = int(node);
+        return;
+      case 'https_port':
+        o.httpsPort = int(node);
+        return;
+      case 'http_base_path':
+        o.httpBasePath = str(node);
+        return;
+      case 'max_closed_clients':
+        o.maxClosedClients = int(node);
+        return;
       case 'port':
         o.port = int(node);
         return;
@@ -275,18 +297,29 @@ class ConfigApplier {
   }
 
   private applyListen(node: ConfNode): void {
-    if (node.kind === 'int') {
-      this.options.port = node.value;
-      return;
+    const hp = this.hostPort(node);
+    if (hp === undefined) return;
+    if (hp.host !== undefined) this.options.host = hp.host;
+    this.options.port = hp.port;
+  }
+
+  /** nats-server's parseListen: a port, or "host:port" (the port may be -1). Reports an error and gives undefined. */
+  private hostPort(node: ConfNode): { host?: string; port: number } | undefined {
+    if (node.kind === 'int') return { port: node.value };
+    if (node.kind !== 'string') {
+      this.error(node, `expected port or host:port, got ${goTypeName(node)}`);
+      return undefined;
     }
-    if (node.kind !== 'string') return this.error(node, `expected port or host:port, got ${goTypeName(node)}`);
     const hostPort = splitHostPort(node.value);
-    if (hostPort === undefined) return this.error(node, `could not parse address string ${goQuote(node.value)}`);
-    if (!/^[+-]?[0-9]+$/.test(hostPort.port)) {
-      return this.error(node, `could not parse port ${goQuote(hostPort.port)}`);
+    if (hostPort === undefined) {
+      this.error(node, `could not parse address string ${goQuote(node.value)}`);
+      return undefined;
     }
-    this.options.host = hostPort.host;
-    this.options.port = Number(hostPort.port);
+    if (!/^[+-]?[0-9]+$/.test(hostPort.port)) {
+      this.error(node, `could not parse port ${goQuote(hostPort.port)}`);
+      return undefined;
+    }
+    return { host: hostPort.host, port: Number(hostPort.port) };
   }
 
   private applyLameDuckDuration(node: ConfNode): void {

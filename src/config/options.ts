@@ -80,11 +80,19 @@ export interface Options {
   jetstream: boolean;
   storeDir: string;
 
-  // --- Accepted for command-line compatibility, not implemented in this release ----------
-  /** Monitoring HTTP port (`-m`). */
+  // --- Monitoring ---------------------------------------------------------------------------
+  /** Monitoring interface (`http: host:port`); empty means the client interface (`host`). */
+  httpHost: string;
+  /** Monitoring HTTP port (`-m`, `http_port`, `http`); 0 = off, -1 = random. */
   httpPort: number;
-  /** Monitoring HTTPS port (`-ms`). */
+  /** Monitoring HTTPS port (`-ms`, `https_port`, `https`); 0 = off, -1 = random. Needs a TLS cert and key. */
   httpsPort: number;
+  /** Prefix of every monitoring path (`http_base_path`). */
+  httpBasePath: string;
+  /** Closed connections remembered for /connz?state=closed (`max_closed_clients`). */
+  maxClosedClients: number;
+
+  // --- Accepted for command-line compatibility, not implemented in this release ----------
   /** Profiling HTTP port (`--profile`). */
   profPort: number;
   username: string;
@@ -127,6 +135,7 @@ export const AUTH_TIMEOUT_MS = 2_000;
 export const DEFAULT_FLUSH_DEADLINE_MS = 10_000;
 export const DEFAULT_LAME_DUCK_DURATION_MS = 2 * 60_000;
 export const DEFAULT_LAME_DUCK_GRACE_PERIOD_MS = 10_000;
+export const DEFAULT_MAX_CLOSED_CLIENTS = 10_000;
 
 /** A complete set of options with every default applied. */
 export function defaultOptions(): Options {
@@ -162,8 +171,11 @@ export function defaultOptions(): Options {
     configFile: '',
     jetstream: false,
     storeDir: '',
+    httpHost: '',
     httpPort: 0,
     httpsPort: 0,
+    httpBasePath: '',
+    maxClosedClients: DEFAULT_MAX_CLOSED_CLIENTS,
     profPort: 0,
     username: '',
     password: '',
@@ -199,6 +211,8 @@ export function buildOptions(fromFile: Partial<Options>, fromFlags: Partial<Opti
 export function applyBaseline(opts: Options): Options {
   const out = { ...opts };
   if (out.host === '') out.host = DEFAULT_HOST;
+  if (out.httpHost === '') out.httpHost = out.host;
+  if (out.maxClosedClients === 0) out.maxClosedClients = DEFAULT_MAX_CLOSED_CLIENTS;
   if (out.port === 0) out.port = DEFAULT_PORT;
   if (out.maxConnections === 0) out.maxConnections = DEFAULT_MAX_CONNECTIONS;
   if (out.pingInterval === 0) out.pingInterval = DEFAULT_PING_INTERVAL_MS;

@@ -22,6 +22,9 @@ export class ClientConnection {
   name = '';
   lang = '';
   version = '';
+  /** Who authenticated ('' without auth or for a token) and into which account, for /connz. */
+  user = '';
+  account = '$G';
   /** Engine time (ms) when a socket write was last refused; 0 while writes flow. */
   blockedSinceMs = 0;
   /** Set once the connection is being closed; the CloseReason code. */

@@ -27,6 +27,8 @@ import type { Logger } from '../log.js';
 import { InfoBuilder, type ServerIdentity } from '../info.js';
 import { AuthGate } from '../auth/gate.js';
 import type { AuthConfig } from '../auth/config.js';
+import { HostMonitor } from '../monitor/host-monitor.js';
+import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -81,6 +83,7 @@ export class EngineHost {
   /** This thread's read buffer for sockets adopted by descriptor; valid only during one onread callback. */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly auth: AuthGate | undefined;
+  private readonly monitor: HostMonitor;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
 
@@ -99,6 +102,9 @@ export class EngineHost {
       settings.worker,
       () => this.onInbox(),
     );
+    const o = this.options;
+    const monitoring = o.httpPort !== 0 || o.httpsPort !== 0;
+    this.monitor = new HostMonitor(this.engine, monitoring, this.clockOrigin, o.maxClosedClients);
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
     this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());
@@ -114,6 +120,11 @@ export class EngineHost {
 
   get connectionCount(): number {
     return this.connCount;
+  }
+
+  /** Clients must authenticate (INFO's auth_required). */
+  get authRequired(): boolean {
+    return this.auth?.required ?? false;
   }
 
   /**
@@ -198,6 +209,8 @@ export class EngineHost {
       }
       if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
       conn.authTimer = undefined;
+      conn.user = result.user;
+      conn.account = result.account;
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
       if (flags & HAS_EVENTS) this.handleEvents();
@@ -294,6 +307,8 @@ export class EngineHost {
     if (this.conns[conn.slot] !== conn) return;
     if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
     this.flusher.blocked.delete(conn);
+    const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
+    this.monitor.recordClose(conn, reason, this.nowMs());
     this.engine.closeConn(conn.slot);
     this.conns[conn.slot] = undefined;
     this.connCount--;
@@ -314,6 +329,11 @@ export class EngineHost {
 
   stats(): EngineStats & { connections: number } {
     return { ...this.engine.stats(), connections: this.connCount };
+  }
+
+  /** What one monitoring request needs from this thread. */
+  monitorSnapshot(query: MonitorQuery): HostSnapshot {
+    return this.monitor.snapshot(query, this.connections(), this.connCount);
   }
 
   /** Lame-duck mode started: tell the clients that take asynchronous INFO. */

@@ -30,6 +30,30 @@ export interface ConnStats {
   outBytes: number;
   subscriptions: number;
   pendingBytes: number;
+  /** Engine clock (ms) of the last PUB, SUB, UNSUB or PING. */
+  lastActivityMs: number;
+}
+
+/** One subscription, for monitoring. `conn` is the engine slot. */
+export interface SubInfo {
+  conn: number;
+  account: string;
+  subject: string;
+  queue?: string | null;
+  sid: string;
+  msgs: number;
+  max: number;
+}
+
+/** One account's trie counters (shared by all engines) with this engine's match counters for it. */
+export interface AccountSublistStats {
+  name: string;
+  numSubs: number;
+  numInserts: number;
+  numRemoves: number;
+  numMatches: number;
+  numCacheHits: number;
+  numCache: number;
 }
 
 export interface EngineStats {
@@ -70,6 +94,12 @@ export interface NativeEngine {
   setNow(nowMs: number): void;
   connStats(id: number): ConnStats | null;
   stats(): EngineStats;
+  /** Monitoring: one connection's subscriptions. */
+  connSubs(id: number): SubInfo[];
+  /** Monitoring: every subscription of this engine, or those a publish to the literal `test` would reach. */
+  subscriptions(test: string | null): SubInfo[];
+  /** Monitoring: per-account sublist counters. */
+  accountStats(): AccountSublistStats[];
 }
 
 interface Binding {
@@ -84,6 +114,7 @@ interface Binding {
   releaseRouter(id: number): void;
   dupFd(fd: number): number;
   coreVersion(): string;
+  isValidLiteralSubject(subject: string): boolean;
 }
 
 function loadBinding(): Binding {
@@ -133,4 +164,9 @@ export function dupFd(fd: number): number {
 
 export function coreVersion(): string {
   return binding.coreVersion();
+}
+
+/** nats-server's IsValidLiteralSubject (no empty tokens, no wildcards), from the core's one subject module. */
+export function isValidLiteralSubject(subject: string): boolean {
+  return binding.isValidLiteralSubject(subject);
 }

@@ -39,6 +39,9 @@ port.on('message', (msg: ToWorker) => {
     case 'stats':
       port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });
       break;
+    case 'monitor':
+      port.postMessage({ type: 'monitor', id: msg.id, snapshot: host.monitorSnapshot(msg.query) });
+      break;
   }
 });
 port.postMessage({ type: 'ready' });

@@ -3,6 +3,7 @@
 
 import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
+import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 
 export interface WorkerInit {
   settings: EngineHostSettings;
@@ -13,11 +14,13 @@ export type ToWorker =
   | { type: 'lame-duck' }
   | { type: 'close-clients'; windowMs: number }
   | { type: 'shutdown' }
-  | { type: 'stats'; id: number };
+  | { type: 'stats'; id: number }
+  | { type: 'monitor'; id: number; query: MonitorQuery };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'closed'; cid: number }
   | { type: 'clients-closed' }
   | { type: 'shut-down' }
-  | { type: 'stats'; id: number; stats: EngineStats & { connections: number } };
+  | { type: 'stats'; id: number; stats: EngineStats & { connections: number } }
+  | { type: 'monitor'; id: number; snapshot: HostSnapshot };

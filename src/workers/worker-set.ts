@@ -10,6 +10,7 @@ import { detachFd } from '../conn/socket-fd.js';
 import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
+import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 
 /** Longest a worker may take to close its connections and exit on shutdown. */
 const SHUTDOWN_WAIT_MS = 3000;
@@ -49,7 +50,7 @@ export class WorkerSet {
       this.onConnectionClosed(msg.cid);
       return;
     }
-    const key = `${index}:${msg.type}${msg.type === 'stats' ? `:${msg.id}` : ''}`;
+    const key = `${index}:${msg.type}${msg.type === 'stats' || msg.type === 'monitor' ? `:${msg.id}` : ''}`;
     const list = this.waiters.get(key);
     const wake = list?.shift();
     if (list !== undefined && list.length === 0) this.waiters.delete(key);
@@ -96,6 +97,19 @@ export class WorkerSet {
     for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'shutdown' });
     await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, SHUTDOWN_WAIT_MS).unref())]);
     await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** One monitoring request to every worker (one message each), answered with their snapshots. */
+  async monitorSnapshots(query: MonitorQuery): Promise<HostSnapshot[]> {
+    return Promise.all(
+      this.workers.map(async (_, i) => {
+        const id = this.nextStatsId++;
+        const reply = this.next(i, `monitor:${id}`);
+        this.post(i, { type: 'monitor', id, query });
+        const msg = await reply;
+        return (msg as Extract<FromWorker, { type: 'monitor' }>).snapshot;
+      }),
+    );
   }
 
   async stats(): Promise<Stats[]> {

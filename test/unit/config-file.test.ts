@@ -298,11 +298,28 @@ test('unknown fields are errors with position', () => {
 });
 
 test('keys nats-server knows but Myelin does not implement are warnings', () => {
-  const { options, warnings } = apply('port: 1\nhttp_port: 8222\ncluster { name: c }');
+  const { options, warnings } = apply('port: 1\nprof_port: 6060\ncluster { name: c }');
   assert.deepEqual(options, { port: 1 });
   assert.deepEqual(warnings, [
-    'test.conf:2:1: field "http_port" is not supported by Myelin yet and is ignored',
+    'test.conf:2:1: field "prof_port" is not supported by Myelin yet and is ignored',
     'test.conf:3:1: field "cluster" is not supported by Myelin yet and is ignored',
+  ]);
+});
+
+test('monitoring keys: http, https, http_port, monitor_port, https_port, http_base_path', () => {
+  assert.deepEqual(apply('http: "127.0.0.1:-1"\nhttp_base_path: "/mon"').options, {
+    httpHost: '127.0.0.1',
+    httpPort: -1,
+    httpBasePath: '/mon',
+  });
+  assert.deepEqual(apply('http: 8222').options, { httpPort: 8222 });
+  assert.deepEqual(apply('https: "0.0.0.0:8443"').options, { httpHost: '0.0.0.0', httpsPort: 8443 });
+  assert.deepEqual(apply('http_port: 8222').options, { httpPort: 8222 });
+  assert.deepEqual(apply('monitor_port: 8223').options, { httpPort: 8223 });
+  assert.deepEqual(apply('https_port: 8224').options, { httpsPort: 8224 });
+  assert.deepEqual(apply('http: "127.0.0.1:-1"').warnings, []);
+  assert.deepEqual(applyError('http: "nope"').errors.map((e) => e.message), [
+    'test.conf:1:0: could not parse address string "nope"',
   ]);
 });
 

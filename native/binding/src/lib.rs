@@ -14,7 +14,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use myelin_core::engine::{Engine, EngineConfig, Event};
+use myelin_core::engine::{Engine, EngineConfig, Event, SubscriptionView};
 use myelin_core::router::Router;
 use myelin_core::wire_error::{CloseReason, WireError};
 use napi::bindgen_prelude::*;
@@ -72,6 +72,33 @@ pub struct ConnStats {
     pub out_bytes: f64,
     pub subscriptions: u32,
     pub pending_bytes: f64,
+    /// Engine clock (ms) of the last PUB, SUB, UNSUB or PING.
+    pub last_activity_ms: f64,
+}
+
+/// One subscription, for `/connz?subs=1` and `/subsz?subs=1`.
+#[napi(object)]
+pub struct SubInfo {
+    /// Engine connection slot.
+    pub conn: u32,
+    pub account: String,
+    pub subject: String,
+    pub queue: Option<String>,
+    pub sid: String,
+    pub msgs: f64,
+    pub max: f64,
+}
+
+/// One account's trie counters, with this engine's match counters for it.
+#[napi(object)]
+pub struct AccountSublistStats {
+    pub name: String,
+    pub num_subs: f64,
+    pub num_inserts: f64,
+    pub num_removes: f64,
+    pub num_matches: f64,
+    pub num_cache_hits: f64,
+    pub num_cache: f64,
 }
 
 /// Server-wide counters for monitoring.
@@ -318,7 +345,40 @@ impl NativeEngine {
             out_bytes: c.out_bytes as f64,
             subscriptions: self.inner.conn_sub_count(id) as u32,
             pending_bytes: self.inner.pending_bytes(id) as f64,
+            last_activity_ms: self.inner.last_activity_ms(id).unwrap_or(0) as f64,
         })
+    }
+
+    /// The subscriptions of one connection (monitoring).
+    #[napi]
+    pub fn conn_subs(&self, id: u32) -> Vec<SubInfo> {
+        let names = self.account_names();
+        self.inner.conn_subscriptions(id).into_iter().map(|v| sub_info(&names, v)).collect()
+    }
+
+    /// Every subscription of this engine, or those a publish to the literal `test` would reach (monitoring).
+    #[napi]
+    pub fn subscriptions(&self, test: Option<String>) -> Vec<SubInfo> {
+        let names = self.account_names();
+        self.inner.subscriptions_matching(test.as_deref().map(str::as_bytes)).map(|v| sub_info(&names, v)).collect()
+    }
+
+    /// Per account: trie counters (shared) and this engine's match counters (monitoring).
+    #[napi]
+    pub fn account_stats(&self) -> Vec<AccountSublistStats> {
+        self.inner
+            .account_stats()
+            .into_iter()
+            .map(|(a, s)| AccountSublistStats {
+                name: a.name.to_string(),
+                num_subs: s.num_subs as f64,
+                num_inserts: s.num_inserts as f64,
+                num_removes: s.num_removes as f64,
+                num_matches: s.num_matches as f64,
+                num_cache_hits: s.num_cache_hits as f64,
+                num_cache: s.num_cache as f64,
+            })
+            .collect()
     }
 
     #[napi]
@@ -334,6 +394,31 @@ impl NativeEngine {
             subscriptions: self.inner.subscription_count() as u32,
         }
     }
+}
+
+impl NativeEngine {
+    fn account_names(&self) -> Vec<String> {
+        self.inner.router().accounts().iter().map(|a| a.name.to_string()).collect()
+    }
+}
+
+fn sub_info(accounts: &[String], v: SubscriptionView<'_>) -> SubInfo {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    SubInfo {
+        conn: v.conn,
+        account: accounts.get(v.account as usize).cloned().unwrap_or_default(),
+        subject: text(v.subject),
+        queue: v.queue.map(text),
+        sid: text(v.sid),
+        msgs: v.msgs as f64,
+        max: v.max as f64,
+    }
+}
+
+/// nats-server's `IsValidLiteralSubject`, for `/subsz?test=`.
+#[napi]
+pub fn is_valid_literal_subject(subject: String) -> bool {
+    myelin_core::subject::is_valid_literal_subject(subject.as_bytes())
 }
 
 /// The core crate's version, for `--version` and monitoring.

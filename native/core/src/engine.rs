@@ -1091,5 +1091,8 @@ impl OpHandler for Ctx<'_> {
     }
 }
 
+mod monitor;
+pub use monitor::SubscriptionView;
+
 #[cfg(test)]
 mod tests;

@@ -122,6 +122,11 @@ impl Router {
         self.accounts.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Every account, in id order (for monitoring).
+    pub fn accounts(&self) -> Vec<Arc<Account>> {
+        self.accounts.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     /// Subscriptions over all accounts.
     pub fn subscription_count(&self) -> usize {
         self.accounts.read().unwrap_or_else(|e| e.into_inner()).iter().map(|a| a.sublist().count()).sum()
