@@ -141,6 +141,8 @@ export class EngineHost {
     // Accepted sockets arrive paused; read from now on (a refused one too, so its close is seen at once).
     socket.resume();
     if (refuse) {
+      // With handshake_first no INFO has gone out in plaintext: nats-server sends only the -ERR.
+      if (this.tls?.handshakeFirst === true) this.engine.takeOutbound(slot);
       this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
       this.engine.closeWith(slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
       this.handleEvents();

@@ -118,6 +118,28 @@ describe('server TLS', { timeout: 60_000 }, () => {
   });
 });
 
+describe('TLS and max_connections', { timeout: 60_000 }, () => {
+  test('past max_connections the -ERR is plaintext: after INFO, or alone with handshake_first', async () => {
+    const infoFirst = await startServer({ config: `max_connections: 1\n${tlsBlock()}` });
+    const first = await startServer({ config: `max_connections: 1\n${tlsBlock('  handshake_first: true')}` });
+    const held: WireClient[] = [];
+    try {
+      held.push(await WireClient.connect(infoFirst.port));
+      const a = await WireClient.connect(infoFirst.port);
+      held.push(a);
+      await a.expectThenClosed("-ERR 'maximum connections exceeded'\r\n", 5000);
+      held.push(await WireClient.connect(first.port, { readInfo: false }));
+      const b = await WireClient.connect(first.port, { readInfo: false });
+      held.push(b);
+      await b.expectThenClosed("-ERR 'maximum connections exceeded'\r\n", 5000);
+    } finally {
+      for (const w of held) w.close();
+      await infoFirst.stop();
+      await first.stop();
+    }
+  });
+});
+
 describe('TLS flags', { timeout: 60_000 }, () => {
   test('--tlscert/--tlskey serve TLS; --tlsverify implies TLS and sets tls_verify', async () => {
     const plain = await startServer({ args: ['--tlscert', SERVER_CERT, '--tlskey', SERVER_KEY] });
