@@ -97,7 +97,7 @@ export class ServerTls {
       }
       finish({ ok: true, socket, peer });
     });
-    socket.once('error', (err) => finish({ ok: false, reason: err.message }));
+    socket.once('error', (err) => finish({ ok: false, reason: (err as { reason?: string }).reason ?? err.message }));
     socket.once('close', () => finish({ ok: false, reason: 'connection closed during TLS handshake' }));
     return socket;
   }
