@@ -122,18 +122,23 @@ describe('TLS and max_connections', { timeout: 60_000 }, () => {
   test('past max_connections the -ERR is plaintext: after INFO, or alone with handshake_first', async () => {
     const infoFirst = await startServer({ config: `max_connections: 1\n${tlsBlock()}` });
     const first = await startServer({ config: `max_connections: 1\n${tlsBlock('  handshake_first: true')}` });
-    const held: WireClient[] = [];
+    // The slot is held by a client that has completed CONNECT/PONG, so it is surely counted (nats-server
+    // registers concurrent accepts in any order).
+    const held = [
+      await connectV3({ servers: infoFirst.url, tls: { caFile: CA }, reconnect: false }),
+      await connectV3({ servers: first.url, tls: { caFile: CA, handshakeFirst: true }, reconnect: false }),
+    ];
+    const wires: WireClient[] = [];
     try {
-      held.push(await WireClient.connect(infoFirst.port));
       const a = await WireClient.connect(infoFirst.port);
-      held.push(a);
+      wires.push(a);
       await a.expectThenClosed("-ERR 'maximum connections exceeded'\r\n", 5000);
-      held.push(await WireClient.connect(first.port, { readInfo: false }));
       const b = await WireClient.connect(first.port, { readInfo: false });
-      held.push(b);
+      wires.push(b);
       await b.expectThenClosed("-ERR 'maximum connections exceeded'\r\n", 5000);
     } finally {
-      for (const w of held) w.close();
+      for (const w of wires) w.close();
+      for (const nc of held) await nc.close();
       await infoFirst.stop();
       await first.stop();
     }
