@@ -47,6 +47,8 @@ export class InfoBuilder {
       headers: !o.noHeaderSupport,
     };
     if (this.authRequired) info.auth_required = true;
+    if (o.tls) info.tls_required = true;
+    if (o.tls && o.tlsVerify) info.tls_verify = true;
     info.max_payload = o.maxPayload;
     info.client_id = conn.cid;
     info.client_ip = conn.ip.startsWith('::ffff:') ? conn.ip.slice(7) : conn.ip;

@@ -10,6 +10,7 @@ import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, wri
 import { sendSignal } from './process/signal.js';
 import { Server } from './server.js';
 import { startMonitoring, type RunningMonitor } from './monitor/start.js';
+import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
 
 export function main(argv: string[]): void {
@@ -32,6 +33,7 @@ export function main(argv: string[]): void {
 
   let options: Options;
   let auth: AuthConfig;
+  let tls: TlsSettings | undefined;
   let warnings: string[] = [];
   try {
     const configFile = parsed.options.configFile ?? '';
@@ -39,9 +41,10 @@ export function main(argv: string[]): void {
     warnings = fromFile.warnings;
     options = buildOptions(fromFile.options, parsed.options);
     warnings.push(...validateOptions(options));
-    const built = buildAuthConfig(fromFile.auth, parsed.options);
+    const built = buildAuthConfig(fromFile.auth, parsed.options, { tlsMap: options.tls && options.tlsMap });
     auth = built.config;
     warnings.push(...built.warnings);
+    tls = loadTlsSettings(options);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`${exe}: ${message}\n`);
@@ -52,13 +55,13 @@ export function main(argv: string[]): void {
     process.stdout.write(`${exe}: configuration file ${options.configFile} is valid\n`);
     return;
   }
-  run(options, auth, warnings, exe).catch((err: unknown) => {
+  run(options, auth, tls, warnings, exe).catch((err: unknown) => {
     process.stderr.write(`${exe}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
 
-async function run(options: Options, auth: AuthConfig, warnings: string[], exe: string): Promise<void> {
+async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, warnings: string[], exe: string): Promise<void> {
   setProcessTitle(exe);
   const log = new Logger({
     logtime: options.logtime,
@@ -67,7 +70,7 @@ async function run(options: Options, auth: AuthConfig, warnings: string[], exe: 
     trace: options.trace,
     logFile: options.logFile,
   });
-  const server = new Server(options, log, auth);
+  const server = new Server(options, log, auth, tls);
 
   log.info('Starting myelin');
   log.info(`  Version:  ${MYELIN_VERSION} (nats-server ${NATS_SERVER_LEVEL} compatible)`);
@@ -92,6 +95,7 @@ async function run(options: Options, auth: AuthConfig, warnings: string[], exe: 
     process.exit(1);
   }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
+  if (tls !== undefined) log.info('TLS required for client connections');
   if (options.portsFileDir !== '') {
     const nats = listenerUrls('nats', options.host, server.port);
     writePortsFile(options.portsFileDir, { nats, monitoring: monitor?.urls });

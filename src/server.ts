@@ -10,6 +10,7 @@ import { delay, EngineHost } from './conn/engine-host.js';
 import { createRouter, releaseRouter, type EngineStats } from './native/index.js';
 import type { Options } from './config/options.js';
 import type { AuthConfig } from './auth/config.js';
+import type { TlsSettings } from './net/tls-settings.js';
 import type { ServerIdentity } from './info.js';
 import type { Logger } from './log.js';
 import { newServerId } from './server-id.js';
@@ -36,6 +37,7 @@ export class Server {
     readonly options: Options,
     private readonly log: Logger,
     private readonly auth?: AuthConfig,
+    private readonly tls?: TlsSettings,
   ) {
     const serverId = newServerId();
     this.identity = { serverId, serverName: options.serverName !== '' ? options.serverName : serverId, port: 0 };
@@ -88,6 +90,7 @@ export class Server {
       worker,
       clockOrigin: this.clockOrigin,
       auth: this.auth,
+      tls: this.tls,
     });
     this.local = new EngineHost(settings(0), this.log);
     this.local.onConnectionClosed = () => this.connCount--;

@@ -37,6 +37,7 @@ import {
   type ResolvedPermissions,
 } from './permissions.js';
 import { VerifyPool, type Ed25519Check, type Verifier } from './verify-pool.js';
+import { mapCertificateToUser, type CertIdentity } from './cert-identity.js';
 
 /** The CONNECT protocol's JSON object, as the client sent it. Only the credential fields matter here. */
 export interface ConnectRequest {
@@ -106,6 +107,11 @@ export interface AuthContext {
   signal?: AbortSignal;
   /** The connection type for `allowed_connection_types`; default STANDARD. */
   connectionType?: string;
+  /**
+   * Set when the listener has `verify_and_map`: the user then comes from the client certificate (the
+   * identity read after the handshake; undefined when the client sent none), not from CONNECT.
+   */
+  tlsMap?: { peer: CertIdentity | undefined };
 }
 
 export interface AuthenticatorOptions {
@@ -212,6 +218,15 @@ export class Authenticator {
     if (this.nkeys.size > 0 && c.nkey !== '') {
       nkeyUser = this.nkeys.get(c.nkey);
       if (nkeyUser === undefined || !connectionTypeAllowed(nkeyUser.allowedConnectionTypes, connType)) return fail(c);
+    } else if (this.users.size > 0 && ctx.tlsMap !== undefined) {
+      // verify_and_map: the certificate names the user; the password check below still applies (an empty
+      // password matches a user configured without one).
+      const allowed = [...this.users.values()].filter((u) => connectionTypeAllowed(u.allowedConnectionTypes, connType));
+      const peer = ctx.tlsMap.peer;
+      const name = peer !== undefined ? mapCertificateToUser(peer, allowed.map((u) => u.username)) : undefined;
+      if (name === undefined) return fail(c, peer === undefined ? 'User required in cert, no peer certificates found' : 'User in cert not found');
+      user = this.users.get(name);
+      c.user = name;
     } else if (this.users.size > 0) {
       if (noAuthApplies) {
         const u = this.users.get(config.noAuthUser!);

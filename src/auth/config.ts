@@ -162,6 +162,8 @@ export type AuthFlags = Partial<Pick<Options, 'username' | 'password' | 'authori
 export interface BuildAuthOptions {
   /** Clock for expiry warnings; defaults to Date.now. */
   now?: () => number;
+  /** verify_and_map is on: users without a password are certificate identities, not plaintext passwords. */
+  tlsMap?: boolean;
 }
 
 export interface BuiltAuthConfig {
@@ -181,7 +183,7 @@ export function buildAuthConfig(raw: RawAuthConfig | undefined, flags: AuthFlags
   validateAuthConfig(config);
   finishSystemAccount(config, raw ?? {});
   const warnings = parser.warnings.map((w) => w.message);
-  if (hasPlaintextPasswords(config)) warnings.push('Plaintext passwords detected, use nkeys or bcrypt');
+  if (hasPlaintextPasswords(config, options.tlsMap === true)) warnings.push('Plaintext passwords detected, use nkeys or bcrypt');
   return { config, warnings };
 }
 
@@ -1147,9 +1149,11 @@ function inventedUserName(): string {
 }
 
 /** nats-server's checkAuthforWarnings. */
-function hasPlaintextPasswords(config: AuthConfig): boolean {
+function hasPlaintextPasswords(config: AuthConfig, tlsMap: boolean): boolean {
   if (config.password !== undefined && config.password !== '' && !isBcrypt(config.password)) return true;
-  return config.users.some((u) => u.username !== config.systemAccountOnlyNoAuthUser && !isBcrypt(u.password));
+  return config.users.some(
+    (u) => u.username !== config.systemAccountOnlyNoAuthUser && !(tlsMap && u.password === '') && !isBcrypt(u.password),
+  );
 }
 
 function applyDefaultPermissions(users: UserEntry[] | undefined, nkeys: NkeyEntry[] | undefined, defaults: Permissions | undefined): void {

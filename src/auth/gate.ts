@@ -4,6 +4,7 @@
 
 import { Authenticator, type AuthResult, type ConnectRequest } from './authenticator.js';
 import type { AuthConfig } from './config.js';
+import type { CertIdentity } from './cert-identity.js';
 
 export class AuthGate {
   private readonly authenticator: Authenticator;
@@ -29,15 +30,23 @@ export class AuthGate {
     return this.authenticator.needsNonce ? this.authenticator.newNonce() : undefined;
   }
 
-  /** Decide on a CONNECT (its JSON as the client sent it). Never throws. */
-  async decide(json: string, nonce: string | undefined, clientIp: string): Promise<AuthResult> {
+  /**
+   * Decide on a CONNECT (its JSON as the client sent it). `tlsMap` is given when verify_and_map is on, with
+   * the client certificate's identity. Never throws.
+   */
+  async decide(
+    json: string,
+    nonce: string | undefined,
+    clientIp: string,
+    tlsMap?: { peer: CertIdentity | undefined },
+  ): Promise<AuthResult> {
     let connect: ConnectRequest;
     try {
       connect = JSON.parse(json) as ConnectRequest;
     } catch {
       return { ok: false, reason: 'authentication error' };
     }
-    return this.authenticator.authenticate(connect, nonce, { clientIp });
+    return this.authenticator.authenticate(connect, nonce, tlsMap !== undefined ? { clientIp, tlsMap } : { clientIp });
   }
 
   close(): void {

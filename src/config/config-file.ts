@@ -7,7 +7,7 @@
 //     `resolver`, ...): passed through unparsed in AppliedConfig.auth, for src/auth/config.ts;
 //   * known to nats-server but not implemented by Myelin yet: reported as a warning and
 //     ignored, except for the ones whose absence would silently weaken security
-//     (TLS, auth callouts, ...): those are errors, so a server is never started
+//     (OCSP, TLS keys beyond the basic ones, auth callouts, ...): those are errors, so a server is never started
 //     open when its configuration asked for it to be closed;
 //   * unknown to nats-server: an error, `file:line:col: unknown field "x"` (a key that only
 //     served as a `$variable` is fine).
@@ -112,9 +112,9 @@ const IGNORED_TOP_LEVEL = new Set([
 
 /**
  * Top-level keys nats-server knows whose absence would leave the server less protected
- * than configured (no TLS, ...): refused.
+ * than configured (no OCSP, ...): refused.
  */
-const REFUSED_TOP_LEVEL = new Set(['tls', 'ocsp', 'ocsp_cache', 'allow_non_tls', 'resolver_tls', 'proxies']);
+const REFUSED_TOP_LEVEL = new Set(['ocsp', 'ocsp_cache', 'allow_non_tls', 'resolver_tls', 'proxies']);
 
 /** Top-level authentication/account keys passed through to src/auth/config.ts, by alias. */
 const AUTH_TOP_LEVEL = new Map<string, keyof RawAuthConfig>([
@@ -144,6 +144,16 @@ const AUTH_AUTHORIZATION = new Set([
 
 /** `authorization { ... }` keys that would grant or restrict access and are not implemented: refused. */
 const REFUSED_AUTHORIZATION = new Set(['auth_callout', 'auth_hook', 'proxy_required']);
+
+/**
+ * `tls { ... }` keys nats-server knows that Myelin does not implement: refused, since each one either
+ * restricts who may connect or how (pinned certs, OCSP, ciphers) or names a certificate source.
+ */
+const REFUSED_TLS = new Set([
+  'insecure', 'verify_cert_and_check_known_urls', 'allow_insecure_cipher_suites', 'cipher_suites',
+  'curve_preferences', 'connection_rate_limit', 'pinned_certs', 'cert_store', 'cert_match_by', 'cert_match',
+  'ca_certs_match', 'cert_match_skip_invalid', 'ocsp_peer', 'certs', 'certificates', 'min_version',
+]);
 
 /** `jetstream { ... }` keys nats-server knows that Myelin ignores for now. */
 const IGNORED_JETSTREAM = new Set([
@@ -279,6 +289,8 @@ class ConfigApplier {
         return;
       case 'authorization':
         return this.applyAuthorization(node);
+      case 'tls':
+        return this.applyTls(node);
       case 'jetstream':
         return this.applyJetStream(node);
       case 'store_dir':
@@ -358,6 +370,90 @@ class ConfigApplier {
         this.error(child, err.message);
       }
     }
+  }
+
+  /**
+   * `tls { ... }` for the client port (nats-server's parseTLS, with its texts). The files are read and
+   * checked at startup by src/net/tls-settings.ts.
+   */
+  private applyTls(node: ConfNode): void {
+    const o = this.options;
+    const tlsError = (child: ConfNode, text: string): void => this.error(child, `error parsing tls config, ${text}`);
+    o.tls = true;
+    o.tlsVerify = false;
+    o.tlsMap = false;
+    for (const [key, child] of map(node)) {
+      const name = key.toLowerCase();
+      const expect = <T>(kind: ConfNode['kind'], what: string): T | undefined => {
+        if (child.kind === kind) return child.value as T;
+        tlsError(child, `expected '${name}' to be ${what}`);
+        return undefined;
+      };
+      switch (name) {
+        case 'cert_file':
+          o.tlsCert = expect<string>('string', 'filename') ?? '';
+          break;
+        case 'key_file':
+          o.tlsKey = expect<string>('string', 'filename') ?? '';
+          break;
+        case 'ca_file':
+          o.tlsCaCert = expect<string>('string', 'filename') ?? '';
+          break;
+        case 'verify':
+          o.tlsVerify = expect<boolean>('bool', 'a boolean') ?? false;
+          break;
+        case 'verify_and_map': {
+          const on = expect<boolean>('bool', 'a boolean') ?? false;
+          if (on) o.tlsVerify = true;
+          o.tlsMap = on;
+          break;
+        }
+        case 'timeout':
+          this.applyTlsTimeout(child);
+          break;
+        case 'handshake_first':
+        case 'first':
+        case 'immediate':
+          this.applyHandshakeFirst(key, child);
+          break;
+        default:
+          if (REFUSED_TLS.has(name)) this.refused(`tls.${key}`, child);
+          else if (!child.usedAsVariable) tlsError(child, `unknown field ${goQuote(key)}`);
+      }
+    }
+    if (o.tlsCert && !o.tlsKey) this.error(node, "missing 'key_file' in TLS configuration");
+    else if (!o.tlsCert && o.tlsKey) this.error(node, "missing 'cert_file' in TLS configuration");
+  }
+
+  /** `tls { timeout }`: seconds (integer or float) or a duration string. */
+  private applyTlsTimeout(node: ConfNode): void {
+    if (node.kind === 'int' || node.kind === 'float') {
+      this.options.tlsTimeout = node.value * 1000;
+    } else if (node.kind === 'string') {
+      try {
+        this.options.tlsTimeout = parseGoDuration(node.value);
+      } catch (err) {
+        this.error(node, `error parsing tls config, 'timeout' ${(err as Error).message}`);
+      }
+    } else {
+      this.error(node, "error parsing tls config, 'timeout' wrong type");
+    }
+  }
+
+  /** `handshake_first`: a boolean, or true/on/false/off; `auto` and fallback delays are not implemented. */
+  private applyHandshakeFirst(key: string, node: ConfNode): void {
+    if (node.kind === 'bool') {
+      this.options.tlsHandshakeFirst = node.value;
+      return;
+    }
+    if (node.kind !== 'string') {
+      return this.error(node, `field ${goQuote(key)} should be a boolean or a string, got ${goTypeName(node)}`);
+    }
+    const value = node.value.toLowerCase();
+    if (value === 'true' || value === 'on') this.options.tlsHandshakeFirst = true;
+    else if (value === 'false' || value === 'off') this.options.tlsHandshakeFirst = false;
+    else if (value === 'auto' || value === 'auto_fallback' || isGoDuration(node.value)) this.refused(`tls.${key}: ${node.value}`, node);
+    else this.error(node, `field ${goQuote(key)}'s value ${goQuote(node.value)} is invalid`);
   }
 
   /** `authorization { timeout }`: seconds (integer or float) or a duration string. */
@@ -525,6 +621,15 @@ function splitHostPort(text: string): { host: string; port: string } | undefined
   const host = text.slice(0, colon);
   if (host.includes(':') || host.includes('[') || host.includes(']')) return undefined;
   return { host, port: text.slice(colon + 1) };
+}
+
+function isGoDuration(text: string): boolean {
+  try {
+    parseGoDuration(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Go's %q for the plain strings that show up in these messages. */

@@ -76,6 +76,23 @@ export interface Options {
   /** The config file the options were read from (`-c`), empty if none. */
   configFile: string;
 
+  // --- TLS on the client port (`tls { ... }` or the --tls* flags; see src/net/tls-settings.ts) ----
+  /** Serve clients over TLS (a `tls` block, or any --tls* flag but `--tls=false`). */
+  tls: boolean;
+  /** Server certificate and key files (`cert_file`, `key_file`, `--tlscert`, `--tlskey`). */
+  tlsCert: string;
+  tlsKey: string;
+  /** CA file for client certificates (`ca_file`, `--tlscacert`). */
+  tlsCaCert: string;
+  /** Require a client certificate signed by the CA (`verify`, `verify_and_map`, `--tlsverify`). */
+  tlsVerify: boolean;
+  /** Take the user from the client certificate (`verify_and_map`). */
+  tlsMap: boolean;
+  /** Time a client has to complete the TLS handshake, ms (`timeout`). */
+  tlsTimeout: number;
+  /** TLS handshake before INFO (`handshake_first`). */
+  tlsHandshakeFirst: boolean;
+
   // --- JetStream -------------------------------------------------------------------------
   jetstream: boolean;
   storeDir: string;
@@ -99,11 +116,6 @@ export interface Options {
   password: string;
   /** Authorization token (`--auth`). */
   authorization: string;
-  tls: boolean;
-  tlsCert: string;
-  tlsKey: string;
-  tlsVerify: boolean;
-  tlsCaCert: string;
   /** Comma separated route URLs (`--routes`). */
   routes: string;
   /** Cluster listen URL (`--cluster`, `--cluster_listen`). */
@@ -136,6 +148,8 @@ export const DEFAULT_FLUSH_DEADLINE_MS = 10_000;
 export const DEFAULT_LAME_DUCK_DURATION_MS = 2 * 60_000;
 export const DEFAULT_LAME_DUCK_GRACE_PERIOD_MS = 10_000;
 export const DEFAULT_MAX_CLOSED_CLIENTS = 10_000;
+/** nats-server's TLS_TIMEOUT: time to complete the TLS handshake. */
+export const TLS_TIMEOUT_MS = 2_000;
 
 /** A complete set of options with every default applied. */
 export function defaultOptions(): Options {
@@ -183,8 +197,11 @@ export function defaultOptions(): Options {
     tls: false,
     tlsCert: '',
     tlsKey: '',
-    tlsVerify: false,
     tlsCaCert: '',
+    tlsVerify: false,
+    tlsMap: false,
+    tlsTimeout: TLS_TIMEOUT_MS,
+    tlsHandshakeFirst: false,
     routes: '',
     clusterListen: '',
     clusterName: '',
@@ -204,7 +221,7 @@ export function defaultOptions(): Options {
  */
 export function buildOptions(fromFile: Partial<Options>, fromFlags: Partial<Options>): Options {
   const merged: Options = { ...defaultOptions(), ...definedOnly(fromFile), ...definedOnly(fromFlags) };
-  return applyBaseline(merged);
+  return applyBaseline(applyTlsFlags(merged, fromFlags));
 }
 
 /** nats-server's setBaselineOptions: zero means "use the default" for these fields. */
@@ -225,7 +242,35 @@ export function applyBaseline(opts: Options): Options {
   if (out.lameDuckDuration === 0) out.lameDuckDuration = DEFAULT_LAME_DUCK_DURATION_MS;
   if (out.lameDuckGracePeriod === 0) out.lameDuckGracePeriod = DEFAULT_LAME_DUCK_GRACE_PERIOD_MS;
   if (out.workers <= 0) out.workers = availableParallelism();
+  if (out.tlsTimeout === 0) out.tlsTimeout = TLS_TIMEOUT_MS;
   return out;
+}
+
+const TLS_FLAG_KEYS = ['tlsCert', 'tlsKey', 'tlsCaCert', 'tlsVerify'] as const;
+
+/**
+ * nats-server's handling of the --tls* flags: `--tls=false` turns TLS off whatever the file says; any other
+ * --tls* flag turns it on with the certificate, key, CA and verify taken from the flags alone (the file's
+ * `tls` block is replaced, keeping only its timeout, mapping and handshake_first). So `--tlsverify` implies TLS.
+ */
+function applyTlsFlags(merged: Options, fromFlags: Partial<Options>): Options {
+  if (fromFlags.tls === false) return { ...merged, tls: false };
+  const given = fromFlags.tls === true || TLS_FLAG_KEYS.some((k) => fromFlags[k] !== undefined);
+  if (!given) return merged;
+  if (fromFlags.tlsCert === undefined || fromFlags.tlsCert === '') {
+    throw new OptionsError('TLS Server certificate must be present and valid');
+  }
+  if (fromFlags.tlsKey === undefined || fromFlags.tlsKey === '') {
+    throw new OptionsError('TLS Server private key must be present and valid');
+  }
+  return {
+    ...merged,
+    tls: true,
+    tlsCert: fromFlags.tlsCert ?? '',
+    tlsKey: fromFlags.tlsKey ?? '',
+    tlsCaCert: fromFlags.tlsCaCert ?? '',
+    tlsVerify: fromFlags.tlsVerify ?? false,
+  };
 }
 
 /** Thrown by validateOptions; the message is nats-server's wording for the same problem. */

@@ -97,9 +97,12 @@ TLS is set up in the configuration file with a tls block, for example:
         timeout:   2
     }
 
-The command line flags --tls, --tlscert, --tlskey, --tlsverify and --tlscacert
-set the same things for the client port.
+verify_and_map: true also requires client certificates, and takes the user
+from the certificate (an e-mail or DNS name, or the subject DN) instead of
+from CONNECT. handshake_first: true starts TLS before the server sends INFO.
 
-Myelin ${MYELIN_VERSION} accepts these settings but does not serve TLS yet.
+The command line flags --tls, --tlscert, --tlskey, --tlsverify and --tlscacert
+set the certificate, key, CA and verification for the client port; any of them
+turns TLS on (--tls=false turns it off), and they replace the file's settings.
 `;
 }

@@ -4,12 +4,15 @@
 
 import type { Socket } from 'node:net';
 
+import type { CertIdentity } from '../auth/cert-identity.js';
+
 export class ClientConnection {
   /** Client id: unique for the life of the process, never reused (INFO `client_id`, /connz `cid`). */
   readonly cid: number;
   /** Engine slot: reused after the connection is gone. Set right after the engine opens it. */
   slot = -1;
-  readonly socket: Socket;
+  /** The client's socket; with TLS, the TLSSocket once the handshake is done (the accepted socket before). */
+  socket: Socket;
   /**
    * The socket's descriptor when this thread made the socket from it (EngineHost.adoptFd): the flusher may
    * then write to it directly while Node has nothing queued. -1 otherwise (TLS, WebSocket, no descriptor).
@@ -33,6 +36,8 @@ export class ClientConnection {
   stalled = false;
   /** The nonce sent in this client's INFO, when nkey or JWT auth is configured. */
   nonce: string | undefined;
+  /** With verify_and_map: the identity in the client's certificate, read once after the handshake. */
+  tlsPeer: CertIdentity | undefined;
   /** Closes the connection if it is not authenticated in time. */
   authTimer: NodeJS.Timeout | undefined;
 

@@ -29,6 +29,8 @@ import { AuthGate } from '../auth/gate.js';
 import type { AuthConfig } from '../auth/config.js';
 import { HostMonitor } from '../monitor/host-monitor.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
+import { ServerTls } from '../net/tls-upgrade.js';
+import type { TlsSettings } from '../net/tls-settings.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -67,6 +69,8 @@ export interface EngineHostSettings {
   clockOrigin: number;
   /** Authentication, when configured (plain data, so it can be posted to worker threads). */
   auth?: AuthConfig | undefined;
+  /** TLS on the client port, when configured (plain data). */
+  tls?: TlsSettings | undefined;
 }
 
 export class EngineHost {
@@ -84,6 +88,8 @@ export class EngineHost {
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
   private readonly auth: AuthGate | undefined;
   private readonly monitor: HostMonitor;
+  /** Where client TLS terminates: in this thread, on the socket this host owns. */
+  private readonly tls: ServerTls | undefined;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
 
@@ -95,6 +101,7 @@ export class EngineHost {
     this.clockOrigin = settings.clockOrigin;
     const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
     this.auth = auth?.enabled === true ? auth : undefined;
+    this.tls = settings.tls !== undefined ? new ServerTls(settings.tls) : undefined;
     this.engine = createEngine(
       engineOptions(this.options, this.auth !== undefined),
       randomInt(0, 2 ** 32),
@@ -141,6 +148,9 @@ export class EngineHost {
    * before the next read, so no Buffer is allocated per read and the stream machinery is skipped.
    */
   adoptFd(fd: number, cid: number): ClientConnection {
+    // TLS reads its records through the stream: such a socket is made without onread, and the descriptor is
+    // never written directly.
+    if (this.tls !== undefined) return this.admit(new Socket({ fd, readable: true, writable: true }), cid, false, true);
     let conn: ClientConnection | undefined;
     const onread = {
       buffer: this.readBuffer,
@@ -163,22 +173,77 @@ export class EngineHost {
     this.conns[slot] = conn;
     this.connCount++;
     socket.setNoDelay(true);
-    if (listenForData) socket.on('data', (chunk: Buffer) => this.onChunk(conn, chunk, chunk.length));
-    socket.on('drain', () => this.flusher.onDrain(conn));
-    socket.on('error', (err) => {
-      if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection error: ${err.message}`);
-    });
-    socket.on('close', () => this.onSocketClosed(conn));
     if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection created`);
+    // A refused client gets its -ERR in plaintext, as from nats-server, which refuses before the handshake.
+    if (this.tls !== undefined && !refuse) {
+      this.startTls(conn, this.tls);
+      return conn;
+    }
+    this.listen(conn, listenForData);
     // Accepted sockets arrive paused; read from now on (a refused one too, so its close is seen at once).
     socket.resume();
     if (refuse) {
+      // With handshake_first no INFO has gone out in plaintext: nats-server sends only the -ERR.
+      if (this.tls?.handshakeFirst === true) this.engine.takeOutbound(slot);
       this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
       this.engine.closeWith(slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
       this.handleEvents();
       return conn;
     }
     this.flusher.write(conn, this.engine.takeOutbound(slot));
+    this.startAuthTimer(conn);
+    return conn;
+  }
+
+  /** `listenForData` is false for a socket made with onread, whose reads skip the 'data' event. */
+  private listen(conn: ClientConnection, listenForData = true): void {
+    const socket = conn.socket;
+    if (listenForData) socket.on('data', (chunk: Buffer) => this.onChunk(conn, chunk, chunk.length));
+    socket.on('drain', () => this.flusher.onDrain(conn));
+    socket.on('error', (err) => {
+      if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection error: ${err.message}`);
+    });
+    socket.on('close', () => this.onSocketClosed(conn));
+  }
+
+  /**
+   * INFO in plaintext (unless handshake_first), then the handshake; from its end on, the connection's
+   * socket is the TLS socket and everything proceeds as for plaintext. The auth timer starts after the
+   * handshake, as in nats-server.
+   */
+  private startTls(conn: ClientConnection, tls: ServerTls): void {
+    const raw = conn.socket;
+    if (!tls.handshakeFirst) this.flusher.write(conn, this.engine.takeOutbound(conn.slot));
+    // Nothing else may reach the socket in plaintext (a lame-duck INFO, say) until the handshake is done.
+    this.engine.setBlocked(conn.slot, true);
+    raw.on('error', () => {});
+    if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Starting TLS client connection handshake`);
+    tls.handshake(raw, (outcome) => {
+      if (!outcome.ok) {
+        if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - TLS handshake error: ${outcome.reason}`);
+        if (conn.closeReason === 0) conn.closeReason = CloseReason.TlsHandshakeError;
+        this.onSocketClosed(conn);
+        return;
+      }
+      conn.socket = outcome.socket;
+      conn.fd = -1;
+      conn.tlsPeer = outcome.peer;
+      if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - TLS handshake complete`);
+      this.listen(conn);
+      if (conn.closeReason !== 0) {
+        // Shutdown or lame duck began during the handshake.
+        this.flusher.flushNow(conn);
+        conn.socket.end();
+        return;
+      }
+      if (tls.handshakeFirst) this.flusher.write(conn, this.engine.takeOutbound(conn.slot));
+      if (this.engine.setBlocked(conn.slot, false)) this.flusher.schedule();
+      outcome.socket.resume();
+      this.startAuthTimer(conn);
+    });
+  }
+
+  private startAuthTimer(conn: ClientConnection): void {
     if (this.auth !== undefined) {
       conn.authTimer = setTimeout(() => {
         conn.authTimer = undefined;
@@ -188,7 +253,6 @@ export class EngineHost {
         this.handleEvents();
       }, this.auth.timeoutMs);
     }
-    return conn;
   }
 
   /**
@@ -199,7 +263,7 @@ export class EngineHost {
     const auth = this.auth;
     if (auth === undefined) return;
     conn.socket.pause();
-    void auth.decide(json, conn.nonce, conn.ip).then((result) => {
+    void auth.decide(json, conn.nonce, conn.ip, this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined).then((result) => {
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
       if (!result.ok) {
         this.log.error(`${conn.logPrefix} - ${result.reason}`);

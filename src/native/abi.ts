@@ -28,6 +28,8 @@ export const CloseReason = {
   MaxConnectionsExceeded: 13,
   ServerShutdown: 14,
   LameDuckMode: 15,
+  /** The TLS handshake failed or timed out (decided in TS; the engine never sees such a client's bytes). */
+  TlsHandshakeError: 16,
 } as const;
 export type CloseReasonCode = (typeof CloseReason)[keyof typeof CloseReason];
 
@@ -48,6 +50,7 @@ export const CLOSE_REASON_TEXT: Record<number, string> = {
   13: 'Maximum Connections Exceeded',
   14: 'Server Shutdown',
   15: 'Lame Duck Mode',
+  16: 'TLS Handshake Failure',
 };
 
 /** Wire error codes (`WireError` in Rust). TS never writes `-ERR` text itself: it names one of these. */

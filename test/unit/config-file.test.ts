@@ -328,7 +328,8 @@ test('unimplemented security settings are refused rather than ignored', () => {
   assert.deepEqual(err.errors.map((e) => e.message), [
     'test.conf:1:16: field "authorization.auth_callout" is not supported by Myelin yet; refusing to run without it',
   ]);
-  assert.match(applyError('tls { cert_file: x }').message, /field "tls" is not supported/);
+  assert.match(applyError('tls { pinned_certs: [] }').message, /field "tls.pinned_certs" is not supported/);
+  assert.match(applyError('ocsp: true').message, /field "ocsp" is not supported/);
   assert.match(applyError('resolver_tls { cert_file: x }').message, /field "resolver_tls" is not supported/);
 });
 

@@ -40,13 +40,15 @@ pub enum CloseReason {
     ServerShutdown = 14,
     /// Lame-duck mode is closing clients.
     LameDuckMode = 15,
+    /// The TLS handshake failed or timed out (decided in TS, before the engine sees any byte).
+    TlsHandshakeError = 16,
 }
 
 impl CloseReason {
     /// Decode a code received over the boundary; unknown codes count as a server-side close.
     pub fn from_code(code: u32) -> CloseReason {
         use CloseReason::*;
-        const ALL: [CloseReason; 15] = [
+        const ALL: [CloseReason; 16] = [
             ClientClosed,
             ProtocolViolation,
             MaxControlLineExceeded,
@@ -62,6 +64,7 @@ impl CloseReason {
             MaxConnectionsExceeded,
             ServerShutdown,
             LameDuckMode,
+            TlsHandshakeError,
         ];
         ALL.into_iter().find(|r| *r as u32 == code).unwrap_or(ServerShutdown)
     }
