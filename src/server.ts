@@ -7,7 +7,8 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 
 import { delay, EngineHost } from './conn/engine-host.js';
-import { createRouter, releaseRouter, type EngineStats } from './native/index.js';
+import { createRouter, releaseRouter, setAccountImports, type EngineStats } from './native/index.js';
+import { routerImports } from './auth/account-imports.js';
 import type { Options } from './config/options.js';
 import type { AuthConfig } from './auth/config.js';
 import type { ServerIdentity } from './info.js';
@@ -79,6 +80,8 @@ export class Server {
 
     const threads = Math.max(1, this.options.workers);
     this.routerId = createRouter(threads);
+    const imports = this.auth !== undefined ? routerImports(this.auth) : undefined;
+    if (imports !== undefined) setAccountImports(this.routerId, imports);
     const settings = (worker: number) => ({
       options: this.options,
       identity: { ...this.identity },
