@@ -77,11 +77,15 @@ impl SubjectMap {
                 _ => {}
             }
         }
+        if pwcs.is_empty() && fwc.is_none() {
+            // A literal source: the destination is taken as written (nats-server does not transform it).
+            return Ok(SubjectMap { parts: Some(subject::tokens(dest).map(|t| Part::Literal(t.into())).collect()) });
+        }
         let mut next_pwc = 0;
         let mut parts = Vec::new();
         for t in subject::tokens(dest) {
             let part = match t {
-                b"*" if !pwcs.is_empty() => {
+                b"*" => {
                     next_pwc += 1;
                     Part::Token(*pwcs.get(next_pwc - 1).ok_or_else(bad)?)
                 }

@@ -19,6 +19,7 @@ fn subject_maps_follow_nats_server_import_transforms() {
     assert_eq!(mapped("a.*.*", "y.*.z.*", "a.1.2"), "y.1.z.2");
     assert_eq!(mapped("local.x", "svc.x", "local.x"), "svc.x");
     assert_eq!(mapped("same.>", "same.>", "same.q"), "same.q", "identity keeps the published subject");
+    assert_eq!(mapped("a.b", "y.$1", "a.b"), "y.$1", "a literal source is not transformed");
     assert!(SubjectMap::new(b"a.*", b"y.$3").is_err());
     assert!(SubjectMap::new(b"a.*", b"y.>").is_err());
 }
