@@ -80,8 +80,11 @@ export class Server {
 
     const threads = Math.max(1, this.options.workers);
     this.routerId = createRouter(threads);
-    const imports = this.auth !== undefined ? routerImports(this.auth) : undefined;
-    if (imports !== undefined) setAccountImports(this.routerId, imports);
+    if (this.auth !== undefined) {
+      const imports = routerImports(this.auth);
+      for (const skipped of imports.skipped) this.log.debug(`Error adding account import: ${skipped}`);
+      if (imports.json !== undefined) setAccountImports(this.routerId, imports.json);
+    }
     const settings = (worker: number) => ({
       options: this.options,
       identity: { ...this.identity },

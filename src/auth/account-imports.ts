@@ -7,7 +7,8 @@
 // nats-server adds every stream import, then every service import, each checked against the ones added
 // before it: so a cycle is reported on the import that closes it.
 
-import type { AccountConfig, AuthConfig, ServiceImport, StreamImport } from './config.js';
+import type { AccountConfig, AccountExport, AccountImport, AuthConfig, ServiceImport, StreamImport } from './config.js';
+import type { AccountClaims } from './jwt.js';
 import { isValidSubject } from './permissions.js';
 
 /** The tables for setAccountImports (JSON), as native/core/src/imports.rs reads them. */
@@ -130,11 +131,18 @@ interface Added {
   to: string;
 }
 
+/** What adding the imports gave: nats-server's error messages, in its order, and the imports that were added. */
+export interface AddedImports {
+  errors: string[];
+  added: Set<AccountImport>;
+}
+
 /**
- * Add every import the way nats-server does and return its error messages (config-file errors, reported at
- * the `accounts` block), in its order: stream imports first, then service imports.
+ * Add every import the way nats-server does: stream imports first, then service imports. In a config file
+ * every error is fatal (reported at the `accounts` block); from account JWTs a failed import is skipped.
  */
-export function importErrors(accounts: AccountConfig[]): string[] {
+export function addImports(accounts: AccountConfig[]): AddedImports {
+  const added = new Set<AccountImport>();
   const byName = new Map(accounts.map((a) => [a.name, a]));
   const streams = new Map<string, Added[]>(accounts.map((a) => [a.name, []]));
   const services = new Map<string, Added[]>(accounts.map((a) => [a.name, []]));
@@ -167,6 +175,7 @@ export function importErrors(accounts: AccountConfig[]): string[] {
       if (imp.type !== 'stream') continue;
       const err = addStream(account.name, imp);
       if (err !== undefined) errors.push(err);
+      else added.add(imp);
     }
   }
   for (const account of accounts) {
@@ -174,9 +183,10 @@ export function importErrors(accounts: AccountConfig[]): string[] {
       if (imp.type !== 'service') continue;
       const err = addService(account.name, imp);
       if (err !== undefined) errors.push(err);
+      else added.add(imp);
     }
   }
-  return errors;
+  return { errors, added };
 
   function addStream(importer: string, imp: StreamImport): string | undefined {
     const exporter = byName.get(imp.account);
@@ -219,14 +229,14 @@ export function importErrors(accounts: AccountConfig[]): string[] {
   }
 }
 
-/** The router's tables for accounts whose imports passed `importErrors`. */
-export function importTables(accounts: AccountConfig[]): ImportTables {
+/** The router's tables for the imports in `added`. */
+export function importTables(accounts: AccountConfig[], added: Set<AccountImport>): ImportTables {
   const byName = new Map(accounts.map((a) => [a.name, a]));
   const tables: ImportTables = { streams: [], services: [] };
   for (const account of accounts) {
     for (const imp of account.imports) {
       const exporter = byName.get(imp.account);
-      if (exporter === undefined) continue;
+      if (exporter === undefined || !added.has(imp)) continue;
       if (imp.type === 'stream') {
         tables.streams.push({ exporter: exporter.name, importer: account.name, from: imp.subject, to: streamImportTarget(imp) });
         continue;
@@ -248,9 +258,58 @@ export function importTables(accounts: AccountConfig[]): ImportTables {
   return tables;
 }
 
-/** The JSON for setAccountImports, or undefined when no account imports anything. */
-export function routerImports(auth: AuthConfig): string | undefined {
-  const tables = importTables(auth.accounts);
-  if (tables.streams.length === 0 && tables.services.length === 0) return undefined;
-  return JSON.stringify(tables);
+/**
+ * An account JWT's exports and imports in the config file's terms (nats-server's
+ * updateAccountClaimsWithRefresh). The router names a JWT account by its public key. Exports that require an
+ * activation token (`token_req`) are left out: Myelin does not check activation tokens yet, so nothing may
+ * import them.
+ */
+export function accountFromJwt(key: string, claims: AccountClaims): AccountConfig {
+  const exports: AccountExport[] = [];
+  const imports: AccountImport[] = [];
+  for (const raw of claims.nats?.exports ?? []) {
+    const e = raw as Record<string, unknown>;
+    if (typeof e !== 'object' || e === null || typeof e.subject !== 'string' || e.token_req === true) continue;
+    const position = typeof e.account_token_position === 'number' && e.account_token_position > 0 ? { accountTokenPosition: e.account_token_position } : {};
+    if (e.type === 'stream') exports.push({ type: 'stream', subject: e.subject, ...position });
+    if (e.type === 'service') {
+      const rt = e.response_type === 'Stream' ? 'stream' : e.response_type === 'Chunked' ? 'chunked' : 'singleton';
+      // A Go time.Duration: nanoseconds.
+      const threshold = typeof e.response_threshold === 'number' && e.response_threshold > 0 ? { responseThresholdMs: Math.ceil(e.response_threshold / 1e6) } : {};
+      exports.push({ type: 'service', subject: e.subject, responseType: rt, ...threshold, ...position });
+    }
+  }
+  for (const raw of claims.nats?.imports ?? []) {
+    const i = raw as Record<string, unknown>;
+    if (typeof i !== 'object' || i === null || typeof i.subject !== 'string' || typeof i.account !== 'string') continue;
+    const local = typeof i.local_subject === 'string' && i.local_subject !== '' ? i.local_subject : undefined;
+    const to = typeof i.to === 'string' && i.to !== '' ? i.to : undefined;
+    if (i.type === 'stream') {
+      // `local_subject` maps; the deprecated `to` is a prefix.
+      const where = local !== undefined ? { to: local } : to !== undefined ? { prefix: to } : {};
+      imports.push({ type: 'stream', account: i.account, subject: i.subject, ...where });
+    }
+    if (i.type === 'service') {
+      // `subject` is the importer's side unless `local_subject` is set; the deprecated `to` is the exporter's.
+      const share = i.share === true;
+      if (local !== undefined) imports.push({ type: 'service', account: i.account, subject: i.subject, to: local, share });
+      else imports.push({ type: 'service', account: i.account, subject: to ?? i.subject, to: i.subject, share });
+    }
+  }
+  return { name: key, exports, imports };
+}
+
+/**
+ * The JSON for setAccountImports (undefined when no account imports anything), and the JWT imports that
+ * could not be added (nats-server logs those at debug level and carries on).
+ */
+export function routerImports(auth: AuthConfig): { json?: string; skipped: string[] } {
+  const accounts = [...auth.accounts];
+  for (const [key, jwt] of auth.operator?.accounts ?? []) accounts.push(accountFromJwt(key, jwt.claims));
+  const { errors, added } = addImports(accounts);
+  const tables = importTables(accounts, added);
+  // Config-file import errors stopped startup already, so what is left comes from account JWTs.
+  const skipped = errors;
+  if (tables.streams.length === 0 && tables.services.length === 0) return { skipped };
+  return { json: JSON.stringify(tables), skipped };
 }

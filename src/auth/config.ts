@@ -28,7 +28,7 @@ import {
   type OperatorClaims,
 } from './jwt.js';
 import { isValidPublicAccountKey, isValidPublicOperatorKey, isValidPublicUserKey } from './nkeys.js';
-import { importErrors } from './account-imports.js';
+import { addImports } from './account-imports.js';
 import { isValidSubject, permissionSubjectError, type Permissions, type SubjectPermission } from './permissions.js';
 
 export { isSubsetMatch } from './account-imports.js';
@@ -674,7 +674,7 @@ class AuthParser {
         }
       }
     }
-    for (const message of importErrors(accounts)) this.error(node, message);
+    for (const message of addImports(accounts).errors) this.error(node, message);
   }
 
   private parseExports(node: ConfNode): AccountExport[] {
