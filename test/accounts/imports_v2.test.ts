@@ -3,7 +3,7 @@
 // Runs against nats-server too (NATS_SERVER_BIN).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, createInbox, StringCodec, type NatsConnection, type NatsError } from 'nats';
+import { connect, createInbox, headers, StringCodec, type NatsConnection, type NatsError } from 'nats';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 import { ACCOUNTS_CONFIG, checkConfig, EXP, IMP, LAYOUTS, OTHER } from './fixtures.js';
 
@@ -53,9 +53,11 @@ for (const layout of LAYOUTS) {
       const exp = await nc(EXP);
       const imp = await nc(IMP);
       const seen: string[] = [];
+      const asker: unknown[] = [];
       exp.subscribe('svc.echo', {
         callback: (_err, m) => {
           seen.push(`${m.subject} ${m.reply ?? ''}`);
+          asker.push(JSON.parse(m.headers?.get('Nats-Request-Info') ?? 'null'));
           m.respond(sc.encode(`echo:${sc.decode(m.data)}`));
         },
       });
@@ -64,6 +66,16 @@ for (const layout of LAYOUTS) {
       assert.equal(sc.decode(r.data), 'echo:hi');
       assert.equal(seen.length, 1);
       assert.match(seen[0]!, /^svc\.echo _R_\.\S+$/, 'the responder sees the exported subject and a fresh reply');
+      // The server says which account asked, and a client cannot claim another.
+      const forged = headers();
+      forged.set('Nats-Request-Info', '{"acc":"EXP"}');
+      forged.set('Other', 'kept');
+      const r2 = await imp.request('echo', sc.encode('again'), { timeout: 5000, headers: forged });
+      assert.equal(sc.decode(r2.data), 'echo:again');
+      assert.deepEqual(
+        asker.map((a) => (a as { acc?: string } | null)?.acc),
+        ['IMP', 'IMP'],
+      );
     });
 
     test('many concurrent requests each get their own response', async () => {

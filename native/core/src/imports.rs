@@ -182,6 +182,8 @@ struct StreamRoute {
 
 struct ServiceRoute {
     exporter: u32,
+    /// The `Nats-Request-Info` value stamped on requests from the importing account.
+    request_info: Box<[u8]>,
     map: SubjectMap,
     response: ResponseType,
     threshold_ms: u64,
@@ -225,6 +227,7 @@ impl ImportTables {
         for s in &cfg.services {
             let route = ServiceRoute {
                 exporter: account_id(&s.exporter),
+                request_info: request_info::value_for(&s.importer),
                 map: SubjectMap::new(s.from.as_bytes(), s.to.as_bytes())?,
                 response: s.response,
                 threshold_ms: s.threshold_ms.unwrap_or(DEFAULT_RESPONSE_THRESHOLD_MS),
@@ -453,6 +456,7 @@ fn route_in(
         return delivered;
     }
     let mut reply = Vec::new();
+    let mut stamped = Vec::new();
     for r in routes_of(&t.services, account, m.subject, s) {
         let route = &t.service_routes[r as usize];
         route.map.apply(m.subject, &mut s.toks, &mut subject);
@@ -460,7 +464,13 @@ fn route_in(
         if !m.reply.is_empty() {
             shared.track(account, m.reply, route, sink.now_ms(), &mut reply);
         }
-        let request = Publish { subject: &subject, reply: &reply, header_len: m.header_len, body: m.body };
+        let mut request = Publish { subject: &subject, reply: &reply, header_len: m.header_len, body: m.body };
+        if hops == 0 {
+            // Entering the first service import: say which account asks (a chained request keeps it).
+            let header_len = request_info::stamp(m, &route.request_info, &mut stamped);
+            request.header_len = Some(header_len);
+            request.body = &stamped;
+        }
         let took = publish_in(t, s, shared, sink, route.exporter, &request, hops + 1);
         if !took && !reply.is_empty() {
             // Nobody will answer: nats-server drops the response mapping at once.
@@ -497,6 +507,8 @@ fn publish_in(
     let delivered = sink.fan_out(account, m);
     route_in(t, s, shared, sink, account, m, hops) || delivered
 }
+
+mod request_info;
 
 #[cfg(test)]
 mod tests;

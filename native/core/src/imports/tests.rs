@@ -100,7 +100,8 @@ fn a_service_request_gets_a_fresh_reply_and_one_response_returns() {
     let req = out(&mut e, responder);
     let reply = req.split(' ').nth(3).unwrap().to_string();
     assert!(reply.starts_with("_R_."), "{req}");
-    assert_eq!(req, format!("MSG svc.x 1 {reply} 3\r\nreq\r\n"));
+    let info = "NATS/1.0\r\nNats-Request-Info: {\"acc\":\"B\"}\r\n\r\n";
+    assert_eq!(req, format!("HMSG svc.x 1 {reply} {} {}\r\n{info}req\r\n", info.len(), info.len() + 3));
     assert_eq!(router.imports().outstanding(), 1);
     e.ingest(responder, format!("PUB {reply} 2\r\nok\r\nPUB {reply} 4\r\nagain\r\n").as_bytes());
     assert_eq!(out(&mut e, requester), "MSG _INBOX.1 1 2\r\nok\r\n", "a singleton answers once");
@@ -116,7 +117,7 @@ fn a_stream_response_keeps_its_mapping_until_an_empty_message_ends_it() {
     e.ingest(responder, b"SUB svc.many.* 1\r\n");
     e.ingest(requester, b"SUB _INBOX.2 1\r\nPUB many.q _INBOX.2 0\r\n\r\n");
     let req = out(&mut e, responder);
-    assert!(req.starts_with("MSG svc.many.q 1 _R_."), "{req}");
+    assert!(req.starts_with("HMSG svc.many.q 1 _R_."), "{req}");
     let reply = req.split(' ').nth(3).unwrap().to_string();
     e.ingest(responder, format!("PUB {reply} 1\r\n1\r\nPUB {reply} 1\r\n2\r\nPUB {reply} 0\r\n\r\n").as_bytes());
     assert_eq!(out(&mut e, requester), "MSG _INBOX.2 1 1\r\n1\r\nMSG _INBOX.2 1 1\r\n2\r\nMSG _INBOX.2 1 0\r\n\r\n");
@@ -164,7 +165,7 @@ fn service_requests_and_responses_cross_workers_in_order() {
     w1.drain_inbox();
     let requests = out(&mut w1, responder);
     let mut answers = Vec::new();
-    for (i, line) in requests.split("\r\n").filter(|l| l.starts_with("MSG")).enumerate() {
+    for (i, line) in requests.split("\r\n").filter(|l| l.starts_with("HMSG")).enumerate() {
         let reply = line.split(' ').nth(3).unwrap();
         answers.extend_from_slice(format!("PUB {reply} 2\r\n{:02}\r\n", i).as_bytes());
     }
@@ -188,7 +189,7 @@ fn chained_service_imports_stop_at_the_hop_limit() {
     e.ingest(y, b"SUB q 1\r\n");
     e.ingest(x, b"PUB q 1\r\n!\r\n");
     let got = out(&mut e, y);
-    assert_eq!(got.matches("MSG q 1 1").count() as u32, MAX_IMPORT_HOPS.div_ceil(2), "{got}");
+    assert_eq!(got.matches("HMSG q 1 ").count() as u32, MAX_IMPORT_HOPS.div_ceil(2), "{got}");
 }
 
 #[test]
