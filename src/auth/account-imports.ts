@@ -305,7 +305,12 @@ export function accountFromJwt(key: string, claims: AccountClaims): AccountConfi
  */
 export function routerImports(auth: AuthConfig): { json?: string; skipped: string[] } {
   const accounts = [...auth.accounts];
-  for (const [key, jwt] of auth.operator?.accounts ?? []) accounts.push(accountFromJwt(key, jwt.claims));
+  const op = auth.operator;
+  for (const [key, jwt] of op?.accounts ?? []) {
+    // Only accounts a client could be admitted to (the authenticator's check): the JWT names the account
+    // it is preloaded under and is signed by a trusted key.
+    if (jwt.claims.sub === key && op!.trustedKeys.includes(jwt.claims.iss ?? '')) accounts.push(accountFromJwt(key, jwt.claims));
+  }
   const { errors, added } = addImports(accounts);
   const tables = importTables(accounts, added);
   // Config-file import errors stopped startup already, so what is left comes from account JWTs.
