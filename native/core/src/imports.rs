@@ -245,6 +245,9 @@ impl ImportTables {
 
 /// A pending response of a service import: where a publish on its `_R_.` subject goes.
 struct Response {
+    /// The account the request went to: only a publish there is a response (as in nats-server, where the
+    /// `_R_.` subscription lives in the exporter's account alone).
+    exporter: u32,
     /// The requesting account and the request's original reply subject.
     account: u32,
     reply: Box<[u8]>,
@@ -323,6 +326,7 @@ impl Imports {
         r.next += 1;
         push_base62(out, r.next, 1);
         let response = Response {
+            exporter: route.exporter,
             account,
             reply: reply.into(),
             singleton: route.response == ResponseType::Singleton,
@@ -339,12 +343,12 @@ impl Imports {
         self.outstanding.store(r.map.len(), Ordering::Relaxed);
     }
 
-    /// Where a response published on `subject` goes: (account, original reply). A singleton is forgotten
+    /// Where a response published on `subject` in account `from` goes: (account, original reply). A singleton is forgotten
     /// at once (a second response finds nothing); a stream/chunked response stays and its timer restarts,
     /// unless `last` (an empty message, which ends a stream in nats-server).
-    fn resolve(&self, subject: &[u8], last: bool, now_ms: u64, reply: &mut Vec<u8>) -> Option<u32> {
+    fn resolve(&self, from: u32, subject: &[u8], last: bool, now_ms: u64, reply: &mut Vec<u8>) -> Option<u32> {
         let mut r = self.responses();
-        let entry = r.map.get_mut(subject)?;
+        let entry = r.map.get_mut(subject).filter(|e| e.exporter == from)?;
         reply.clear();
         reply.extend_from_slice(&entry.reply);
         let account = entry.account;
@@ -480,7 +484,7 @@ fn route_in(
     }
     if m.subject.starts_with(REPLY_PREFIX) && shared.outstanding() > 0 {
         let last = m.body.is_empty() && m.header_len.is_none();
-        if let Some(to) = shared.resolve(m.subject, last, sink.now_ms(), &mut reply) {
+        if let Some(to) = shared.resolve(account, m.subject, last, sink.now_ms(), &mut reply) {
             // The response's own reply subject belongs to the exporter's namespace: it is not passed on.
             let response = Publish { subject: &reply, reply: b"", header_len: m.header_len, body: m.body };
             let took = publish_in(t, s, shared, sink, to, &response, hops + 1);

@@ -109,6 +109,24 @@ fn a_service_request_gets_a_fresh_reply_and_one_response_returns() {
 }
 
 #[test]
+fn only_the_exporting_account_can_answer_through_a_reply_mapping() {
+    let router = router();
+    let mut e = auth_engine(router.clone(), 0);
+    let requester = client(&mut e, "B");
+    let responder = client(&mut e, "A");
+    let intruder = client(&mut e, "C");
+    e.ingest(responder, b"SUB svc.x 1\r\n");
+    e.ingest(requester, b"SUB _INBOX.1 1\r\nPUB local.x _INBOX.1 0\r\n\r\n");
+    let reply = out(&mut e, responder).split(' ').nth(3).unwrap().to_string();
+    e.ingest(intruder, format!("PUB {reply} 4\r\nfake\r\n").as_bytes());
+    e.ingest(requester, format!("PUB {reply} 4\r\nfake\r\n").as_bytes());
+    assert_eq!(out(&mut e, requester), "");
+    assert_eq!(router.imports().outstanding(), 1, "the mapping still waits for the real response");
+    e.ingest(responder, format!("PUB {reply} 4\r\nreal\r\n").as_bytes());
+    assert_eq!(out(&mut e, requester), "MSG _INBOX.1 1 4\r\nreal\r\n");
+}
+
+#[test]
 fn a_stream_response_keeps_its_mapping_until_an_empty_message_ends_it() {
     let router = router();
     let mut e = auth_engine(router.clone(), 0);
