@@ -1150,7 +1150,6 @@ function applyDefaultPermissions(users: UserEntry[] | undefined, nkeys: NkeyEntr
   for (const n of nkeys ?? []) n.permissions ??= defaults;
 }
 
-/** Whether `importer` may import `imp` from `exporter` (checkStreamImportAuthorized / service). */
 // --- small helpers -------------------------------------------------------------------------------
 
 function withOptional<T extends object>(base: T, permissions: Permissions | undefined, types: string[] | undefined): T {
