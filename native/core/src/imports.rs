@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::Deserialize;
 
 use crate::parser::Publish;
-use crate::subject;
+use crate::subject::{self, SubjectHash};
 use crate::sublist::{MatchResult, Sublist};
 
 /// nats-server's prefix of service import reply subjects.
@@ -258,10 +258,13 @@ struct Response {
 }
 
 struct Responses {
-    map: HashMap<Box<[u8]>, Response>,
+    map: HashMap<Box<[u8]>, Response, SubjectHash>,
     /// `_R_.` plus 6 random base-62 characters plus `.`: this router's reply prefix.
     prefix: Vec<u8>,
+    /// Makes each reply unique.
     next: u64,
+    /// xorshift state for the random part of each reply, so replies are not guessable from one another.
+    rng: u64,
     last_sweep_ms: u64,
 }
 
@@ -290,13 +293,20 @@ fn push_base62(out: &mut Vec<u8>, mut n: u64, min_len: usize) {
 
 impl Default for Imports {
     fn default() -> Self {
+        let seed = RandomState::new().hash_one(0x5e_u8) | 1;
         let mut prefix = REPLY_PREFIX.to_vec();
-        push_base62(&mut prefix, RandomState::new().hash_one(0x5e_u8) % 62u64.pow(6), 6);
+        push_base62(&mut prefix, seed % 62u64.pow(6), 6);
         prefix.push(b'.');
         Imports {
             tables: RwLock::new(Arc::new(ImportTables::default())),
             generation: AtomicU64::new(0),
-            responses: Mutex::new(Responses { map: HashMap::new(), prefix, next: 0, last_sweep_ms: 0 }),
+            responses: Mutex::new(Responses {
+                map: HashMap::with_hasher(SubjectHash::new()),
+                prefix,
+                next: 0,
+                rng: seed.rotate_left(17) | 1,
+                last_sweep_ms: 0,
+            }),
             outstanding: AtomicUsize::new(0),
         }
     }
@@ -325,6 +335,10 @@ impl Imports {
         out.extend_from_slice(&r.prefix);
         r.next += 1;
         push_base62(out, r.next, 1);
+        r.rng ^= r.rng << 13;
+        r.rng ^= r.rng >> 7;
+        r.rng ^= r.rng << 17;
+        push_base62(out, r.rng % 62u64.pow(6), 6);
         let response = Response {
             exporter: route.exporter,
             account,
@@ -343,9 +357,9 @@ impl Imports {
         self.outstanding.store(r.map.len(), Ordering::Relaxed);
     }
 
-    /// Where a response published on `subject` in account `from` goes: (account, original reply). A singleton is forgotten
-    /// at once (a second response finds nothing); a stream/chunked response stays and its timer restarts,
-    /// unless `last` (an empty message, which ends a stream in nats-server).
+    /// Where a response published on `subject` in account `from` goes: (account, original reply). A
+    /// singleton is forgotten at once (a second response finds nothing); a stream/chunked response stays and
+    /// its timer restarts, unless `last` (an empty message, which ends a stream in nats-server).
     fn resolve(&self, from: u32, subject: &[u8], last: bool, now_ms: u64, reply: &mut Vec<u8>) -> Option<u32> {
         let mut r = self.responses();
         let entry = r.map.get_mut(subject).filter(|e| e.exporter == from)?;
