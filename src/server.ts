@@ -7,7 +7,8 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 
 import { delay, EngineHost } from './conn/engine-host.js';
-import { createRouter, releaseRouter, type EngineStats } from './native/index.js';
+import { createRouter, releaseRouter, setAccountImports, type EngineStats } from './native/index.js';
+import { routerImports } from './auth/account-imports.js';
 import type { Options } from './config/options.js';
 import type { AuthConfig } from './auth/config.js';
 import type { TlsSettings } from './net/tls-settings.js';
@@ -83,6 +84,11 @@ export class Server {
 
     const threads = Math.max(1, this.options.workers);
     this.routerId = createRouter(threads);
+    if (this.auth !== undefined) {
+      const imports = routerImports(this.auth);
+      for (const skipped of imports.skipped) this.log.debug(`Error adding account import: ${skipped}`);
+      if (imports.json !== undefined) setAccountImports(this.routerId, imports.json);
+    }
     const settings = (worker: number) => ({
       options: this.options,
       identity: { ...this.identity },

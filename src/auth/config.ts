@@ -28,7 +28,10 @@ import {
   type OperatorClaims,
 } from './jwt.js';
 import { isValidPublicAccountKey, isValidPublicOperatorKey, isValidPublicUserKey } from './nkeys.js';
+import { addImports } from './account-imports.js';
 import { isValidSubject, permissionSubjectError, type Permissions, type SubjectPermission } from './permissions.js';
+
+export { isSubsetMatch } from './account-imports.js';
 
 /** The account of users that belong to no configured account (nats-server's globalAccountName). */
 export const GLOBAL_ACCOUNT = '$G';
@@ -673,18 +676,7 @@ class AuthParser {
         }
       }
     }
-    for (const account of accounts) {
-      for (const imp of account.imports) {
-        const exporter = byName.get(imp.account);
-        if (exporter === undefined) {
-          this.error(node, `${goQuote(imp.account)} account not defined for ${imp.type} import`);
-          continue;
-        }
-        if (!importAuthorized(exporter, account.name, imp)) {
-          this.error(node, `Error adding ${imp.type} import ${goQuote(imp.subject)}: ${imp.type} import not authorized`);
-        }
-      }
-    }
+    for (const message of addImports(accounts).errors) this.error(node, message);
   }
 
   private parseExports(node: ConfNode): AccountExport[] {
@@ -1160,36 +1152,6 @@ function applyDefaultPermissions(users: UserEntry[] | undefined, nkeys: NkeyEntr
   if (defaults === undefined) return;
   for (const u of users ?? []) u.permissions ??= defaults;
   for (const n of nkeys ?? []) n.permissions ??= defaults;
-}
-
-/** Whether `importer` may import `imp` from `exporter` (checkStreamImportAuthorized / service). */
-function importAuthorized(exporter: AccountConfig, importer: string, imp: AccountImport): boolean {
-  for (const exp of exporter.exports) {
-    if (exp.type !== imp.type) continue;
-    if (!isSubsetMatch(imp.subject, exp.subject)) continue;
-    if (exp.accounts !== undefined && exp.accounts.length > 0 && !exp.accounts.includes(importer)) continue;
-    if (exp.accountTokenPosition !== undefined && exp.accountTokenPosition > 0) {
-      const tokens = imp.subject.split('.');
-      if (tokens[exp.accountTokenPosition - 1] !== importer) continue;
-    }
-    return true;
-  }
-  return false;
-}
-
-/** True if every subject `subject` can match is also matched by `filter` (nats-server's isSubsetMatch). */
-export function isSubsetMatch(subject: string, filter: string): boolean {
-  if (!isValidSubject(subject) || !isValidSubject(filter)) return false;
-  const s = subject.split('.');
-  const f = filter.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return i < s.length;
-    if (i >= s.length) return false;
-    if (s[i] === '>') return false;
-    if (f[i] === '*') continue;
-    if (s[i] === '*' || s[i] !== f[i]) return false;
-  }
-  return s.length === f.length;
 }
 
 // --- small helpers -------------------------------------------------------------------------------

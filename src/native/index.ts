@@ -112,6 +112,7 @@ interface Binding {
   ) => NativeEngine;
   createRouter(workers: number): number;
   releaseRouter(id: number): void;
+  setAccountImports(id: number, json: string): void;
   dupFd(fd: number): number;
   coreVersion(): string;
   isValidLiteralSubject(subject: string): boolean;
@@ -155,6 +156,11 @@ export function createRouter(workers: number): number {
 
 export function releaseRouter(id: number): void {
   binding.releaseRouter(id);
+}
+
+/** Install the account import tables (see src/auth/account-imports.ts) in a router: at startup and on config change. */
+export function setAccountImports(routerId: number, json: string): void {
+  binding.setAccountImports(routerId, json);
 }
 
 /** A second file descriptor for the same socket (Unix), so another thread can own it. */

@@ -302,6 +302,35 @@ test('configuration errors, worded and placed as nats-server does', () => {
       ['test.conf:1:0: Error adding stream import "a.>": stream import not authorized'],
     ],
     ['accounts { A: { exports: [{service: "a"}] }, B: { imports: [{service: {account: A, subject: "b"}}] } }', ['test.conf:1:0: Error adding service import "b": service import not authorized']],
+    [
+      'accounts { A: { exports: [{stream: "a.>"}] }, B: { imports: [{stream: {account: A, subject: "a.>"}, prefix: "p.*"}] } }',
+      ['test.conf:1:0: Error adding stream import "a.>": stream import prefix can not contain wildcard tokens'],
+    ],
+    [
+      'accounts { A: { exports: [{stream: "a.*.>"}] }, B: { imports: [{stream: {account: A, subject: "a.*.>"}, to: "y.>"}] } }',
+      ['test.conf:1:0: Error adding stream import "a.*.>": failed to create mapping transform for stream import subject from "a.*.>" to "y.>": invalid mapping destination: not using all of the token wildcard(s) in y.>'],
+    ],
+    [
+      'accounts { A: { exports: [{stream: "a.>"}] }, B: { imports: [{stream: {account: A, subject: "a.>"}, to: "y.*"}] } }',
+      ['test.conf:1:0: Error adding stream import "a.>": failed to create mapping transform for stream import subject from "a.>" to "y.*": invalid subject'],
+    ],
+    [
+      'accounts { A: { exports: [{service: "s.*"}] }, B: { imports: [{service: {account: A, subject: "s.*"}, to: "l.*.*"}] } }',
+      ['test.conf:1:0: Error adding service import "s.*": failed to create mapping transform for service import subject from "l.*.*" to "s.*": invalid mapping destination: wildcard index out of range in $2: [2]'],
+    ],
+    [
+      'accounts { A: { exports: [{stream: "a.>"}] }, B: { imports: [{stream: {account: A, subject: "a.>"}},{stream: {account: A, subject: "a.>"}, prefix: q}] } }',
+      ['test.conf:1:0: Error adding stream import "a.>": stream import already exists'],
+    ],
+    [
+      // The second import closes the cycle (nats-server reports whichever its map order adds last).
+      'accounts { A: { exports: [{service: "s.x"}], imports: [{service: {account: B, subject: "t.x"}, to: "s.x"}] }, B: { exports: [{service: "t.x"}], imports: [{service: {account: A, subject: "s.x"}, to: "t.x"}] } }',
+      ['test.conf:1:0: Error adding service import "s.x": import forms a cycle'],
+    ],
+    [
+      'accounts { A: { exports: [{stream: "s.x"}], imports: [{stream: {account: B, subject: "t.x"}, to: "s.x"}] }, B: { exports: [{stream: "t.x"}], imports: [{stream: {account: A, subject: "s.x"}, to: "t.x"}] } }',
+      ['test.conf:1:0: Error adding stream import "s.x": import forms a cycle'],
+    ],
     ['operator: /nonexistent/op.jwt\nresolver: MEMORY', ['test.conf:1:0: error parsing operator JWT: open /nonexistent/op.jwt: no such file or directory']],
     ['operator: eyJhbGciOi.x.y\nresolver: MEMORY', ['test.conf:1:0: error parsing operator JWT: unexpected end of JSON input']],
     ['resolver_preload { AAA: notajwt }', ['test.conf:1:19: invalid account JWT']],

@@ -141,6 +141,14 @@ pub fn release_router(id: u32) {
     }
 }
 
+/// Install the account import tables (JSON, see `myelin_core::imports::ImportsConfig`) in router `id`: once at
+/// startup and on config change, never per message.
+#[napi]
+pub fn set_account_imports(id: u32, json: String) -> Result<()> {
+    let router = router_by_id(id)?;
+    myelin_core::imports::configure(&router, json.as_bytes()).map_err(|e| Error::new(Status::InvalidArg, e))
+}
+
 /// Duplicate a socket file descriptor so that another thread can own a copy while the accepting thread
 /// closes its own (the accepted connection stays open while any copy is). Unix only.
 #[napi]

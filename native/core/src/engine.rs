@@ -23,6 +23,7 @@ use crate::permissions::Permissions;
 use crate::subject;
 use std::sync::Arc;
 
+use crate::imports::{Deliver, ImportView};
 use crate::router::{encode_forward, Account, ForwardReader, Router, SubKey};
 use crate::sublist::{MatchResult, Matcher};
 use crate::wire_error::{
@@ -145,6 +146,8 @@ pub struct Engine {
     /// Scratch for lookups outside the publish path (no-responders reply lookup).
     scratch: MatchResult<SubKey>,
     fwd: Forwarding,
+    /// This engine's snapshot of the account import tables (`imports.rs`).
+    imports: ImportView,
     /// The inbox taken from the router, decoded in place; keeps its capacity.
     inbox: Vec<u8>,
     t: Tables,
@@ -385,6 +388,7 @@ impl Engine {
             accounts: AccountViews { accounts: Vec::new(), matchers: Vec::new(), cache_capacity: cfg.match_cache },
             scratch: MatchResult::default(),
             fwd: Forwarding { targets: vec![Vec::new(); workers], batches: vec![Vec::new(); workers] },
+            imports: ImportView::default(),
             inbox: Vec::new(),
             t: Tables {
                 cfg,
@@ -537,6 +541,7 @@ impl Engine {
             accounts: &mut self.accounts,
             scratch: &mut self.scratch,
             fwd: &mut self.fwd,
+            imports: &mut self.imports,
             id,
         };
         match parser.parse(chunk, &mut ctx) {
@@ -711,6 +716,7 @@ impl Engine {
     /// connections. Returns the same bits as `ingest`.
     pub fn tick(&mut self, now_ms: u64) -> u32 {
         self.t.now_ms = now_ms;
+        self.router.imports().sweep(now_ms);
         let interval = self.t.cfg.ping_interval_ms.max(1);
         for id in 0..self.t.conns.len() as u32 {
             let Some(Some(c)) = self.t.conns.get_mut(id as usize) else {
@@ -777,6 +783,7 @@ struct Ctx<'e> {
     accounts: &'e mut AccountViews,
     scratch: &'e mut MatchResult<SubKey>,
     fwd: &'e mut Forwarding,
+    imports: &'e mut ImportView,
     id: u32,
 }
 
@@ -836,6 +843,66 @@ impl Ctx<'_> {
         } else {
             Err(Fatal::SLOW_CONSUMER)
         }
+    }
+}
+
+impl Deliver for Ctx<'_> {
+    /// Match `m` in `account`'s trie and deliver it to this worker's subscribers; subscribers of other
+    /// workers get a forward record in this chunk's batch for their worker.
+    fn fan_out(&mut self, account: u32, m: &Publish<'_>) -> bool {
+        let result = {
+            let (acc, matcher) = self.accounts.get(self.router, account);
+            let sublist = acc.sublist();
+            matcher.matches(&sublist, m.subject)
+        };
+        let me = self.t.worker;
+        let mut delivered = false;
+        let mut forwarded = false;
+        for k in &result.plain {
+            if k.worker == me {
+                delivered |= self.t.deliver(k.slot, k.gen, self.id, m);
+            } else {
+                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                forwarded = true;
+            }
+        }
+        for group in &result.queues {
+            if group.is_empty() {
+                continue;
+            }
+            // Start at a random member and take the first that can receive it. A member on another worker
+            // is taken as able to: that worker delivers it.
+            let start = (self.t.next_random() % group.len() as u64) as usize;
+            for n in 0..group.len() {
+                let k = group[(start + n) % group.len()];
+                if k.worker != me {
+                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                    forwarded = true;
+                    break;
+                }
+                if self.t.deliver(k.slot, k.gen, self.id, m) {
+                    delivered = true;
+                    break;
+                }
+            }
+        }
+        if forwarded {
+            delivered = true;
+            for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
+                if !targets.is_empty() {
+                    if self.router.should_stall(worker) {
+                        self.t.stall = true;
+                    }
+                    encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
+                    targets.clear();
+                }
+            }
+        }
+        delivered
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.t.now_ms
     }
 }
 
@@ -919,53 +986,13 @@ impl OpHandler for Ctx<'_> {
             self.t.send(id, b"+OK\r\n");
         }
         let account = self.t.conn(id).account;
-        let result = {
-            let (acc, matcher) = self.accounts.get(self.router, account);
-            let sublist = acc.sublist();
-            matcher.matches(&sublist, m.subject)
-        };
-        let me = self.t.worker;
-        let mut delivered = false;
-        let mut forwarded = false;
-        for k in &result.plain {
-            if k.worker == me {
-                delivered |= self.t.deliver(k.slot, k.gen, id, &m);
-            } else {
-                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
-                forwarded = true;
-            }
-        }
-        for group in &result.queues {
-            if group.is_empty() {
-                continue;
-            }
-            // Start at a random member and take the first that can receive it. A member on another worker
-            // is taken as able to: that worker delivers it.
-            let start = (self.t.next_random() % group.len() as u64) as usize;
-            for n in 0..group.len() {
-                let k = group[(start + n) % group.len()];
-                if k.worker != me {
-                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
-                    forwarded = true;
-                    break;
-                }
-                if self.t.deliver(k.slot, k.gen, id, &m) {
-                    delivered = true;
-                    break;
-                }
-            }
-        }
-        if forwarded {
-            delivered = true;
-            for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
-                if !targets.is_empty() {
-                    if self.router.should_stall(worker) {
-                        self.t.stall = true;
-                    }
-                    encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
-                    targets.clear();
-                }
-            }
+        let mut delivered = self.fan_out(account, &m);
+        let router = self.router;
+        if self.imports.active(router.imports()) {
+            // Moved out for the call, which also needs the whole context to deliver (no allocation).
+            let mut view = std::mem::take(&mut *self.imports);
+            delivered |= view.route(router.imports(), self, account, &m);
+            *self.imports = view;
         }
         // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
         if !self.t.conn(id).is_open() {

@@ -12,6 +12,8 @@
 //!   of what a valid subject is. Nothing else in the project validates or matches subjects.
 //! * [`router`]: what worker engines share: the trie and an inbox per worker, through which a message reaches
 //!   subscriptions owned by another worker thread.
+//! * [`imports`]: account exports and imports (stream and service imports, response routing) between the
+//!   accounts' tries.
 //! * [`permissions`]: a connection's publish/subscribe allow and deny lists, checked on the data path.
 //! * [`conn`]: per-connection state (CONNECT options, subscriptions by sid, outbound bytes, counters).
 //! * [`wire_error`]: the table of `-ERR` texts and close reasons, copied exactly from nats-server's
@@ -21,6 +23,7 @@
 
 pub mod conn;
 pub mod engine;
+pub mod imports;
 pub mod parser;
 pub mod permissions;
 pub mod router;

@@ -19,6 +19,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::imports::Imports;
 use crate::sublist::Sublist;
 
 /// A subscription as the shared trie knows it: which worker owns it, its slot in that worker's table, and
@@ -76,6 +77,8 @@ pub struct Router {
     /// Accounts by id; ids are indexes and never reused.
     accounts: RwLock<Vec<Arc<Account>>>,
     inboxes: Box<[Inbox]>,
+    /// Exports and imports between accounts, and pending service responses (`imports.rs`).
+    imports: Imports,
 }
 
 impl Router {
@@ -91,7 +94,11 @@ impl Router {
             })
             .collect();
         let global = Arc::new(Account { name: GLOBAL_ACCOUNT.into(), sublist: RwLock::new(Sublist::new()) });
-        Arc::new(Router { accounts: RwLock::new(vec![global]), inboxes })
+        Arc::new(Router { accounts: RwLock::new(vec![global]), inboxes, imports: Imports::default() })
+    }
+
+    pub fn imports(&self) -> &Imports {
+        &self.imports
     }
 
     pub fn workers(&self) -> usize {
