@@ -1,0 +1,2 @@
+//! FileStore tests.
+mod basic;
