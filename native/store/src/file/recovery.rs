@@ -88,15 +88,7 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
         } else {
             None
         };
-        if header.is_none() && len <= SEG_HEADER_LEN as u64 {
-            // A segment whose creation was cut short: nothing in it. Its predecessors are all still there
-            // (the store makes a new header durable before removing anything).
-            drop(file);
-            fs.remove(&path)?;
-            remove_if_exists(fs, &summary_path(dir, id))?;
-            r.report.problems.push(RecoveryProblem::BadHeader { segment: id, removed: true });
-            continue;
-        }
+        let bad_header_at = r.report.problems.len();
         if header.is_none() {
             r.report.problems.push(RecoveryProblem::BadHeader { segment: id, removed: false });
         }
@@ -125,7 +117,11 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
                         seg.tombs.extend_from_slice(&s.tombs);
                         tombs.extend_from_slice(&s.tombs);
                     }
-                    _ => r.report.problems.push(RecoveryProblem::BadSummary { segment: id }),
+                    _ => {
+                        // Rescanned now, rewritten when sealed (or below, if sealed already).
+                        fs.remove(&summary_path(dir, id))?;
+                        r.report.problems.push(RecoveryProblem::BadSummary { segment: id });
+                    }
                 },
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                 Err(e) => return Err(e),
@@ -139,6 +135,15 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
             if end < len {
                 seg.truncate(end)?;
             }
+        }
+        if header.is_none() && seg.min_seq == 0 && seg.tombs.is_empty() {
+            // A segment whose creation was cut short: nothing readable in it. Its predecessors are all
+            // still there (the store makes a new header durable before removing any file).
+            drop(seg);
+            fs.remove(&path)?;
+            remove_if_exists(fs, &summary_path(dir, id))?;
+            r.report.problems[bad_header_at] = RecoveryProblem::BadHeader { segment: id, removed: true };
+            continue;
         }
         if !is_last && (!summarized || scan_from < seg.len()) {
             r.need_summary.push(id);

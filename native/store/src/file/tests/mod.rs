@@ -1,2 +1,3 @@
 //! FileStore tests.
 mod basic;
+mod crash;
