@@ -24,14 +24,16 @@ pub struct Segment {
     dirty: bool,
     /// Live (not deleted) messages in this segment.
     pub live: u64,
-    /// Lowest and highest sequence of any message record physically in the file (0, 0 when none). A
-    /// tombstone elsewhere for a sequence in this range may still be needed.
+    /// Lowest and highest sequence of any message record physically in the file (0, 0 when none).
     pub min_seq: u64,
     pub max_seq: u64,
     /// Timestamp of the record at `max_seq`.
     pub max_ts: i64,
     /// Sequences of the tombstones this file holds.
     pub tombs: Vec<u64>,
+    /// Deleted messages whose records are still in this file. Persisted in the summary, so the tombstones
+    /// that deleted them (in this or later segments) can go once the summary says so.
+    pub dead: Vec<u64>,
 }
 
 impl Segment {
@@ -50,6 +52,7 @@ impl Segment {
             max_seq: 0,
             max_ts: 0,
             tombs: Vec::new(),
+            dead: Vec::new(),
         }
     }
 
@@ -104,11 +107,6 @@ impl Segment {
             self.max_seq = seq;
             self.max_ts = ts;
         }
-    }
-
-    /// Does the file physically hold a message record that may have `seq`?
-    pub fn may_hold(&self, seq: u64) -> bool {
-        self.min_seq != 0 && self.min_seq <= seq && seq <= self.max_seq
     }
 
     /// Writes the buffer to the file (no fsync).

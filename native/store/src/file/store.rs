@@ -1,7 +1,7 @@
 //! `FileStore`: the segments, the indexes, and the write path (append, roll, tombstones, segment removal).
 //! The `MsgStore` methods built on them are in `msg_store.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -149,8 +149,9 @@ impl FileStore {
         Ok(seq)
     }
 
-    /// Removes live messages. A tombstone goes to the active segment for each one whose segment stays;
-    /// segments left with no live message are deleted instead. Returns how many were live.
+    /// Removes live messages. A tombstone goes to the active segment for each one whose segment stays (and
+    /// the segment's delete map notes it); segments left with no live message are deleted instead.
+    /// Returns how many were live.
     pub(super) fn remove_seqs(&mut self, seqs: &[u64]) -> Result<u64> {
         let active = self.active_id();
         let mut removed = Vec::new();
@@ -162,8 +163,9 @@ impl FileStore {
         }
         let mut emptied = Vec::new();
         for &(seq, seg) in &removed {
-            let live = self.segs[&seg].live;
-            if seg == active || live > 0 {
+            let s = self.segs.get_mut(&seg).expect("entry's segment exists");
+            if seg == active || s.live > 0 {
+                s.dead.push(seq);
                 self.active().append_tomb(seq)?;
             } else {
                 emptied.push(seg);
@@ -177,18 +179,29 @@ impl FileStore {
         Ok(removed.len() as u64)
     }
 
-    /// Removes a sealed segment that holds no live message. Its tombstones that still hide a record in
-    /// another segment are first copied to the active one, and made durable (with the active segment's
-    /// header and the directory) before the file goes.
+    /// Removes a sealed segment that holds no live message. Where its tombstones hide records still in
+    /// another (older, sealed) segment, that segment's summary is rewritten first with its delete map, so
+    /// the deletes outlive the tombstones. The active segment's header and the directory are made durable
+    /// before the file goes, so `last_seq` survives whatever is removed.
     pub(super) fn delete_segment(&mut self, id: u32) -> Result<()> {
         let Some(seg) = self.segs.remove(&id) else { return Ok(()) };
-        let carry: Vec<u64> =
-            seg.tombs.iter().copied().filter(|&t| self.segs.values().any(|s| s.may_hold(t))).collect();
+        let active = self.active_id();
+        let hidden: HashSet<u64> = seg.tombs.iter().copied().collect();
         drop(seg);
-        let a = self.active();
-        for t in carry {
-            a.append_tomb(t)?;
+        let holders: Vec<u32> =
+            self.segs.values().filter(|s| s.dead.iter().any(|d| hidden.contains(d))).map(|s| s.id).collect();
+        for h in holders {
+            if h == active {
+                // Not reachable (a segment's tombstones name older messages), but cheap to keep correct.
+                let carry: Vec<u64> = self.segs[&h].dead.iter().copied().filter(|d| hidden.contains(d)).collect();
+                for t in carry {
+                    self.active().append_tomb(t)?;
+                }
+            } else {
+                self.write_summary(h)?;
+            }
         }
+        let a = self.active();
         a.sync()?;
         self.sync_dir()?;
         self.fs.remove(&segment_path(&self.dir, id))?;
@@ -241,7 +254,8 @@ impl FileStore {
         Ok(n)
     }
 
-    /// Writes (and fsyncs) the summary of segment `id`, whose bytes must all be in its file.
+    /// Writes the summary of segment `id`, whose bytes must all be in its file: to a temporary file, fsynced,
+    /// then renamed over the old one, so a crash leaves the old summary or the new, never a torn one.
     fn write_summary(&mut self, id: u32) -> Result<()> {
         let seg = &self.segs[&id];
         let mut s = Summary {
@@ -251,6 +265,7 @@ impl FileStore {
             max_seq: seg.max_seq,
             max_ts: seg.max_ts,
             tombs: seg.tombs.clone(),
+            dead: seg.dead.clone(),
             ..Summary::default()
         };
         if seg.min_seq != 0 {
@@ -266,7 +281,10 @@ impl FileStore {
                 s.msgs.push(SummaryMsg { seq, ts: e.ts, off: e.off, len: e.len, subject });
             }
         }
-        self.fs.write_synced(&summary_path(&self.dir, id), &s.encode())?;
+        let path = summary_path(&self.dir, id);
+        let tmp = path.with_extension("idx.tmp");
+        self.fs.write_synced(&tmp, &s.encode())?;
+        self.fs.rename(&tmp, &path)?;
         self.dir_dirty = true;
         Ok(())
     }

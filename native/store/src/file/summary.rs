@@ -2,15 +2,17 @@
 //! few bytes per message instead of every payload.
 //!
 //! Written when a segment is sealed (it never changes afterwards) and for the active segment at a clean
-//! close. It covers the first `seg_len` bytes of the segment file; recovery trusts it only if its checksum
-//! holds, its base sequence matches the segment header and the file is at least `seg_len` long, and then
-//! scans only the bytes after `seg_len`. It lists the messages that were live when it was written (later
-//! deletes are tombstones in later segments) and the tombstones the segment holds.
+//! close, and rewritten (atomically: temporary file, fsync, rename) when a segment holding tombstones for
+//! this one is removed. It covers the first `seg_len` bytes of the segment file; recovery trusts it only if
+//! its checksum holds, its base sequence matches the segment header and the file is at least `seg_len`
+//! long, and then scans only the bytes after `seg_len`. It lists the messages that were live when it was
+//! written, the deleted ones still in the file (`dead`: the segment's delete map; deletes after that are
+//! tombstones in the active segment) and the tombstones the segment holds.
 //!
 //! ```text
 //! magic "MYELIDX1" | base_seq u64 | seg_len u64 | min_seq u64 | max_seq u64 | max_ts i64
 //! | n_subjects u32 | (len u16, bytes)*  | n_msgs u32 | (seq u64, ts i64, off u32, len u32, subject u32)*
-//! | n_tombs u32 | seq u64* | crc32c u32
+//! | n_tombs u32 | seq u64* | n_dead u32 | seq u64* | crc32c u32
 //! ```
 
 use super::crc::crc32c;
@@ -28,6 +30,7 @@ pub struct Summary {
     pub subjects: Vec<Vec<u8>>,
     pub msgs: Vec<SummaryMsg>,
     pub tombs: Vec<u64>,
+    pub dead: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,9 +63,11 @@ impl Summary {
             b.extend_from_slice(&m.len.to_le_bytes());
             b.extend_from_slice(&m.subject.to_le_bytes());
         }
-        b.extend_from_slice(&(self.tombs.len() as u32).to_le_bytes());
-        for t in &self.tombs {
-            b.extend_from_slice(&t.to_le_bytes());
+        for list in [&self.tombs, &self.dead] {
+            b.extend_from_slice(&(list.len() as u32).to_le_bytes());
+            for t in list {
+                b.extend_from_slice(&t.to_le_bytes());
+            }
         }
         let crc = crc32c(&b);
         b.extend_from_slice(&crc.to_le_bytes());
@@ -104,9 +109,11 @@ impl Summary {
             }
             s.msgs.push(m);
         }
-        let n = r.u32()? as usize;
-        for _ in 0..n {
-            s.tombs.push(r.u64()?);
+        for list in [&mut s.tombs, &mut s.dead] {
+            let n = r.u32()? as usize;
+            for _ in 0..n {
+                list.push(r.u64()?);
+            }
         }
         (r.at == body.len()).then_some(s)
     }
@@ -146,6 +153,7 @@ mod tests {
             subjects: vec![b"a".to_vec(), b"b.c".to_vec()],
             msgs: vec![SummaryMsg { seq: 3, ts: 1, off: 20, len: 40, subject: 1 }],
             tombs: vec![4, 5],
+            dead: vec![6],
         };
         let b = s.encode();
         assert_eq!(Summary::decode(&b), Some(s));
