@@ -155,7 +155,9 @@ impl Index {
             let slot = &self.slots[id as usize];
             let from = start.max(slot.first);
             let to = slot.last;
-            return Box::new(self.msgs.range(from..=to.max(from)).filter(move |(_, e)| e.subj == id).map(|(s, e)| (*s, e)));
+            return Box::new(
+                self.msgs.range(from..=to.max(from)).filter(move |(_, e)| e.subj == id).map(|(s, e)| (*s, e)),
+            );
         }
         // Wildcards: decide each subject once.
         let mut verdict: Vec<u8> = vec![0; self.slots.len()];

@@ -5,7 +5,6 @@ use super::record::{msg_record_len, MAX_RECORD};
 use super::store::FileStore;
 use crate::{msg_size, Discard, MsgStore, Result, StoreError, StoreLimits, StreamState};
 
-
 impl FileStore {
     fn load_entry(&self, seq: u64) -> Result<crate::StoredMsg> {
         let e = self.idx.msgs.get(&seq).ok_or(StoreError::NotFound)?;

@@ -98,7 +98,7 @@ pub fn parse(b: &[u8]) -> Option<(Record<'_>, usize)> {
     let len = u32::from_le_bytes(b[..4].try_into().unwrap()) as usize;
     let kind = b[4];
     // Cheap filters first, so resynchronising over garbage rarely computes a checksum.
-    if len < TOMB_LEN || len > MAX_RECORD || len > b.len() || (kind != KIND_MSG && kind != KIND_TOMB) {
+    if !(TOMB_LEN..=MAX_RECORD).contains(&len) || len > b.len() || (kind != KIND_MSG && kind != KIND_TOMB) {
         return None;
     }
     let body = &b[..len - 4];

@@ -158,7 +158,7 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
         }
     }
     for s in r.segs.values() {
-        if s.base_seq > 0 && s.base_seq - 1 >= r.last_seq {
+        if s.base_seq > r.last_seq {
             r.last_seq = s.base_seq - 1;
             r.last_ts = s.base_ts;
         }
@@ -221,7 +221,8 @@ fn scan(
                 at += n;
             }
             None => {
-                let next = (at + 1..data.len().saturating_sub(TOMB_LEN - 1)).find(|&p| record::parse(&data[p..]).is_some());
+                let next =
+                    (at + 1..data.len().saturating_sub(TOMB_LEN - 1)).find(|&p| record::parse(&data[p..]).is_some());
                 match next {
                     Some(p) => {
                         open_gap = Some(r.report.problems.len());

@@ -154,7 +154,6 @@ impl Segment {
         }
     }
 
-
     /// Decodes the record at `off`, checking it is a message with sequence `seq`.
     pub fn load(&self, seq: u64, off: u64, len: u32) -> Result<crate::StoredMsg, crate::StoreError> {
         let mut b = Vec::new();

@@ -68,7 +68,8 @@ fn workload(seed: u64, steps: usize) -> Recorded {
     let fs = MemFs::new();
     let mut rng = Rng(seed);
     let mut st = open(&fs);
-    let mut rec = Recorded { fs: fs.clone(), stored: BTreeMap::new(), syncs: Vec::new(), removed_from: BTreeMap::new() };
+    let mut rec =
+        Recorded { fs: fs.clone(), stored: BTreeMap::new(), syncs: Vec::new(), removed_from: BTreeMap::new() };
     let mut now = live(&st);
     for step in 0..steps {
         let start = fs.op_count();
@@ -76,10 +77,11 @@ fn workload(seed: u64, steps: usize) -> Recorded {
         if r < 65 {
             let subject = format!("s.{}", rng.below(4));
             let hdr: &[u8] = if rng.below(4) == 0 { b"NATS/1.0\r\nA: b\r\n\r\n" } else { b"" };
-            let body: Vec<u8> = (0..rng.below(40)).map(|i| (i as u64 ^ step as u64) as u8).collect();
+            let body: Vec<u8> = (0..rng.below(40)).map(|i| (i ^ step as u64) as u8).collect();
             let ts = step as i64 * 10;
             let seq = st.store(subject.as_bytes(), hdr, &body, ts).unwrap();
-            rec.stored.insert(seq, StoredMsg { seq, ts_ns: ts, subject: subject.into_bytes(), hdr: hdr.to_vec(), msg: body });
+            rec.stored
+                .insert(seq, StoredMsg { seq, ts_ns: ts, subject: subject.into_bytes(), hdr: hdr.to_vec(), msg: body });
         } else if r < 80 {
             st.sync().unwrap();
             rec.syncs.push(SyncPoint { ops: fs.op_count(), live: now.clone(), last_seq: st.state().last_seq });
@@ -155,6 +157,11 @@ fn every_crash_point_keeps_synced_messages() {
                 check_image(&rec, n, image, how);
             }
         }
-        eprintln!("seed {seed:#x}: {} ops, {} syncs, {} messages, 4 crash variants each", ops.len(), rec.syncs.len(), rec.stored.len());
+        eprintln!(
+            "seed {seed:#x}: {} ops, {} syncs, {} messages, 4 crash variants each",
+            ops.len(),
+            rec.syncs.len(),
+            rec.stored.len()
+        );
     }
 }

@@ -16,9 +16,18 @@ const FILTERS: [&str; 7] = ["", ">", "a", "b.x", "b.*", "b.>", "c"];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Store { subject: usize, len: usize, dts: i64, hdr: bool },
+    Store {
+        subject: usize,
+        len: usize,
+        dts: i64,
+        hdr: bool,
+    },
     Remove(usize),
-    Purge { filter: usize, upto: u64, keep: u64 },
+    Purge {
+        filter: usize,
+        upto: u64,
+        keep: u64,
+    },
     Expire(i64),
     Limits(StoreLimits),
     Sync,
@@ -120,7 +129,10 @@ impl Model {
             if l.max_bytes > 0 && (self.bytes() + msg_size(&m.subject, &m.hdr, &m.msg)) as i64 > l.max_bytes {
                 return Err(StoreError::MaxBytes);
             }
-            if l.discard_new_per_subject && l.max_msgs_per_subject > 0 && self.count(&m.subject) as i64 >= l.max_msgs_per_subject {
+            if l.discard_new_per_subject
+                && l.max_msgs_per_subject > 0
+                && self.count(&m.subject) as i64 >= l.max_msgs_per_subject
+            {
                 return Err(StoreError::MaxMsgsPerSubject);
             }
         }
@@ -186,8 +198,12 @@ fn check(st: &FileStore, m: &Model) -> Result<(), TestCaseError> {
             prop_assert_eq!(st.load_next(start, f).unwrap().map(|x| x.seq), next);
             let pending = m.msgs.range(start..).filter(|(_, x)| matches(f, &x.subject)).count() as u64;
             prop_assert_eq!(st.num_pending(start, f, false), pending);
-            let mut lps: Vec<&[u8]> =
-                m.msgs.range(start..).filter(|(_, x)| matches(f, &x.subject)).map(|(_, x)| x.subject.as_slice()).collect();
+            let mut lps: Vec<&[u8]> = m
+                .msgs
+                .range(start..)
+                .filter(|(_, x)| matches(f, &x.subject))
+                .map(|(_, x)| x.subject.as_slice())
+                .collect();
             lps.sort();
             lps.dedup();
             // last_per_subject counts subjects whose last message is at or after start.
