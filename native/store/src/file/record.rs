@@ -1,7 +1,7 @@
 //! The bytes of a segment file: a header, then records, each self-delimiting and checksummed.
 //!
 //! ```text
-//! header   magic "MYELSEG1" | base_seq u64 | base_ts i64 | crc32c u32                    (28 bytes)
+//! header   magic "MYELSEG1" | base_seq u64 | base_ts i64 | gen u32 | crc32c u32          (32 bytes)
 //! message  len u32 | kind=1 u8 | seq u64 | ts i64 | subj_len u16 | hdr_len u32 | msg_len u32
 //!          | subject | hdr | msg | crc32c u32
 //! tomb     len u32 | kind=2 u8 | seq u64 | crc32c u32                                    (17 bytes)
@@ -9,12 +9,21 @@
 //!
 //! Little endian. `len` counts the whole record, itself and the checksum included; the checksum covers
 //! everything before it. `base_seq` is the sequence the segment's first message would get: it carries
-//! `last_seq` (and `base_ts` the last timestamp) across a purge that leaves no message behind.
+//! `last_seq` (and `base_ts` the last timestamp) across a purge that leaves no message behind. `gen` counts
+//! the rewrites of the file by compaction; a summary is only trusted for the generation it was written for.
 
 use super::crc::crc32c;
 
 pub const SEG_MAGIC: &[u8; 8] = b"MYELSEG1";
-pub const SEG_HEADER_LEN: usize = 28;
+pub const SEG_HEADER_LEN: usize = 32;
+
+/// A segment file's header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub base_seq: u64,
+    pub base_ts: i64,
+    pub gen: u32,
+}
 
 const KIND_MSG: u8 = 1;
 const KIND_TOMB: u8 = 2;
@@ -24,25 +33,30 @@ pub const TOMB_LEN: usize = 4 + 1 + 8 + 4;
 /// Longest record the scanner believes: anything longer is a corrupt length field.
 pub const MAX_RECORD: usize = 1 << 30;
 
-pub fn encode_header(base_seq: u64, base_ts: i64) -> [u8; SEG_HEADER_LEN] {
-    let mut h = [0u8; SEG_HEADER_LEN];
-    h[..8].copy_from_slice(SEG_MAGIC);
-    h[8..16].copy_from_slice(&base_seq.to_le_bytes());
-    h[16..24].copy_from_slice(&base_ts.to_le_bytes());
-    let crc = crc32c(&h[..24]);
-    h[24..].copy_from_slice(&crc.to_le_bytes());
-    h
+pub fn encode_header(h: Header) -> [u8; SEG_HEADER_LEN] {
+    let mut b = [0u8; SEG_HEADER_LEN];
+    b[..8].copy_from_slice(SEG_MAGIC);
+    b[8..16].copy_from_slice(&h.base_seq.to_le_bytes());
+    b[16..24].copy_from_slice(&h.base_ts.to_le_bytes());
+    b[24..28].copy_from_slice(&h.gen.to_le_bytes());
+    let crc = crc32c(&b[..28]);
+    b[28..].copy_from_slice(&crc.to_le_bytes());
+    b
 }
 
-/// The header's (base_seq, base_ts), or `None` when it is short, not ours, or fails its checksum.
-pub fn decode_header(b: &[u8]) -> Option<(u64, i64)> {
+/// The header, or `None` when it is short, not ours, or fails its checksum.
+pub fn decode_header(b: &[u8]) -> Option<Header> {
     if b.len() < SEG_HEADER_LEN || &b[..8] != SEG_MAGIC {
         return None;
     }
-    if crc32c(&b[..24]) != u32::from_le_bytes(b[24..28].try_into().unwrap()) {
+    if crc32c(&b[..28]) != u32::from_le_bytes(b[28..32].try_into().unwrap()) {
         return None;
     }
-    Some((u64::from_le_bytes(b[8..16].try_into().unwrap()), i64::from_le_bytes(b[16..24].try_into().unwrap())))
+    Some(Header {
+        base_seq: u64::from_le_bytes(b[8..16].try_into().unwrap()),
+        base_ts: i64::from_le_bytes(b[16..24].try_into().unwrap()),
+        gen: u32::from_le_bytes(b[24..28].try_into().unwrap()),
+    })
 }
 
 pub fn msg_record_len(subject: &[u8], hdr: &[u8], msg: &[u8]) -> usize {
@@ -147,8 +161,9 @@ mod tests {
             d[bit / 8] ^= 1 << (bit % 8);
             assert!(parse(&d).is_none(), "bit {bit}");
         }
-        assert_eq!(decode_header(&encode_header(42, -9)), Some((42, -9)));
-        let mut h = encode_header(42, -9);
+        let hd = Header { base_seq: 42, base_ts: -9, gen: 3 };
+        assert_eq!(decode_header(&encode_header(hd)), Some(hd));
+        let mut h = encode_header(hd);
         h[9] ^= 1;
         assert_eq!(decode_header(&h), None);
     }

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::index::Index;
 use super::io::{parse_segment_name, segment_path, summary_path, Fs};
-use super::record::{self, Record, SEG_HEADER_LEN, TOMB_LEN};
+use super::record::{self, Header, Record, SEG_HEADER_LEN, TOMB_LEN};
 use super::segment::Segment;
 use super::summary::Summary;
 
@@ -64,7 +64,11 @@ pub struct Recovered {
 
 pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
     fs.create_dir_all(dir)?;
-    let mut ids: Vec<u32> = fs.list(dir)?.iter().filter_map(|n| parse_segment_name(n)).collect();
+    let names = fs.list(dir)?;
+    for n in names.iter().filter(|n| n.ends_with(".tmp")) {
+        fs.remove(&dir.join(n))?; // a summary rewrite (or compaction) a crash cut short
+    }
+    let mut ids: Vec<u32> = names.iter().filter_map(|n| parse_segment_name(n)).collect();
     ids.sort_unstable();
     let mut r = Recovered {
         segs: BTreeMap::new(),
@@ -92,14 +96,15 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
         if header.is_none() {
             r.report.problems.push(RecoveryProblem::BadHeader { segment: id, removed: false });
         }
-        let (base_seq, base_ts) = header.unwrap_or((0, 0));
-        let mut seg = Segment::existing(id, base_seq, base_ts, file, len);
+        let mut seg = Segment::existing(id, header.unwrap_or(Header { base_seq: 0, base_ts: 0, gen: 0 }), file, len);
         let mut scan_from = SEG_HEADER_LEN as u64;
         let mut summarized = false;
-        if header.is_some() {
+        if let Some(h) = header {
             match fs.read(&summary_path(dir, id)) {
                 Ok(b) => match Summary::decode(&b) {
-                    Some(s) if s.base_seq == base_seq && s.seg_len <= len && s.seg_len >= scan_from => {
+                    Some(s)
+                        if s.base_seq == h.base_seq && s.gen == h.gen && s.seg_len <= len && s.seg_len >= scan_from =>
+                    {
                         scan_from = s.seg_len;
                         summarized = true;
                         r.report.from_summary += 1;
@@ -116,6 +121,7 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
                         }
                         seg.tombs.extend_from_slice(&s.tombs);
                         tombs.extend_from_slice(&s.tombs);
+                        seg.dead = s.dead;
                     }
                     _ => {
                         // Rescanned now, rewritten when sealed (or below, if sealed already).
@@ -154,13 +160,14 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
         if let Some(e) = r.idx.remove(seq) {
             if let Some(s) = r.segs.get_mut(&e.seg) {
                 s.live -= 1;
+                s.dead.push(seq);
             }
         }
     }
     for s in r.segs.values() {
-        if s.base_seq > r.last_seq {
-            r.last_seq = s.base_seq - 1;
-            r.last_ts = s.base_ts;
+        if s.header.base_seq > r.last_seq {
+            r.last_seq = s.header.base_seq - 1;
+            r.last_ts = s.header.base_ts;
         }
         if s.max_seq >= r.last_seq && s.max_seq > 0 {
             r.last_seq = s.max_seq;

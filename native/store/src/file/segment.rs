@@ -4,7 +4,7 @@
 use std::io;
 
 use super::io::FsFile;
-use super::record::{self, Record};
+use super::record::{self, Header, Record};
 
 /// Flush the write buffer to the file (no fsync) once it holds this much: bounds the memory a burst of
 /// unsynced stores pins, and keeps the write calls large.
@@ -12,9 +12,8 @@ pub const FLUSH_AT: usize = 64 * 1024;
 
 pub struct Segment {
     pub id: u32,
-    /// Sequence the segment's first message would have, and the last timestamp before it (the header).
-    pub base_seq: u64,
-    pub base_ts: i64,
+    /// Sequence the segment's first message would have, the last timestamp before it, the rewrite count.
+    pub header: Header,
     file: Box<dyn FsFile>,
     /// Bytes already written to the file (not necessarily fsynced).
     flushed: u64,
@@ -38,11 +37,10 @@ pub struct Segment {
 
 impl Segment {
     /// A segment over an existing file of `len` bytes, all of them already on disk.
-    pub fn existing(id: u32, base_seq: u64, base_ts: i64, file: Box<dyn FsFile>, len: u64) -> Segment {
+    pub fn existing(id: u32, header: Header, file: Box<dyn FsFile>, len: u64) -> Segment {
         Segment {
             id,
-            base_seq,
-            base_ts,
+            header,
             file,
             flushed: len,
             buf: Vec::new(),
@@ -57,9 +55,9 @@ impl Segment {
     }
 
     /// A new, empty segment file: the header is buffered like any record.
-    pub fn create(id: u32, base_seq: u64, base_ts: i64, file: Box<dyn FsFile>) -> Segment {
-        let mut s = Segment::existing(id, base_seq, base_ts, file, 0);
-        s.buf.extend_from_slice(&record::encode_header(base_seq, base_ts));
+    pub fn create(id: u32, header: Header, file: Box<dyn FsFile>) -> Segment {
+        let mut s = Segment::existing(id, header, file, 0);
+        s.buf.extend_from_slice(&record::encode_header(header));
         s.dirty = true;
         s
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::index::Index;
 use super::io::{segment_path, summary_path, Fs, OsFs};
+use super::record::Header;
 use super::recovery::{self, remove_if_exists, RecoveryReport};
 use super::segment::Segment;
 use super::summary::{Summary, SummaryMsg};
@@ -229,7 +230,8 @@ impl FileStore {
         remove_if_exists(&*self.fs, &summary_path(&self.dir, id))?;
         let mut file = self.fs.open(&path, true)?;
         file.set_len(0)?;
-        self.segs.insert(id, Segment::create(id, self.last_seq + 1, self.last_ts, file));
+        let header = Header { base_seq: self.last_seq + 1, base_ts: self.last_ts, gen: 0 };
+        self.segs.insert(id, Segment::create(id, header, file));
         self.dir_dirty = true;
         Ok(())
     }
@@ -259,7 +261,8 @@ impl FileStore {
     fn write_summary(&mut self, id: u32) -> Result<()> {
         let seg = &self.segs[&id];
         let mut s = Summary {
-            base_seq: seg.base_seq,
+            base_seq: seg.header.base_seq,
+            gen: seg.header.gen,
             seg_len: seg.len(),
             min_seq: seg.min_seq,
             max_seq: seg.max_seq,

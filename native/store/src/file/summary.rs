@@ -10,7 +10,7 @@
 //! tombstones in the active segment) and the tombstones the segment holds.
 //!
 //! ```text
-//! magic "MYELIDX1" | base_seq u64 | seg_len u64 | min_seq u64 | max_seq u64 | max_ts i64
+//! magic "MYELIDX1" | base_seq u64 | gen u32 | seg_len u64 | min_seq u64 | max_seq u64 | max_ts i64
 //! | n_subjects u32 | (len u16, bytes)*  | n_msgs u32 | (seq u64, ts i64, off u32, len u32, subject u32)*
 //! | n_tombs u32 | seq u64* | n_dead u32 | seq u64* | crc32c u32
 //! ```
@@ -22,6 +22,8 @@ const MAGIC: &[u8; 8] = b"MYELIDX1";
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub base_seq: u64,
+    /// The segment header's `gen`: a summary of an older generation of a compacted file is ignored.
+    pub gen: u32,
     pub seg_len: u64,
     pub min_seq: u64,
     pub max_seq: u64,
@@ -46,7 +48,9 @@ impl Summary {
     pub fn encode(&self) -> Vec<u8> {
         let mut b = Vec::with_capacity(64 + self.msgs.len() * 28 + self.tombs.len() * 8);
         b.extend_from_slice(MAGIC);
-        for v in [self.base_seq, self.seg_len, self.min_seq, self.max_seq] {
+        b.extend_from_slice(&self.base_seq.to_le_bytes());
+        b.extend_from_slice(&self.gen.to_le_bytes());
+        for v in [self.seg_len, self.min_seq, self.max_seq] {
             b.extend_from_slice(&v.to_le_bytes());
         }
         b.extend_from_slice(&self.max_ts.to_le_bytes());
@@ -89,6 +93,7 @@ impl Summary {
         }
         let mut s = Summary {
             base_seq: r.u64()?,
+            gen: r.u32()?,
             seg_len: r.u64()?,
             min_seq: r.u64()?,
             max_seq: r.u64()?,
@@ -146,6 +151,7 @@ mod tests {
     fn round_trip_and_damage() {
         let s = Summary {
             base_seq: 3,
+            gen: 2,
             seg_len: 999,
             min_seq: 3,
             max_seq: 9,

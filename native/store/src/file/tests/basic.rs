@@ -190,7 +190,7 @@ fn corrupt_record_loses_only_itself() {
     let p = segment_path(dir, 1);
     let mut f = fs.open(&p, false).unwrap();
     let rec = 35 + 1 + 10;
-    let off = 28 + 2 * rec as u64 + 33;
+    let off = 32 + 2 * rec as u64 + 33;
     let mut b = [0u8];
     f.read_exact_at(&mut b, off).unwrap();
     f.write_all_at(&[b[0] ^ 0xff], off).unwrap();

@@ -226,7 +226,7 @@ fn open(fs: &MemFs, l: StoreLimits) -> FileStore {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
 
     #[test]
     fn file_store_matches_model(initial in limits(), ops in prop::collection::vec(op(), 1..120)) {
