@@ -5,6 +5,7 @@
 //! * `summary`: the per-segment index file written when a segment is sealed, so restarts skip scanning.
 //! * `index`: the in-memory indexes by sequence, subject and time.
 //! * `recovery`: rebuilding all that at open, cutting torn tails, skipping corrupt ranges, reporting.
+//! * `compact`: rewriting a sealed segment without its deleted records.
 //! * `store` / `msg_store`: [`FileStore`] and its [`crate::MsgStore`] implementation.
 //! * `io`: the file operations, behind a trait so tests can simulate power loss.
 //!
@@ -13,6 +14,7 @@
 //! covered; recovery cuts such a torn tail at the last whole record. docs/ARCHITECTURE.md ("JetStream
 //! storage") has the whole story.
 
+mod compact;
 mod crc;
 mod index;
 mod io;

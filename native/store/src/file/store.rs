@@ -177,6 +177,14 @@ impl FileStore {
         for id in emptied {
             self.delete_segment(id)?;
         }
+        let mut touched: Vec<u32> = removed.iter().map(|&(_, s)| s).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for id in touched {
+            if self.segs.contains_key(&id) && self.wants_compaction(id) {
+                self.compact_segment(id)?;
+            }
+        }
         Ok(removed.len() as u64)
     }
 
@@ -258,7 +266,7 @@ impl FileStore {
 
     /// Writes the summary of segment `id`, whose bytes must all be in its file: to a temporary file, fsynced,
     /// then renamed over the old one, so a crash leaves the old summary or the new, never a torn one.
-    fn write_summary(&mut self, id: u32) -> Result<()> {
+    pub(super) fn write_summary(&mut self, id: u32) -> Result<()> {
         let seg = &self.segs[&id];
         let mut s = Summary {
             base_seq: seg.header.base_seq,

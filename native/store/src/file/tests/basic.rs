@@ -215,3 +215,28 @@ fn destroy_removes_the_directory() {
     assert!(matches!(st.store(b"a", b"", b"x", 1), Err(StoreError::Closed)));
     let _unused: Option<Arc<dyn Fs>> = None;
 }
+
+#[test]
+fn kv_pattern_compacts_and_stays_small() {
+    let fs = MemFs::new();
+    let lim = StoreLimits { max_msgs_per_subject: 1, ..StoreLimits::default() };
+    {
+        let mut st = open_mem(&fs, lim);
+        st.store(b"kv.never", b"", b"kept", 0).unwrap();
+        for i in 0..3000 {
+            st.store(format!("kv.{}", i % 5).as_bytes(), b"", b"0123456789", i).unwrap();
+            if i % 100 == 0 {
+                st.sync().unwrap();
+            }
+        }
+        assert_eq!(st.state().msgs, 6);
+        assert!(st.segs.values().any(|s| s.header.gen > 0), "nothing was compacted");
+    }
+    let disk: usize = fs.files().values().map(Vec::len).sum();
+    assert!(disk < 20 * 256, "{disk} bytes on disk for 6 messages");
+    let st = open_mem(&fs, lim);
+    assert!(st.recovery_report().is_clean(), "{:?}", st.recovery_report());
+    assert_eq!(st.state().msgs, 6);
+    assert_eq!(st.load(1).unwrap().msg, b"kept");
+    assert_eq!(st.load_last(b"kv.3").unwrap().seq, 3000);
+}

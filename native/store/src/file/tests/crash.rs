@@ -22,8 +22,8 @@ fn cfg() -> FileStoreConfig {
     FileStoreConfig { block_size: 300 }
 }
 
-fn open(fs: &MemFs) -> FileStore {
-    FileStore::open_on(fs.shared(), Path::new(DIR), StoreLimits::default(), cfg()).unwrap()
+fn open(fs: &MemFs, limits: StoreLimits) -> FileStore {
+    FileStore::open_on(fs.shared(), Path::new(DIR), limits, cfg()).unwrap()
 }
 
 fn live(st: &FileStore) -> BTreeSet<u64> {
@@ -58,18 +58,19 @@ struct SyncPoint {
 
 struct Recorded {
     fs: MemFs,
+    limits: StoreLimits,
     stored: BTreeMap<u64, StoredMsg>,
     syncs: Vec<SyncPoint>,
     /// Per removed sequence, the op count when the call that removed it started.
     removed_from: BTreeMap<u64, usize>,
 }
 
-fn workload(seed: u64, steps: usize) -> Recorded {
+fn workload(seed: u64, steps: usize, limits: StoreLimits) -> Recorded {
     let fs = MemFs::new();
     let mut rng = Rng(seed);
-    let mut st = open(&fs);
+    let mut st = open(&fs, limits);
     let mut rec =
-        Recorded { fs: fs.clone(), stored: BTreeMap::new(), syncs: Vec::new(), removed_from: BTreeMap::new() };
+        Recorded { fs: fs.clone(), limits, stored: BTreeMap::new(), syncs: Vec::new(), removed_from: BTreeMap::new() };
     let mut now = live(&st);
     for step in 0..steps {
         let start = fs.op_count();
@@ -100,7 +101,7 @@ fn workload(seed: u64, steps: usize) -> Recorded {
             st.purge(b"", 0, 1 + rng.below(5)).unwrap();
         } else {
             drop(st);
-            st = open(&fs);
+            st = open(&fs, limits);
         }
         let after = live(&st);
         for gone in now.difference(&after) {
@@ -117,7 +118,7 @@ fn workload(seed: u64, steps: usize) -> Recorded {
 fn check_image(rec: &Recorded, n: usize, image: BTreeMap<std::path::PathBuf, Vec<u8>>, how: Unsynced) {
     let ctx = format!("crash after op {n} ({how:?})");
     let fs = MemFs::with_files(image);
-    let mut st = open(&fs);
+    let mut st = open(&fs, rec.limits);
     let got = live(&st);
     let synced = rec.syncs.iter().rev().find(|s| s.ops <= n);
     for &seq in &got {
@@ -141,15 +142,21 @@ fn check_image(rec: &Recorded, n: usize, image: BTreeMap<std::path::PathBuf, Vec
     assert_eq!(next, last + 1, "{ctx}");
     st.sync().unwrap();
     drop(st);
-    let st = open(&fs);
+    let st = open(&fs, rec.limits);
     assert!(st.recovery_report().is_clean(), "{ctx}: second open {:?}", st.recovery_report());
     assert_eq!(st.load(next).unwrap().msg, b"crash", "{ctx}");
 }
 
 #[test]
 fn every_crash_point_keeps_synced_messages() {
-    for seed in [0x9E37_79B9_7F4A_7C15u64, 0x1234_5678_9ABC_DEF1, 0x0F0F_1E1E_2D2D_3C3C] {
-        let rec = workload(seed, 400);
+    let per_subject = StoreLimits { max_msgs_per_subject: 2, ..StoreLimits::default() };
+    let max_msgs = StoreLimits { max_msgs: 20, ..StoreLimits::default() };
+    for (seed, limits) in [
+        (0x9E37_79B9_7F4A_7C15u64, StoreLimits::default()),
+        (0x1234_5678_9ABC_DEF1, per_subject),
+        (0x0F0F_1E1E_2D2D_3C3C, max_msgs),
+    ] {
+        let rec = workload(seed, 400, limits);
         let ops = rec.fs.ops();
         assert!(rec.syncs.len() > 10);
         for how in [Unsynced::Lost, Unsynced::Half, Unsynced::Zeroed, Unsynced::All] {
