@@ -6,6 +6,7 @@
 //! * `index`: the in-memory indexes by sequence, subject and time.
 //! * `recovery`: rebuilding all that at open, cutting torn tails, skipping corrupt ranges, reporting.
 //! * `compact`: rewriting a sealed segment without its deleted records.
+//! * `archive`: cold storage, moving old sealed segments to an archive directory and replaying them.
 //! * `store` / `msg_store`: [`FileStore`] and its [`crate::MsgStore`] implementation.
 //! * `io`: the file operations, behind a trait so tests can simulate power loss.
 //!
@@ -14,6 +15,7 @@
 //! covered; recovery cuts such a torn tail at the last whole record. docs/ARCHITECTURE.md ("JetStream
 //! storage") has the whole story.
 
+mod archive;
 mod compact;
 mod crc;
 mod index;
@@ -30,5 +32,6 @@ mod memfs;
 #[cfg(test)]
 mod tests;
 
+pub use archive::replay_archive;
 pub use recovery::{RecoveryProblem, RecoveryReport};
 pub use store::{FileStore, FileStoreConfig};

@@ -40,6 +40,17 @@ fn store_load_reopen_on_disk() {
     assert_eq!((m.subject.as_slice(), m.msg.as_slice(), m.ts_ns), (&b"s.0"[..], &b"m6"[..], 6));
     assert!(matches!(st.load(10), Err(StoreError::NotFound)));
     assert!(st.recovery_report().from_summary > 0);
+    // Cold storage on the real file system.
+    let mut st = st;
+    let arch = dir.path().join("archive");
+    let moved = st.archive_older_than(20, &arch).unwrap();
+    let mut seqs = Vec::new();
+    let n = crate::file::replay_archive(&arch, |m| {
+        seqs.push(m.seq);
+        Ok(())
+    })
+    .unwrap();
+    assert!(moved > 0 && n == moved && seqs.windows(2).all(|w| w[0] < w[1]) && !seqs.contains(&10));
 }
 
 #[test]
@@ -239,4 +250,41 @@ fn kv_pattern_compacts_and_stays_small() {
     assert_eq!(st.state().msgs, 6);
     assert_eq!(st.load(1).unwrap().msg, b"kept");
     assert_eq!(st.load_last(b"kv.3").unwrap().seq, 3000);
+}
+
+#[test]
+fn archive_and_replay() {
+    let fs = MemFs::new();
+    let arch = Path::new("/archive");
+    let mut st = open_mem(&fs, StoreLimits::default());
+    for i in 0..60 {
+        st.store(format!("o.{}", i % 3).as_bytes(), b"", format!("m{i}").as_bytes(), i).unwrap();
+    }
+    st.remove(2).unwrap();
+    let moved = st.archive_older_than(30, arch).unwrap();
+    assert!(moved > 0 && moved < 30, "{moved}");
+    let s = st.state();
+    assert_eq!(s.msgs, 59 - moved);
+    let mut replayed = Vec::new();
+    let n = crate::file::archive::replay_on(&fs.shared(), arch, |m| {
+        replayed.push(m);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(n, moved);
+    assert_eq!(replayed[0].seq, 1);
+    assert!(replayed.iter().all(|m| m.seq != 2 && m.ts_ns < 30 && m.msg == format!("m{}", m.seq - 1).as_bytes()));
+    assert_eq!(replayed.last().unwrap().seq + 1, s.first_seq);
+    // Replaying into another stream republishes them there.
+    let fs2 = MemFs::new();
+    let mut other = open_mem(&fs2, StoreLimits::default());
+    crate::file::archive::replay_on(&fs.shared(), arch, |m| {
+        other.store(&m.subject, &m.hdr, &m.msg, m.ts_ns).map(|_| ())
+    })
+    .unwrap();
+    assert_eq!(other.state().msgs, moved);
+    // The stream, reopened, does not have them back.
+    drop(st);
+    let st = open_mem(&fs, StoreLimits::default());
+    assert_eq!(st.state().msgs, 59 - moved);
 }
