@@ -62,10 +62,6 @@ impl Index {
         self.ids.get(subject).map(|&id| &self.slots[id as usize])
     }
 
-    pub fn subject_count(&self, subject: &[u8]) -> u64 {
-        self.slot_of(subject).map_or(0, |s| s.count)
-    }
-
     pub fn slots(&self) -> impl Iterator<Item = &SubjectSlot> {
         self.slots.iter().filter(|s| s.count > 0)
     }

@@ -1,9 +1,9 @@
 //! The `MsgStore` contract on top of the file store's write path and indexes: reads, limits, purge.
 
 use super::index::{is_all, Index};
-use super::record::{msg_record_len, MAX_RECORD};
+use super::record::{msg_record_len, stored_size, MAX_RECORD};
 use super::store::FileStore;
-use crate::{msg_size, Discard, MsgStore, Result, StoreError, StoreLimits, StreamState};
+use crate::{Discard, MsgStore, Result, StoreError, StoreLimits, StreamState};
 
 impl FileStore {
     fn load_entry(&self, seq: u64) -> Result<crate::StoredMsg> {
@@ -11,21 +11,31 @@ impl FileStore {
         self.segs[&e.seg].load(seq, e.off as u64, e.len)
     }
 
-    /// Discard::New refusals, before anything is written.
-    fn check_room(&self, subject: &[u8], size: u64) -> Result<()> {
+    /// Discard::New refusals, before anything is written, as nats-server's file store decides them: a
+    /// message for a subject at its per-subject limit replaces that subject's oldest, so it is not refused
+    /// for max_msgs, nor for max_bytes if the one it replaces is larger; the byte check counts headers and
+    /// payload only, and refuses at equality.
+    fn check_room(&self, subject: &[u8], payload: u64) -> Result<()> {
         let l = &self.limits;
-        if l.discard == Discard::New {
-            if l.max_msgs > 0 && self.idx.len() >= l.max_msgs as u64 {
-                return Err(StoreError::MaxMsgs);
+        if l.discard != Discard::New {
+            return Ok(());
+        }
+        let mut replaces = None;
+        if l.max_msgs_per_subject > 0 {
+            if let Some(slot) = self.idx.slot_of(subject).filter(|s| s.count >= l.max_msgs_per_subject as u64) {
+                if l.discard_new_per_subject {
+                    return Err(StoreError::MaxMsgsPerSubject);
+                }
+                replaces = Some(slot.first);
             }
-            if l.max_bytes > 0 && self.idx.bytes + size > l.max_bytes as u64 {
+        }
+        if l.max_msgs > 0 && self.idx.len() >= l.max_msgs as u64 && replaces.is_none() {
+            return Err(StoreError::MaxMsgs);
+        }
+        if l.max_bytes > 0 && self.idx.bytes + payload >= l.max_bytes as u64 {
+            let freed = replaces.and_then(|s| self.idx.msgs.get(&s)).map(|e| stored_size(e.len));
+            if freed.is_none_or(|f| f <= payload) {
                 return Err(StoreError::MaxBytes);
-            }
-            if l.discard_new_per_subject
-                && l.max_msgs_per_subject > 0
-                && self.idx.subject_count(subject) >= l.max_msgs_per_subject as u64
-            {
-                return Err(StoreError::MaxMsgsPerSubject);
             }
         }
         Ok(())
@@ -47,16 +57,13 @@ impl FileStore {
         Ok(())
     }
 
-    /// Discard::Old: drops the oldest messages while over max_msgs or max_bytes, keeping at least the
-    /// newest message.
+    /// Drops the oldest messages while over max_msgs or max_bytes (whatever the discard policy: with
+    /// Discard::New this only happens when the limits are lowered), as nats-server does.
     fn enforce_totals(&mut self) -> Result<()> {
         let l = self.limits;
-        if l.discard != Discard::Old {
-            return Ok(());
-        }
         loop {
             let over_msgs = l.max_msgs > 0 && self.idx.len() > l.max_msgs as u64;
-            let over_bytes = l.max_bytes > 0 && self.idx.bytes > l.max_bytes as u64 && self.idx.len() > 1;
+            let over_bytes = l.max_bytes > 0 && self.idx.bytes > l.max_bytes as u64;
             if !over_msgs && !over_bytes {
                 return Ok(());
             }
@@ -92,7 +99,7 @@ impl MsgStore for FileStore {
         {
             return Err(StoreError::MsgTooBig);
         }
-        self.check_room(subject, msg_size(subject, hdr, msg))?;
+        self.check_room(subject, (hdr.len() + msg.len()) as u64)?;
         let seq = self.append(subject, hdr, msg, ts_ns)?;
         self.enforce_subject(subject)?;
         self.enforce_totals()?;

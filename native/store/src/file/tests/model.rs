@@ -107,11 +107,8 @@ impl Model {
     }
     fn enforce_totals(&mut self) {
         let l = self.limits;
-        if l.discard != Discard::Old {
-            return;
-        }
         while (l.max_msgs > 0 && self.msgs.len() as i64 > l.max_msgs)
-            || (l.max_bytes > 0 && self.bytes() as i64 > l.max_bytes && self.msgs.len() > 1)
+            || (l.max_bytes > 0 && self.bytes() as i64 > l.max_bytes)
         {
             let first = *self.msgs.keys().next().unwrap();
             self.msgs.remove(&first);
@@ -123,17 +120,22 @@ impl Model {
             return Err(StoreError::MsgTooBig);
         }
         if l.discard == Discard::New {
-            if l.max_msgs > 0 && self.msgs.len() as i64 >= l.max_msgs {
+            // nats-server's rules: at the per-subject limit the new message replaces the subject's oldest.
+            let payload = (m.hdr.len() + m.msg.len()) as u64;
+            let at_subject_limit =
+                l.max_msgs_per_subject > 0 && self.count(&m.subject) as i64 >= l.max_msgs_per_subject;
+            if at_subject_limit && l.discard_new_per_subject {
+                return Err(StoreError::MaxMsgsPerSubject);
+            }
+            if l.max_msgs > 0 && self.msgs.len() as i64 >= l.max_msgs && !at_subject_limit {
                 return Err(StoreError::MaxMsgs);
             }
-            if l.max_bytes > 0 && (self.bytes() + msg_size(&m.subject, &m.hdr, &m.msg)) as i64 > l.max_bytes {
-                return Err(StoreError::MaxBytes);
-            }
-            if l.discard_new_per_subject
-                && l.max_msgs_per_subject > 0
-                && self.count(&m.subject) as i64 >= l.max_msgs_per_subject
-            {
-                return Err(StoreError::MaxMsgsPerSubject);
+            if l.max_bytes > 0 && (self.bytes() + payload) as i64 >= l.max_bytes {
+                let oldest = self.msgs.values().find(|x| x.subject == m.subject);
+                let freed = oldest.filter(|_| at_subject_limit).map(|x| msg_size(&x.subject, &x.hdr, &x.msg));
+                if freed.is_none_or(|f| f <= payload) {
+                    return Err(StoreError::MaxBytes);
+                }
             }
         }
         self.last_seq += 1;
