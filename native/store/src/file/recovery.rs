@@ -14,8 +14,8 @@ use super::record::{self, Header, Record, SEG_HEADER_LEN, TOMB_LEN};
 use super::segment::Segment;
 use super::summary::Summary;
 
-/// What recovery found and did. `problems` is empty after a clean close or a crash that only lost
-/// unsynced bytes at the very end... and even then a torn tail is listed, since bytes were dropped.
+/// What recovery found and did. `problems` is empty after a clean close; a crash in the middle of a write
+/// shows up as a torn tail (only unsynced bytes, but bytes were dropped, so it is listed).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RecoveryReport {
     /// Segment files found.

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::file::memfs::{crash_images, MemFs, Unsynced};
+use crate::file::memfs::{crash_images, MemFs, Op, Unsynced};
 use crate::file::{FileStore, FileStoreConfig};
 use crate::{MsgStore, StoreLimits, StoredMsg};
 
@@ -164,8 +164,15 @@ fn every_crash_point_keeps_synced_messages() {
                 check_image(&rec, n, image, how);
             }
         }
+        let compactions = ops
+            .iter()
+            .filter(|op| matches!(op, Op::Rename(from, _) if from.to_string_lossy().ends_with(".blk.tmp")))
+            .count();
+        let removals =
+            ops.iter().filter(|op| matches!(op, Op::Remove(p) if p.extension().is_some_and(|e| e == "blk"))).count();
         eprintln!(
-            "seed {seed:#x}: {} ops, {} syncs, {} messages, 4 crash variants each",
+            "seed {seed:#x}: {} ops, {} syncs, {} messages, {removals} segments removed, {compactions} compactions, \
+             4 crash variants each",
             ops.len(),
             rec.syncs.len(),
             rec.stored.len()
