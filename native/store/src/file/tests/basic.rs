@@ -289,3 +289,47 @@ fn archive_and_replay() {
     let st = open_mem(&fs, StoreLimits::default());
     assert_eq!(st.state().msgs, 59 - moved);
 }
+
+#[test]
+fn damaged_summary_is_ignored_and_rebuilt() {
+    let fs = MemFs::new();
+    let dir = Path::new("/s");
+    {
+        let mut st = open_mem(&fs, StoreLimits::default());
+        for i in 0..20 {
+            st.store(b"a", b"", b"0123456789", i).unwrap();
+        }
+        st.remove(2).unwrap();
+        st.sync().unwrap();
+    }
+    let p = summary_path(dir, 1);
+    let mut b = fs.read(&p).unwrap();
+    b[40] ^= 1;
+    fs.write_synced(&p, &b).unwrap();
+    let st = open_mem(&fs, StoreLimits::default());
+    assert_eq!(st.recovery_report().problems, vec![RecoveryProblem::BadSummary { segment: 1 }]);
+    assert_eq!((st.state().msgs, st.state().last_seq), (19, 20));
+    assert!(matches!(st.load(2), Err(StoreError::NotFound)));
+    drop(st);
+    let st = open_mem(&fs, StoreLimits::default());
+    assert!(st.recovery_report().is_clean(), "{:?}", st.recovery_report());
+    assert_eq!(st.recovery_report().from_summary, st.recovery_report().segments);
+}
+
+#[test]
+fn damage_under_a_summary_is_found_on_read() {
+    let fs = MemFs::new();
+    let dir = Path::new("/s");
+    {
+        let mut st = open_mem(&fs, StoreLimits::default());
+        for i in 0..20 {
+            st.store(b"a", b"", b"0123456789", i).unwrap();
+        }
+    }
+    let mut f = fs.open(&segment_path(dir, 1), false).unwrap();
+    f.write_all_at(b"X", 32 + 40).unwrap(); // inside the first record's payload
+    let st = open_mem(&fs, StoreLimits::default());
+    assert!(st.recovery_report().is_clean(), "the summary is trusted at open");
+    assert!(matches!(st.load(1), Err(StoreError::Corrupt(_))));
+    assert_eq!(st.load(2).unwrap().msg, b"0123456789");
+}
