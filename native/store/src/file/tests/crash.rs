@@ -12,11 +12,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use crate::file::archive::replay_on;
 use crate::file::memfs::{crash_images, MemFs, Op, Unsynced};
 use crate::file::{FileStore, FileStoreConfig};
 use crate::{MsgStore, StoreLimits, StoredMsg};
 
 const DIR: &str = "/crash";
+const ARCHIVE: &str = "/crash-archive";
 
 fn cfg() -> FileStoreConfig {
     FileStoreConfig { block_size: 300 }
@@ -63,14 +65,22 @@ struct Recorded {
     syncs: Vec<SyncPoint>,
     /// Per removed sequence, the op count when the call that removed it started.
     removed_from: BTreeMap<u64, usize>,
+    /// Sequences that left the stream for the archive.
+    archived: BTreeSet<u64>,
 }
 
 fn workload(seed: u64, steps: usize, limits: StoreLimits) -> Recorded {
     let fs = MemFs::new();
     let mut rng = Rng(seed);
     let mut st = open(&fs, limits);
-    let mut rec =
-        Recorded { fs: fs.clone(), limits, stored: BTreeMap::new(), syncs: Vec::new(), removed_from: BTreeMap::new() };
+    let mut rec = Recorded {
+        fs: fs.clone(),
+        limits,
+        stored: BTreeMap::new(),
+        syncs: Vec::new(),
+        removed_from: BTreeMap::new(),
+        archived: BTreeSet::new(),
+    };
     let mut now = live(&st);
     for step in 0..steps {
         let start = fs.op_count();
@@ -99,6 +109,10 @@ fn workload(seed: u64, steps: usize, limits: StoreLimits) -> Recorded {
             st.purge(b"", upto, 0).unwrap();
         } else if r < 97 {
             st.purge(b"", 0, 1 + rng.below(5)).unwrap();
+        } else if r < 98 {
+            let before = live(&st);
+            st.archive_older_than(step as i64 * 10 - 150, Path::new(ARCHIVE)).unwrap();
+            rec.archived.extend(before.difference(&live(&st)));
         } else {
             drop(st);
             st = open(&fs, limits);
@@ -125,11 +139,23 @@ fn check_image(rec: &Recorded, n: usize, image: BTreeMap<std::path::PathBuf, Vec
         let m = st.load(seq).unwrap();
         assert_eq!(Some(&m), rec.stored.get(&seq), "{ctx}: seq {seq} is not what was stored");
     }
+    let mut archive = BTreeMap::new();
+    replay_on(&fs.shared(), Path::new(ARCHIVE), |m| {
+        archive.insert(m.seq, m);
+        Ok(())
+    })
+    .unwrap();
+    for (seq, m) in &archive {
+        assert_eq!(Some(m), rec.stored.get(seq), "{ctx}: archived seq {seq} is not what was stored");
+    }
     let mut floor = 0;
     if let Some(sp) = synced {
         for &seq in &sp.live {
             let removal_started = rec.removed_from.get(&seq).is_some_and(|&at| at < n);
             assert!(got.contains(&seq) || removal_started, "{ctx}: synced seq {seq} lost");
+            if rec.archived.contains(&seq) && !got.contains(&seq) {
+                assert!(archive.contains_key(&seq), "{ctx}: synced seq {seq} left the stream but is not archived");
+            }
         }
         for &seq in &got {
             assert!(sp.live.contains(&seq) || seq > sp.last_seq, "{ctx}: seq {seq}, removed before a sync, is back");
@@ -172,10 +198,11 @@ fn every_crash_point_keeps_synced_messages() {
             ops.iter().filter(|op| matches!(op, Op::Remove(p) if p.extension().is_some_and(|e| e == "blk"))).count();
         eprintln!(
             "seed {seed:#x}: {} ops, {} syncs, {} messages, {removals} segments removed, {compactions} compactions, \
-             4 crash variants each",
+             {} archived, 4 crash variants each",
             ops.len(),
             rec.syncs.len(),
-            rec.stored.len()
+            rec.stored.len(),
+            rec.archived.len()
         );
     }
 }
