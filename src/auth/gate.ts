@@ -29,15 +29,18 @@ export class AuthGate {
     return this.authenticator.needsNonce ? this.authenticator.newNonce() : undefined;
   }
 
-  /** Decide on a CONNECT (its JSON as the client sent it). Never throws. */
-  async decide(json: string, nonce: string | undefined, clientIp: string): Promise<AuthResult> {
+  /**
+   * Decide on a CONNECT (its JSON as the client sent it). `connectionType` is nats-server's name for the
+   * transport (STANDARD, WEBSOCKET), checked against `allowed_connection_types`. Never throws.
+   */
+  async decide(json: string, nonce: string | undefined, clientIp: string, connectionType = 'STANDARD'): Promise<AuthResult> {
     let connect: ConnectRequest;
     try {
       connect = JSON.parse(json) as ConnectRequest;
     } catch {
       return { ok: false, reason: 'authentication error' };
     }
-    return this.authenticator.authenticate(connect, nonce, { clientIp });
+    return this.authenticator.authenticate(connect, nonce, { clientIp, connectionType });
   }
 
   close(): void {

@@ -6,10 +6,9 @@
 // another worker forwards messages here, the router wakes this thread through `onInbox`, which drains them
 // into the same outbound buffers.
 
-import type { Socket } from 'node:net';
 import { randomInt } from 'node:crypto';
 
-import { ClientConnection } from './client-connection.js';
+import { ClientConnection, type ClientSocket } from './client-connection.js';
 import { OutboundFlusher } from './outbound-flusher.js';
 import {
   CLOSE_REASON_TEXT,
@@ -116,7 +115,7 @@ export class EngineHost {
    * Take ownership of an accepted socket. With `refuse`, the client gets INFO and then
    * `-ERR 'maximum connections exceeded'`, as nats-server does, and is closed.
    */
-  adopt(socket: Socket, cid: number, refuse = false): void {
+  adopt(socket: ClientSocket, cid: number, refuse = false): void {
     const conn = new ClientConnection(cid, socket, this.nowMs());
     conn.nonce = this.auth?.nonce();
     const slot = this.engine.openConn(this.info.forClient(conn), this.info.connectInfoForClient(conn));
@@ -159,7 +158,7 @@ export class EngineHost {
     const auth = this.auth;
     if (auth === undefined) return;
     conn.socket.pause();
-    void auth.decide(json, conn.nonce, conn.ip).then((result) => {
+    void auth.decide(json, conn.nonce, conn.ip, conn.connectionType).then((result) => {
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
       if (!result.ok) {
         this.log.error(`${conn.logPrefix} - ${result.reason}`);
