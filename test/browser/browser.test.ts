@@ -1,6 +1,7 @@
 // End to end in a real browser: headless Debian Chromium, driven by playwright-core, loads a page served by
 // this harness; the page connects to the server's WebSocket port with `wsconnect` from @nats-io/nats-core
-// and publishes, subscribes and makes requests (also to a Node client on TCP); the test reads the results.
+// (or with nats.ws) and publishes, subscribes and makes requests (also to a Node client on TCP); the test
+// reads the results.
 // `npm run test:browser` runs it; without /usr/bin/chromium it is skipped with a message saying so.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,6 +83,28 @@ describe('browser over WebSocket (Chromium, playwright-core)', { skip, timeout: 
       }
     });
   }
+
+  test(`a page using nats.ws publishes, subscribes and makes requests (${IMPLS[0]})`, async () => {
+    const s = await startWsServer(IMPLS[0] ?? 'uws', websocketBlock(`  allowed_origins: ["${page.origin}"]`));
+    const tab = await browser.newPage();
+    const node = await connect({ servers: s.srv.url, reconnect: false });
+    try {
+      node.subscribe('node.svc', { callback: (_err, m) => void m.respond(`node got: ${m.string()}`) });
+      await node.flush();
+      await tab.goto(`${page.origin}/nats-ws.html?ws=${encodeURIComponent(s.wsUrl)}`);
+      await tab.waitForFunction(() => '__result' in window || '__error' in window, undefined, { timeout: 30_000 });
+      const error = await tab.evaluate(() => (window as { __error?: string }).__error);
+      assert.equal(error, undefined, `page failed: ${error}`);
+      const result = await tab.evaluate(
+        () => (window as unknown as { __result: { port: number; pubsub: string[]; fromNode: string } }).__result,
+      );
+      assert.deepEqual(result, { port: s.wsPort, pubsub: ['one', 'two'], fromNode: 'node got: from nats.ws' });
+    } finally {
+      await tab.close();
+      await node.close();
+      await s.srv.stop();
+    }
+  });
 
   test('a page from an origin not on the list is refused', async () => {
     const s = await startWsServer(IMPLS[0] ?? 'uws', websocketBlock('  allowed_origins: ["http://elsewhere.example"]'));

@@ -1,10 +1,14 @@
-// What the browser test serves: an HTML page, an ES module build of @nats-io/nats-core (bundled here with
-// esbuild-wasm, so nothing is fetched from outside), and the page's script. The script connects with
-// `wsconnect` to the WebSocket URL given in the page's query string, exercises publish, subscribe, request
-// and headers, and leaves its findings in `window.__result` (or `window.__error`) for the test to read.
+// What the browser test serves: two HTML pages, one per client library, and their scripts.
+//   /            @nats-io/nats-core's `wsconnect`, as an ES module bundled here with esbuild-wasm (nothing is
+//                fetched from outside); publish, subscribe, request, headers, a large payload, a TCP peer.
+//   /nats-ws.html nats.ws, whose package ships a browser ES module (esm/nats.js); publish, subscribe, request.
+// Each script connects to the WebSocket URL in the page's query string and leaves its findings in
+// `window.__result` (or `window.__error`) for the test to read.
 
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 import { repoRoot } from '../helpers/server.js';
 
@@ -24,9 +28,9 @@ export async function buildNatsCoreModule(): Promise<string> {
   return out.outputFiles[0]?.text ?? '';
 }
 
-const INDEX_HTML = `<!doctype html>
+const page = (script: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>Myelin over WebSocket</title></head>
-<body><pre id="log">running</pre><script type="module" src="/app.js"></script></body></html>
+<body><pre id="log">running</pre><script type="module" src="${script}"></script></body></html>
 `;
 
 /** The page's script (runs in the browser; plain JS). */
@@ -77,12 +81,41 @@ async function run() {
 run().then((r) => { window.__result = r; }, (e) => { window.__error = String(e && e.stack || e); });
 `;
 
-/** Serves the page on 127.0.0.1 (random port). */
+/** The nats.ws page's script: the v2 API (connect, StringCodec). */
+const APP_NATS_WS_JS = `import { connect, StringCodec } from '/nats-ws.js';
+
+const sc = StringCodec();
+const params = new URLSearchParams(location.search);
+
+async function run() {
+  const nc = await connect({ servers: params.get('ws'), reconnect: false });
+  const result = { port: nc.info.port };
+  const sub = nc.subscribe('natsws.loop', { max: 2 });
+  nc.publish('natsws.loop', sc.encode('one'));
+  nc.publish('natsws.loop', sc.encode('two'));
+  result.pubsub = [];
+  for await (const m of sub) result.pubsub.push(sc.decode(m.data));
+  result.fromNode = sc.decode((await nc.request('node.svc', sc.encode('from nats.ws'), { timeout: 5000 })).data);
+  await nc.drain();
+  return result;
+}
+
+run().then((r) => { window.__result = r; }, (e) => { window.__error = String(e && e.stack || e); });
+`;
+
+/** Serves the pages on 127.0.0.1 (random port). */
 export async function servePage(natsCoreModule: string): Promise<{ server: Server; origin: string }> {
+  const require = createRequire(import.meta.url);
+  // The package's exports map only '.', so find esm/ beside the resolved cjs/ entry.
+  const natsWsModule = readFileSync(join(dirname(require.resolve('nats.ws')), '..', 'esm', 'nats.js'), 'utf8');
+  const js = 'text/javascript; charset=utf-8';
   const files: Record<string, [string, string]> = {
-    '/': ['text/html; charset=utf-8', INDEX_HTML],
-    '/app.js': ['text/javascript; charset=utf-8', APP_JS],
-    '/nats-core.js': ['text/javascript; charset=utf-8', natsCoreModule],
+    '/': ['text/html; charset=utf-8', page('/app.js')],
+    '/app.js': [js, APP_JS],
+    '/nats-core.js': [js, natsCoreModule],
+    '/nats-ws.html': ['text/html; charset=utf-8', page('/app-nats-ws.js')],
+    '/app-nats-ws.js': [js, APP_NATS_WS_JS],
+    '/nats-ws.js': [js, natsWsModule],
   };
   const server = createServer((req, res) => {
     const file = files[new URL(req.url ?? '/', 'http://x').pathname];
