@@ -17,6 +17,9 @@ import { WorkerSet } from './workers/worker-set.js';
 import { startWebSocketListener, type WebSocketListener, type WsTransport } from './net/websocket-listener.js';
 import { WebSocketClientSocket } from './conn/websocket-socket.js';
 
+/** Largest WebSocket frame accepted (unless max_pending is larger). */
+const MAX_WS_FRAME_BYTES = 64 * 1024 * 1024;
+
 /** The WebSocket listener could not be started (nats-server's fatal "Unable to listen for websocket ..."). */
 export class WebSocketListenError extends Error {
   override name = 'WebSocketListenError';
@@ -123,7 +126,9 @@ export class Server {
       this.wsListener = await startWebSocketListener(
         {
           options: o.websocket,
-          maxFrameBytes: Math.max(o.maxPending, o.maxPayload + o.maxControlLine),
+          // nats-server sets no frame limit, and clients send their whole write buffer as one frame; a
+          // listener still needs a bound, since it assembles a frame in memory before handing it over.
+          maxFrameBytes: Math.max(MAX_WS_FRAME_BYTES, o.maxPending, o.maxPayload + o.maxControlLine),
           maxBufferedBytes: Math.min(2 ** 31 - 1, 2 * o.maxPending),
           maxHeldBytes: o.maxPending,
           log: this.log,

@@ -56,6 +56,17 @@ class RawClient {
     return this.text;
   }
 
+  /** Wait (bounded) until `token` has been received at least `n` times. */
+  async waitForCount(token: string, n: number, ms = 5000): Promise<void> {
+    const end = Date.now() + ms;
+    while (this.text.split(token).length - 1 < n) {
+      if (Date.now() > end || this.closed !== undefined) {
+        assert.fail(`${token.trim()} received ${this.text.split(token).length - 1} times, expected ${n}`);
+      }
+      await withTimeout(new Promise<void>((resolve) => this.waiters.push(resolve)), 200);
+    }
+  }
+
   async waitClosed(ms = 5000): Promise<{ code: number; reason: string }> {
     const end = Date.now() + ms;
     while (this.closed === undefined && Date.now() < end) {
@@ -119,7 +130,8 @@ for (const impl of IMPLS) {
       c.ws.send(Buffer.from('s 1\r\nPUB split.s 5\r\nhe'));
       c.ws.send(Buffer.from('llo\r\nPING\r\n'));
       c.ws.send('PUB split.s 4\r\ntext\r\nPING\r\n', { binary: false });
-      const text = await c.waitFor(/PONG\r\n[^]*PONG\r\n/);
+      await c.waitForCount('PONG\r\n', 2);
+      const text = c.text;
       assert.match(text, /MSG split\.s 1 5\r\nhello\r\n/);
       assert.match(text, /MSG split\.s 1 4\r\ntext\r\n/);
     });
@@ -209,6 +221,49 @@ for (const impl of IMPLS) {
       await allowed.waitFor(/^INFO /);
       allowed.ws.send(Buffer.from('CONNECT {"verbose":false,"protocol":1,"user":"web","pass":"pw"}\r\nPING\r\n'));
       await allowed.waitFor(/PONG\r\n/);
+    });
+
+    test('frames that arrive while authentication is pending are held and then processed in order', async () => {
+      // A bcrypt password makes the decision asynchronous (it runs off the event loop).
+      const s = await start(
+        `${websocketBlock()}authorization {\n  users: [ { user: u, password: "$2b$04$2v8YF.0MjhSVQoy.c2/5qeEevEAVaqhAOQG2hptzATNybBvEFCnhO" } ]\n}\n`,
+      );
+      const c = await open(s.wsUrl);
+      await c.waitFor(/^INFO /);
+      c.ws.send(Buffer.from('CONNECT {"verbose":false,"protocol":1,"user":"u","pass":"pw"}\r\nSUB held 1\r\n'));
+      for (let i = 0; i < 20; i++) c.ws.send(Buffer.from(`PUB held ${String(i).length}\r\n${i}\r\n`));
+      c.ws.send(Buffer.from('PING\r\n'));
+      const text = await c.waitFor(/PONG\r\n/);
+      const got = [...text.matchAll(/MSG held 1 \d+\r\n(\d+)\r\n/g)].map((m) => Number(m[1]));
+      assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i));
+    });
+
+    test('a WebSocket subscriber that stops reading is dropped as a slow consumer; the publisher carries on', async () => {
+      // nats-server may instead stall the publisher until the write deadline drops the subscriber.
+      const s = await start(`${websocketBlock()}max_payload: 1024\nmax_pending: 65536\nwrite_deadline: "2s"\n`);
+      const slow = await open(s.wsUrl);
+      await slow.waitFor(/^INFO /);
+      slow.ws.send(Buffer.from(`${CONNECT}SUB flood 1\r\nPING\r\n`));
+      await slow.waitFor(/PONG\r\n/);
+      // Stop reading: the server's sends to it queue up until its pending bytes pass max_pending.
+      slow.ws.pause();
+
+      const pub = await open(s.wsUrl);
+      await pub.waitFor(/^INFO /);
+      pub.ws.send(Buffer.from(CONNECT));
+      const line = `PUB flood 1000\r\n${'x'.repeat(1000)}\r\n`;
+      const batch = Buffer.from(line.repeat(100));
+      // 8 MB, far past max_pending plus what the sockets on both sides can buffer.
+      for (let round = 1; round <= 80; round++) {
+        pub.ws.send(batch);
+        pub.ws.send(Buffer.from('PING\r\n'));
+        await pub.waitForCount('PONG\r\n', round, 20_000);
+      }
+      slow.ws.resume();
+      await slow.waitClosed(20_000);
+      assert.ok(slow.text.length < 8_000_000, 'the slow subscriber should have been cut off, not sent everything');
+      pub.ws.send(Buffer.from('PING\r\n'));
+      await pub.waitForCount('PONG\r\n', 81);
     });
 
     test('max_connections counts WebSocket clients, refused with -ERR and status 1008', async () => {
