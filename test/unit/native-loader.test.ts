@@ -15,7 +15,7 @@ test("platform names follow napi-rs's", () => {
   assert.equal(platformName('linux', 'arm64', true), 'linux-arm64-musl');
   assert.equal(platformName('darwin', 'arm64', false), 'darwin-arm64');
   assert.equal(platformName('win32', 'x64', false), 'win32-x64-msvc');
-  assert.ok((PREBUILT_PLATFORMS as readonly string[]).includes(platformName()) || process.arch !== 'x64');
+  assert.equal(PREBUILT_PLATFORMS.length, 8);
 });
 
 test('the missing-binding message names the platform and the way to build from source', () => {
