@@ -85,7 +85,8 @@ export class WebSocketClientSocket extends EventEmitter implements ClientSocket 
 
   write(bytes: Buffer): boolean {
     if (this.destroyed || this.ending) return true;
-    return this.transport.send(bytes);
+    // Should the connection close during the send, report no backpressure: there is nothing left to wait for.
+    return this.transport.send(bytes) || this.destroyed;
   }
 
   end(): void {
