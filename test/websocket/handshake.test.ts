@@ -276,6 +276,20 @@ for (const impl of IMPLS) {
       assert.equal(closed.code, 1008);
     });
 
+    test('lame duck mode tells WebSocket clients with an INFO carrying ldm', { skip: process.platform === 'win32' }, async () => {
+      const s = await start();
+      const c = await open(s.wsUrl);
+      await c.waitFor(/^INFO /);
+      c.ws.send(Buffer.from(`${CONNECT}PING\r\n`));
+      await c.waitFor(/PONG\r\n/);
+      s.srv.proc.kill('SIGUSR2');
+      const text = await c.waitFor(/INFO \{[^\r]*"ldm":true[^\r]*\r\n/, 10_000);
+      const ldm = /INFO (\{[^\r]*"ldm":true[^\r]*\}) \r\n/.exec(text)?.[1] ?? '{}';
+      assert.equal((JSON.parse(ldm) as { port: number }).port, s.wsPort);
+      // SIGTERM is ignored in lame duck mode; SIGINT ends it at once.
+      await s.srv.stop('SIGINT');
+    });
+
     // Windows has no SIGTERM to trap: the process is killed outright.
     test('shutdown closes WebSocket clients with status 1001', { skip: process.platform === 'win32' }, async () => {
       const s = await start();
