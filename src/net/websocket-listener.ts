@@ -73,9 +73,12 @@ export async function startWebSocketListener(settings: ListenerSettings, accept:
     throw new Error(`${WEBSOCKET_IMPL_ENV} must be "uws" or "ws", got ${JSON.stringify(forced)}`);
   }
   if (forced !== 'ws') {
-    const { loadUws, startUwsListener } = await import('./websocket-uws.js');
+    const { loadUws } = await import('./uws-loader.js');
     const uws = loadUws();
-    if (uws.ok) return startUwsListener(uws.module, settings, accept);
+    if (uws.ok) {
+      const { startUwsListener } = await import('./websocket-uws.js');
+      return startUwsListener(uws.module, settings, accept);
+    }
     if (forced === 'uws') throw new Error(`uWebSockets.js could not be loaded: ${uws.reason}`);
     settings.log.debug(`uWebSockets.js not available (${uws.reason}); WebSocket listener uses the ws package`);
   }

@@ -1,36 +1,20 @@
-// The WebSocket listener on uWebSockets.js. Its native binary is loaded directly (not through the package's
-// own entry point, which silently swaps in a slow JS fallback and prints to the console), so that a missing
-// binary is reported to websocket-listener.ts, which then picks the `ws` implementation.
+// The WebSocket listener on uWebSockets.js (its binary loaded by uws-loader.ts; websocket-listener.ts falls
+// back to the `ws` package when that fails).
 //
 // uWebSockets.js hands a received message over as an ArrayBuffer that is valid only during the callback: it
 // is passed on as a Buffer view (no copy) to the synchronous handler, which feeds it to the engine. Only
 // frames that arrive while the connection is paused are copied, and held until it resumes.
 
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-
 import type * as Uws from 'uWebSockets.js';
 
 import { HandshakePolicy } from './websocket-handshake.js';
 import type { ListenerSettings, WebSocketListener, WsAccept, WsHandlers, WsTransport } from './websocket-listener.js';
-
-type UwsModule = typeof Uws;
+import type { UwsModule } from './uws-loader.js';
 
 /** uWebSockets.js's send() result codes. */
 const SEND_SUCCESS = 1;
 /** Frames smaller than this are not worth compressing (nats-server's threshold). */
 const COMPRESS_THRESHOLD = 64;
-
-export function loadUws(): { ok: true; module: UwsModule } | { ok: false; reason: string } {
-  const require = createRequire(import.meta.url);
-  try {
-    const dir = dirname(require.resolve('uWebSockets.js/package.json'));
-    const file = `uws_${process.platform}_${process.arch}_${process.versions.modules}.node`;
-    return { ok: true, module: require(join(dir, 'binaries', file)) as UwsModule };
-  } catch (err) {
-    return { ok: false, reason: err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err) };
-  }
-}
 
 /** Per-connection data kept by uWebSockets.js (getUserData()). */
 interface ConnData {
