@@ -8,7 +8,7 @@ import { tlsHelpText, usageText, versionText } from './config/usage.js';
 import { Logger } from './log.js';
 import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
 import { sendSignal } from './process/signal.js';
-import { Server } from './server.js';
+import { Server, WebSocketListenError } from './server.js';
 import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
@@ -84,7 +84,8 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   try {
     await server.start();
   } catch (err) {
-    log.fatal(`Error listening on port: ${options.host}:${options.port}, "${err instanceof Error ? err.message : String(err)}"`);
+    if (err instanceof WebSocketListenError) log.fatal(err.message);
+    else log.fatal(`Error listening on port: ${options.host}:${options.port}, "${err instanceof Error ? err.message : String(err)}"`);
     process.exit(1);
   }
   let monitor: RunningMonitor | undefined;
@@ -94,11 +95,20 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
     log.fatal(err instanceof Error ? err.message : String(err));
     process.exit(1);
   }
+  const wsPort = server.websocketPort;
+  if (wsPort !== undefined) {
+    log.info(`Listening for websocket clients on ws://${hostPort(options.websocket.host, wsPort)}`);
+    log.warn('Websocket not configured with TLS. DO NOT USE IN PRODUCTION!');
+    log.debug(`Websocket listener: ${server.websocketImplementation === 'uws' ? 'uWebSockets.js' : 'ws'}`);
+  }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
   if (options.portsFileDir !== '') {
-    const nats = listenerUrls('nats', options.host, server.port);
-    writePortsFile(options.portsFileDir, { nats, monitoring: monitor?.urls });
+    writePortsFile(options.portsFileDir, {
+      nats: listenerUrls('nats', options.host, server.port),
+      ...(monitor !== undefined ? { monitoring: monitor.urls } : {}),
+      ...(wsPort !== undefined ? { websocket: listenerUrls('ws', options.websocket.host, wsPort) } : {}),
+    });
   }
   log.info('Server is ready');
 

@@ -31,13 +31,15 @@ export class AuthGate {
   }
 
   /**
-   * Decide on a CONNECT (its JSON as the client sent it). `tlsMap` is given when verify_and_map is on, with
-   * the client certificate's identity. Never throws.
+   * Decide on a CONNECT (its JSON as the client sent it). `connectionType` is nats-server's name for the
+   * transport (STANDARD, WEBSOCKET), checked against `allowed_connection_types`. `tlsMap` is given when
+   * verify_and_map is on, with the client certificate's identity. Never throws.
    */
   async decide(
     json: string,
     nonce: string | undefined,
     clientIp: string,
+    connectionType = 'STANDARD',
     tlsMap?: { peer: CertIdentity | undefined },
   ): Promise<AuthResult> {
     let connect: ConnectRequest;
@@ -46,7 +48,11 @@ export class AuthGate {
     } catch {
       return { ok: false, reason: 'authentication error' };
     }
-    return this.authenticator.authenticate(connect, nonce, tlsMap !== undefined ? { clientIp, tlsMap } : { clientIp });
+    return this.authenticator.authenticate(
+      connect,
+      nonce,
+      tlsMap !== undefined ? { clientIp, connectionType, tlsMap } : { clientIp, connectionType },
+    );
   }
 
   close(): void {

@@ -2,7 +2,29 @@
 // (parser, subscriptions, outbound bytes) under the same slot number; this object holds the socket, the
 // identity the client gave in CONNECT, and the bookkeeping for backpressure and closing.
 
-import type { Socket } from 'node:net';
+/**
+ * What the control plane needs of a client's transport: a TCP `net.Socket` as it is, or a WebSocket
+ * connection through WebSocketClientSocket (src/conn/websocket-socket.ts).
+ */
+export interface ClientSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+  /** nats-server's connection type for `allowed_connection_types`; absent means STANDARD (TCP). */
+  readonly connectionType?: string;
+  write(bytes: Buffer): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  setNoDelay(noDelay?: boolean): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** Lets the transport read the connection's close reason (a WebSocket puts it in its close frame). */
+  bindConnection?(owner: { readonly closeReason: number }): void;
+}
 
 import type { CertIdentity } from '../auth/cert-identity.js';
 
@@ -12,7 +34,9 @@ export class ClientConnection {
   /** Engine slot: reused after the connection is gone. Set right after the engine opens it. */
   slot = -1;
   /** The client's socket; with TLS, the TLSSocket once the handshake is done (the accepted socket before). */
-  socket: Socket;
+  socket: ClientSocket;
+  /** `STANDARD` or `WEBSOCKET`, as nats-server names them. */
+  readonly connectionType: string;
   /**
    * The socket's descriptor when this thread made the socket from it (EngineHost.adoptFd): the flusher may
    * then write to it directly while Node has nothing queued. -1 otherwise (TLS, WebSocket, no descriptor).
@@ -41,9 +65,11 @@ export class ClientConnection {
   /** Closes the connection if it is not authenticated in time. */
   authTimer: NodeJS.Timeout | undefined;
 
-  constructor(cid: number, socket: Socket, nowMs: number) {
+  constructor(cid: number, socket: ClientSocket, nowMs: number) {
     this.cid = cid;
     this.socket = socket;
+    this.connectionType = socket.connectionType ?? 'STANDARD';
+    socket.bindConnection?.(this);
     this.ip = socket.remoteAddress ?? '';
     this.port = socket.remotePort ?? 0;
     this.startMs = nowMs;

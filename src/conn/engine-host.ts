@@ -9,7 +9,7 @@
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import { randomInt } from 'node:crypto';
 
-import { ClientConnection } from './client-connection.js';
+import { ClientConnection, type ClientSocket } from './client-connection.js';
 import { OutboundFlusher } from './outbound-flusher.js';
 import {
   CLOSE_REASON_TEXT,
@@ -138,7 +138,7 @@ export class EngineHost {
    * Take ownership of an accepted socket. With `refuse`, the client gets INFO and then
    * `-ERR 'maximum connections exceeded'`, as nats-server does, and is closed.
    */
-  adopt(socket: Socket, cid: number, refuse = false): ClientConnection {
+  adopt(socket: ClientSocket, cid: number, refuse = false): ClientConnection {
     return this.admit(socket, cid, refuse, true);
   }
 
@@ -164,7 +164,7 @@ export class EngineHost {
     return conn;
   }
 
-  private admit(socket: Socket, cid: number, refuse: boolean, listenForData: boolean, fd = -1): ClientConnection {
+  private admit(socket: ClientSocket, cid: number, refuse: boolean, listenForData: boolean, fd = -1): ClientConnection {
     const conn = new ClientConnection(cid, socket, this.nowMs());
     conn.fd = fd;
     conn.nonce = this.auth?.nonce();
@@ -175,7 +175,7 @@ export class EngineHost {
     socket.setNoDelay(true);
     if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection created`);
     // A refused client gets its -ERR in plaintext, as from nats-server, which refuses before the handshake.
-    if (this.tls !== undefined && !refuse) {
+    if (this.tls !== undefined && !refuse && conn.connectionType === 'STANDARD') {
       this.startTls(conn, this.tls);
       return conn;
     }
@@ -212,7 +212,8 @@ export class EngineHost {
    * handshake, as in nats-server.
    */
   private startTls(conn: ClientConnection, tls: ServerTls): void {
-    const raw = conn.socket;
+    // Only STANDARD (TCP) connections come here, and their socket is a net.Socket.
+    const raw = conn.socket as Socket;
     if (!tls.handshakeFirst) this.flusher.write(conn, this.engine.takeOutbound(conn.slot));
     // Nothing else may reach the socket in plaintext (a lame-duck INFO, say) until the handshake is done.
     this.engine.setBlocked(conn.slot, true);
@@ -263,7 +264,8 @@ export class EngineHost {
     const auth = this.auth;
     if (auth === undefined) return;
     conn.socket.pause();
-    void auth.decide(json, conn.nonce, conn.ip, this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined).then((result) => {
+    const tlsMap = this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined;
+    void auth.decide(json, conn.nonce, conn.ip, conn.connectionType, tlsMap).then((result) => {
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
       if (!result.ok) {
         this.log.error(`${conn.logPrefix} - ${result.reason}`);

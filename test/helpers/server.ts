@@ -39,6 +39,8 @@ export interface StartOptions {
   config?: string;
   /** Deadline for the ports file to appear (ms). Default 10 s. */
   startTimeoutMs?: number;
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 export interface StopOptions {
@@ -189,7 +191,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   }
   if (opts.args) args.push(...opts.args);
 
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.env !== undefined ? { ...process.env, ...opts.env } : process.env;
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   live.add(proc);
   proc.on('exit', () => live.delete(proc));
   let errBuf = '';
