@@ -6,8 +6,17 @@ import { loadConfigFile } from './config/config-file.js';
 import { buildAuthConfig, type AuthConfig } from './auth/config.js';
 import { tlsHelpText, usageText, versionText } from './config/usage.js';
 import { Logger } from './log.js';
-import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
+import {
+  executableBaseName,
+  listenerUrls,
+  removePortsFile,
+  setProcessTitle,
+  writePidFile,
+  writePortsFile,
+  type PortsInfo,
+} from './process/files.js';
 import { sendSignal } from './process/signal.js';
+import { loggerOptions, loggingWarnings } from './process/log-options.js';
 import { Server } from './server.js';
 import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
@@ -63,13 +72,8 @@ export function main(argv: string[]): void {
 
 async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, warnings: string[], exe: string): Promise<void> {
   setProcessTitle(exe);
-  const log = new Logger({
-    logtime: options.logtime,
-    logtimeUTC: options.logtimeUTC,
-    debug: options.debug,
-    trace: options.trace,
-    logFile: options.logFile,
-  });
+  const log = new Logger(loggerOptions(options));
+  warnings.push(...loggingWarnings(options));
   const server = new Server(options, log, auth, tls);
 
   log.info('Starting myelin');
@@ -97,8 +101,9 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
   if (options.portsFileDir !== '') {
-    const nats = listenerUrls('nats', options.host, server.port);
-    writePortsFile(options.portsFileDir, { nats, monitoring: monitor?.urls });
+    // nats-server's Ports fields: each listener adds its URLs (WebSocket: `websocket`, from its listener).
+    const ports: PortsInfo = { nats: listenerUrls('nats', options.host, server.port), monitoring: monitor?.urls };
+    writePortsFile(options.portsFileDir, ports);
   }
   log.info('Server is ready');
 
@@ -134,7 +139,17 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
     });
   });
   process.on('SIGHUP', () => log.warn('Configuration reload is not supported yet; keeping the current settings'));
-  process.on('SIGUSR1', () => log.info('Reopening log file is not needed: lines are appended as written'));
+  process.on('SIGUSR1', () => {
+    log.info('Trapped "user defined signal 1" signal');
+    if (!log.toFile) return log.info('File log re-open ignored, not a file logger');
+    try {
+      log.reopen();
+      server.reopenWorkerLogs();
+      log.info('File log re-opened');
+    } catch (err) {
+      log.error(`Unable to re-open the log file: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
 }
 
 function hostPort(host: string, port: number): string {

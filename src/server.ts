@@ -168,6 +168,11 @@ export class Server {
     };
   }
 
+  /** The data workers reopen their log files (the main thread's logger is the caller's). */
+  reopenWorkerLogs(): void {
+    this.workers.reopenLogs();
+  }
+
   /**
    * Lame-duck mode: stop accepting, tell clients (INFO with ldm), and after the grace period close them
    * spread over the rest of lame_duck_duration; then shut down.

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { EngineHost } from '../conn/engine-host.js';
 import { Logger } from '../log.js';
+import { loggerOptions } from '../process/log-options.js';
 import type { ToWorker, WorkerInit } from './messages.js';
 
 const init = workerData as WorkerInit;
@@ -13,7 +14,7 @@ const port = parentPort;
 if (port === null) throw new Error('data-worker must run as a worker thread');
 
 const o = init.settings.options;
-const log = new Logger({ logtime: o.logtime, logtimeUTC: o.logtimeUTC, debug: o.debug, trace: o.trace, logFile: o.logFile });
+const log = new Logger(loggerOptions(o));
 const host = new EngineHost(init.settings, log);
 host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
 
@@ -35,6 +36,9 @@ port.on('message', (msg: ToWorker) => {
         port.close();
         process.exit(0);
       });
+      break;
+    case 'reopen-log':
+      log.reopen();
       break;
     case 'stats':
       port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });

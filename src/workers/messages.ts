@@ -14,6 +14,7 @@ export type ToWorker =
   | { type: 'lame-duck' }
   | { type: 'close-clients'; windowMs: number }
   | { type: 'shutdown' }
+  | { type: 'reopen-log' }
   | { type: 'stats'; id: number }
   | { type: 'monitor'; id: number; query: MonitorQuery };
 

@@ -65,6 +65,11 @@ export class WorkerSet {
     });
   }
 
+  /** Every worker reopens its log file (SIGUSR1). */
+  reopenLogs(): void {
+    for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'reopen-log' });
+  }
+
   private post(index: number, msg: ToWorker): void {
     this.workers[index]?.postMessage(msg);
   }
