@@ -253,7 +253,9 @@ export class Logger {
   private emitDirect(level: LogLevel, text: string): void {
     const write = this.write;
     this.write = (line) => {
-      if (this.fd !== undefined) writeSync(this.fd, line);
+      // nats-server writes these few lines itself, ending them with CRLF; so does Myelin, byte for byte.
+      const crlf = this.json ? line : `${line.slice(0, -1)}\r\n`;
+      if (this.fd !== undefined) writeSync(this.fd, crlf);
     };
     try {
       this.emit(level, text);
