@@ -37,7 +37,6 @@ Logging Options:
         --log_size_limit <limit>     Rotate the log file at this size (default: no rotation)
         --max_traced_msg_len <len>   Cut traced message bodies at this length (default: no limit)
         --logtime_utc                Log timestamps in UTC instead of local time
-        --log_json                   One JSON object per log line (Myelin only)
 
 JetStream Options:
     -js, --jetstream                 Turn JetStream on
@@ -69,6 +68,7 @@ Profiling Options:
 
 Myelin Options:
         --workers <number>           Data plane worker threads (default: number of CPU cores)
+        --log_json                   Write each log line as one JSON object
 
 Common Options:
     -h, --help                       Print this screen
