@@ -12,8 +12,9 @@
 // `postrotate` needs), and `sizeLimit` rotates it as nats-server's file logger does: once a write takes the
 // file past the limit it is renamed to `<file>.YYYY.MM.DD.HH.MM.SS.NNNNNNNNN`, a new file is started with
 // `Rotated log, backup saved as "<backup>"`, and with `maxFiles` the oldest backups beyond maxFiles-1 are
-// removed. Every thread has its own Logger on the same file (O_APPEND keeps lines whole); the size is read
-// with fstat, and a thread that finds the file already renamed by another just reopens it.
+// removed. Every thread has its own Logger on the same file (O_APPEND keeps lines whole) and reads the size
+// with fstat, but only one renames, so two threads never rotate at once: a Logger given `onRotateNeeded`
+// (a data worker's) asks the main thread to rotate instead, and reopens by name once it sees its file moved.
 //
 // `json` (Myelin's own `--log_json`) writes one object per line instead:
 //   {"time":"2024-05-01T13:45:12.123456Z","pid":1234,"level":"INF","msg":"Server is ready"}
@@ -55,6 +56,11 @@ export interface LoggerOptions {
   maxFiles?: number;
   /** One JSON object per line (Myelin's `--log_json`). */
   json?: boolean;
+  /**
+   * Past the size limit, call this instead of rotating (once, until the file has been moved): the owner of
+   * rotation (the main thread) then calls `rotateIfOverLimit`. Without it, this Logger rotates itself.
+   */
+  onRotateNeeded?: () => void;
 }
 
 const PLAIN_LABELS: Record<LogLevel, string> = {
@@ -98,6 +104,9 @@ export class Logger {
   private readonly pid: number;
   private readonly utc: boolean;
   private readonly clock: () => number;
+  private readonly onRotateNeeded: (() => void) | undefined;
+  /** A rotation was asked for and the file has not moved yet. */
+  private rotateAsked = false;
 
   constructor(options: LoggerOptions = {}) {
     this.debugEnabled = options.debug ?? false;
@@ -110,6 +119,7 @@ export class Logger {
     this.sizeLimit = options.sizeLimit ?? 0;
     this.maxFiles = options.maxFiles ?? 0;
     this.json = options.json ?? false;
+    this.onRotateNeeded = options.onRotateNeeded;
 
     const toFile = options.logFile !== undefined && options.logFile !== '';
     const colors =
@@ -199,28 +209,52 @@ export class Logger {
     if (this.fd === undefined) return;
     try {
       writeSync(this.fd, line);
-      if (this.sizeLimit > 0 && fstatSync(this.fd).size > this.sizeLimit) this.rotate();
+      if (this.sizeLimit > 0 && fstatSync(this.fd).size > this.sizeLimit) this.overLimit();
     } catch {
       // Like Go's logger, a failed write (disk full, ...) is dropped rather than
       // taking the server down with it.
     }
   }
 
-  /** The file passed the size limit: move it aside under a timestamped name and start a new one. */
+  /** Rotates the file if it is past the size limit (the main thread, asked by a worker). */
+  rotateIfOverLimit(): void {
+    if (this.fd === undefined || this.sizeLimit <= 0) return;
+    try {
+      if (fstatSync(this.fd).size > this.sizeLimit) this.overLimit();
+    } catch {
+      // As for a failed write: logging must not take the server down.
+    }
+  }
+
+  /** The file passed the size limit. */
+  private overLimit(): void {
+    if (this.movedAway()) {
+      // The main thread (or logrotate) already moved it: follow the new file.
+      this.reopen();
+      this.rotateAsked = false;
+    } else if (this.onRotateNeeded !== undefined) {
+      if (!this.rotateAsked) {
+        this.rotateAsked = true;
+        this.onRotateNeeded();
+      }
+    } else {
+      this.rotate();
+    }
+  }
+
+  /** True when the log file's name no longer leads to the file this Logger writes. */
+  private movedAway(): boolean {
+    const mine = fstatSync(this.fd as number);
+    try {
+      return statSync(this.logFile as string).ino !== mine.ino;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Move the file aside under a timestamped name and start a new one. */
   private rotate(): void {
     const file = this.logFile as string;
-    const mine = fstatSync(this.fd as number);
-    let current: { ino: number } | undefined;
-    try {
-      current = statSync(file);
-    } catch {
-      current = undefined;
-    }
-    if (current === undefined || current.ino !== mine.ino) {
-      // Another thread (or logrotate) already moved it: follow the new file.
-      this.reopen();
-      return;
-    }
     const backup = `${file}.${backupStamp(new Date(), this.clock())}`;
     renameSync(file, backup);
     this.reopen();

@@ -101,7 +101,7 @@ export function applyConfig(config: ConfMap, file = ''): AppliedConfig {
 
 /** Top-level keys nats-server knows and Myelin does not implement yet: warned about, ignored. */
 const IGNORED_TOP_LEVEL = new Set([
-  'client_advertise', 'trace_headers', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
+  'client_advertise', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
   'default_sentinel', 'cluster',
   'gateway', 'leaf', 'leafnodes',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol',
@@ -230,6 +230,9 @@ class ConfigApplier {
         return;
       case 'trace':
         o.trace = bool(node);
+        return;
+      case 'trace_headers':
+        o.traceHeaders = o.trace = bool(node);
         return;
       case 'trace_verbose':
         o.traceVerbose = o.trace = bool(node);

@@ -53,6 +53,8 @@ export interface Options {
   trace: boolean;
   /** Verbose trace (`-VV`, `trace_verbose`): also traces the system account in nats-server. */
   traceVerbose: boolean;
+  /** `trace_headers`: trace (implies `trace`), showing messages' header blocks instead of their payloads. */
+  traceHeaders: boolean;
   /** Prefix log lines with a timestamp (`-T`, `logtime`). */
   logtime: boolean;
   /** Timestamps in UTC rather than local time (`--logtime_utc`, `logtime_utc`). */
@@ -177,6 +179,7 @@ export function defaultOptions(): Options {
     debug: false,
     trace: false,
     traceVerbose: false,
+    traceHeaders: false,
     logtime: true,
     logtimeUTC: false,
     logFile: '',

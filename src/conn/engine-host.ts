@@ -49,6 +49,7 @@ export function engineOptions(o: Options, authEnabled = false): EngineOptions {
   return {
     trace: o.trace,
     maxTracedMsgLen: o.maxTracedMsgLen,
+    traceHeaders: o.traceHeaders,
     maxPayload: o.maxPayload,
     maxControlLine: o.maxControlLine,
     maxPending: o.maxPending,

@@ -18,6 +18,8 @@ export interface EngineOptions {
   trace?: boolean;
   /** Traced payloads are cut to this many bytes; 0 = no limit. */
   maxTracedMsgLen?: number;
+  /** Trace header blocks instead of payloads (`trace_headers`). */
+  traceHeaders?: boolean;
 }
 
 export interface EngineEvent {

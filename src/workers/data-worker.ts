@@ -14,7 +14,8 @@ const port = parentPort;
 if (port === null) throw new Error('data-worker must run as a worker thread');
 
 const o = init.settings.options;
-const log = new Logger(loggerOptions(o));
+// Only the main thread renames the log file when it is too big; this thread asks it to.
+const log = new Logger({ ...loggerOptions(o), onRotateNeeded: () => port.postMessage({ type: 'rotate-log' }) });
 const host = new EngineHost(init.settings, log);
 host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
 

@@ -22,6 +22,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'closed'; cid: number }
   | { type: 'clients-closed' }
+  | { type: 'rotate-log' }
   | { type: 'shut-down' }
   | { type: 'stats'; id: number; stats: EngineStats & { connections: number } }
   | { type: 'monitor'; id: number; snapshot: HostSnapshot };

@@ -50,6 +50,10 @@ export class WorkerSet {
       this.onConnectionClosed(msg.cid);
       return;
     }
+    if (msg.type === 'rotate-log') {
+      this.onRotateLog();
+      return;
+    }
     const key = `${index}:${msg.type}${msg.type === 'stats' || msg.type === 'monitor' ? `:${msg.id}` : ''}`;
     const list = this.waiters.get(key);
     const wake = list?.shift();
@@ -64,6 +68,9 @@ export class WorkerSet {
       this.waiters.set(`${index}:${type}`, list);
     });
   }
+
+  /** A worker's log file is past the size limit: the main thread, the only one that renames it, rotates it. */
+  onRotateLog: () => void = () => {};
 
   /** Every worker reopens its log file (SIGUSR1). */
   reopenLogs(): void {

@@ -1,13 +1,13 @@
-// One server for a whole trace suite, started with the given extra flags (suite-level before/after).
+// One server for a whole trace suite, started with the given flags or config (suite-level before/after).
 import { before, after } from 'node:test';
-import { startServer, type ServerHandle } from '../helpers/server.js';
+import { startServer, type ServerHandle, type StartOptions } from '../helpers/server.js';
 
 export { checkFor } from '../helpers/server.js';
 
-export function useWireServerOnce(args: string[]): () => ServerHandle {
+export function useWireServerOnce(options: StartOptions): () => ServerHandle {
   let srv: ServerHandle | undefined;
   before(async () => {
-    srv = await startServer({ args });
+    srv = await startServer(options);
   });
   after(async () => {
     await srv?.stop();

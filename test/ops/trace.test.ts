@@ -20,7 +20,7 @@ const CONNECT = {
 const LABELS = '"v1.2.3:go:me" - "$G/user:a" - ';
 
 describe('protocol trace (-V)', { timeout: 60_000 }, () => {
-  const server = useWireServerOnce(['-V', '--max_traced_msg_len', '4']);
+  const server = useWireServerOnce({ args: ['-V', '--max_traced_msg_len', '4'] });
 
   test('CONNECT (secrets redacted), PING/PONG, SUB, PUB/HPUB with payloads, MSG/HMSG, UNSUB/DELSUB, -ERR', async () => {
     const s = server();
@@ -107,3 +107,32 @@ function traceLines(log: string, pid: number, cid: number): string[] {
   );
   return [...log.matchAll(re)].map((m) => m[1]);
 }
+
+describe('protocol trace with trace_headers', { timeout: 60_000 }, () => {
+  const server = useWireServerOnce({ config: 'trace_headers: true\n' });
+
+  test('payload lines show the header block only, and nothing for a message without headers', async () => {
+    const s = server();
+    const c = await WireClient.connect(s.port);
+    const cid = Number(c.info.client_id);
+    const hdr = 'NATS/1.0\r\nA: b\r\n\r\n';
+    await c.send(
+      `CONNECT {"headers":true,"verbose":false}\r\nHPUB h ${hdr.length} ${hdr.length + 5}\r\n${hdr}hello\r\nPUB p 5\r\nhello\r\nPING\r\n`,
+    );
+    await c.expect('PONG\r\n');
+    const want = [
+      '<<- [CONNECT {"headers":true,"verbose":false}]',
+      `<<- [HPUB h ${hdr.length} ${hdr.length + 5}]`,
+      '<<- MSG_PAYLOAD: ["NATS/1.0\\r\\nA: b"]',
+      '<<- [PUB p 5]',
+      '<<- [PING]',
+      '->> [PONG]',
+    ];
+    const got = await checkFor(5000, 20, () => {
+      const lines = traceLines(s.stderr(), s.pid, cid);
+      return lines.length >= want.length ? lines : undefined;
+    });
+    assert.deepEqual(got, want);
+    c.close();
+  });
+});

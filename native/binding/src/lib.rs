@@ -40,6 +40,8 @@ pub struct EngineOptions {
     pub trace: Option<bool>,
     /// `max_traced_msg_len`; 0 or absent = no limit.
     pub max_traced_msg_len: Option<u32>,
+    /// `trace_headers`: trace with header blocks in place of payloads. Absent = off.
+    pub trace_headers: Option<bool>,
 }
 
 impl From<&EngineOptions> for EngineConfig {
@@ -56,6 +58,7 @@ impl From<&EngineOptions> for EngineConfig {
             auth_enabled: o.auth_enabled,
             trace: o.trace.unwrap_or(false),
             max_traced_msg_len: o.max_traced_msg_len.unwrap_or(0) as usize,
+            trace_headers: o.trace_headers.unwrap_or(false),
         }
     }
 }

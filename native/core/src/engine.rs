@@ -52,6 +52,8 @@ pub struct EngineConfig {
     pub trace: bool,
     /// `max_traced_msg_len`: traced payloads are cut to this many bytes; 0 = no limit.
     pub max_traced_msg_len: usize,
+    /// `trace_headers`: trace, showing only messages' header blocks instead of their payloads.
+    pub trace_headers: bool,
 }
 
 impl Default for EngineConfig {
@@ -68,6 +70,7 @@ impl Default for EngineConfig {
             auth_enabled: false,
             trace: false,
             max_traced_msg_len: 0,
+            trace_headers: false,
         }
     }
 }
@@ -330,7 +333,7 @@ impl Tables {
         }
         append_num(out, body.len());
         if self.trace.on() {
-            self.trace.msg_out(to, &out[before..], body);
+            self.trace.msg_out(to, &out[before..], body, hdr);
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);
@@ -440,7 +443,7 @@ impl Engine {
                 congested: 0,
                 congested_reported: false,
                 stall: false,
-                trace: Tracer::new(cfg.trace, cfg.max_traced_msg_len),
+                trace: Tracer::new(&cfg),
             },
         }
     }
@@ -457,7 +460,7 @@ impl Engine {
     /// Apply changed limits (reload). Existing connections pick up the new parser limits.
     pub fn set_config(&mut self, cfg: EngineConfig) {
         self.t.cfg = cfg;
-        self.t.trace.configure(cfg.trace, cfg.max_traced_msg_len);
+        self.t.trace.configure(&cfg);
         for p in self.parsers.iter_mut().flatten() {
             p.limits = limits_for(&cfg);
         }
@@ -1010,7 +1013,7 @@ impl OpHandler for Ctx<'_> {
         let m = Publish { header_len: m.header_len.filter(|&h| h > 0), ..m };
         let now = self.t.now_ms;
         if self.t.trace.on() {
-            self.t.trace.payload(id, false, m.body);
+            self.t.trace.payload(id, false, m.body, m.header_len);
         }
         {
             let c = self.t.conn(id);

@@ -7,6 +7,7 @@
 //! inbox drain), adds each connection's prefix and logs the lines. Records never contain `\n`: op arguments end
 //! at the line's `\n`, payloads are quoted like Go's `%q`, and error texts come from the wire error table.
 
+use super::EngineConfig;
 use std::fmt::Write as _;
 
 #[derive(Default)]
@@ -14,12 +15,17 @@ pub struct Tracer {
     on: bool,
     /// nats-server's `max_traced_msg_len`: payloads longer than this are cut and end with `...`; 0 = no limit.
     max_len: usize,
+    /// nats-server's `trace_headers`: payload lines show only the header block, and nothing for messages
+    /// without headers.
+    headers_only: bool,
     buf: Vec<u8>,
 }
 
 impl Tracer {
-    pub fn new(on: bool, max_len: usize) -> Tracer {
-        Tracer { on, max_len, buf: Vec::new() }
+    pub fn new(cfg: &EngineConfig) -> Tracer {
+        let mut t = Tracer::default();
+        t.configure(cfg);
+        t
     }
 
     #[inline]
@@ -28,10 +34,11 @@ impl Tracer {
     }
 
     /// Applies changed settings (reload); records already taken are unaffected.
-    pub fn configure(&mut self, on: bool, max_len: usize) {
-        self.on = on;
-        self.max_len = max_len;
-        if !on {
+    pub fn configure(&mut self, cfg: &EngineConfig) {
+        self.on = cfg.trace || cfg.trace_headers;
+        self.max_len = cfg.max_traced_msg_len;
+        self.headers_only = cfg.trace_headers;
+        if !self.on {
             self.buf = Vec::new();
         }
     }
@@ -65,12 +72,12 @@ impl Tracer {
     }
 
     /// A delivered message: its MSG/HMSG line (without CRLF) as `->> [MSG foo 1 5]`, then its payload.
-    pub fn msg_out(&mut self, conn: u32, line: &[u8], body: &[u8]) {
+    pub fn msg_out(&mut self, conn: u32, line: &[u8], body: &[u8], header_len: Option<usize>) {
         self.start(conn);
         self.buf.extend_from_slice(b"->> [");
         self.buf.extend_from_slice(line);
         self.buf.extend_from_slice(b"]\n");
-        self.payload(conn, true, body);
+        self.payload(conn, true, body, header_len);
     }
 
     /// A subscription left the sublist (UNSUB, auto-unsubscribe reached, connection closed).
@@ -79,7 +86,16 @@ impl Tracer {
     }
 
     /// A message payload (headers included), received (`<<-`) or delivered (`->>`). Empty payloads are not traced.
-    pub fn payload(&mut self, conn: u32, delivered: bool, body: &[u8]) {
+    /// With `headers_only`, the header block without its closing blank line, if there is one.
+    pub fn payload(&mut self, conn: u32, delivered: bool, body: &[u8], header_len: Option<usize>) {
+        let body = if self.headers_only {
+            match header_len {
+                Some(h) if h > 0 && h <= body.len() => &body[..h.saturating_sub(4)],
+                _ => return,
+            }
+        } else {
+            body
+        };
         if body.is_empty() {
             return;
         }
@@ -292,12 +308,12 @@ mod tests {
 
     #[test]
     fn records_and_truncation() {
-        let mut t = Tracer::new(true, 4);
+        let mut t = Tracer::new(&EngineConfig { trace: true, max_traced_msg_len: 4, ..EngineConfig::default() });
         t.op_in(3, "SUB", Some(b"foo  1"));
         t.op_in(3, "PING", None);
-        t.payload(3, false, b"hello");
-        t.payload(3, true, b"hi");
-        t.payload(3, true, b"");
+        t.payload(3, false, b"hello", None);
+        t.payload(3, true, b"hi", None);
+        t.payload(3, true, b"", None);
         t.err_out(3, b"-ERR 'Unknown Protocol Operation'\r\n");
         t.delsub(3, b"1");
         assert_eq!(
@@ -305,5 +321,14 @@ mod tests {
             "3 <<- [SUB foo  1]\n3 <<- [PING]\n3 <<- MSG_PAYLOAD: [\"hell...\"]\n3 ->> MSG_PAYLOAD: [\"hi\"]\n\
              3 ->> [-ERR Unknown Protocol Operation]\n3 <-> [DELSUB 1]\n"
         );
+    }
+
+    #[test]
+    fn trace_headers_shows_only_the_header_block() {
+        let mut t = Tracer::new(&EngineConfig { trace_headers: true, ..EngineConfig::default() });
+        assert!(t.on());
+        t.payload(1, false, b"NATS/1.0\r\nA: b\r\n\r\nhello", Some(18));
+        t.payload(1, false, b"hello", None);
+        assert_eq!(String::from_utf8(t.take()).unwrap(), "1 <<- MSG_PAYLOAD: [\"NATS/1.0\\r\\nA: b\"]\n");
     }
 }
