@@ -8,7 +8,10 @@ import { tlsHelpText, usageText, versionText } from './config/usage.js';
 import { Logger } from './log.js';
 import {
   executableBaseName,
+  goPathError,
+  goStdLogTime,
   listenerUrls,
+  portsFilePath,
   removePortsFile,
   setProcessTitle,
   writePidFile,
@@ -72,7 +75,14 @@ export function main(argv: string[]): void {
 
 async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, warnings: string[], exe: string): Promise<void> {
   setProcessTitle(exe);
-  const log = new Logger(loggerOptions(options));
+  let log: Logger;
+  try {
+    log = new Logger(loggerOptions(options));
+  } catch (err) {
+    // nats-server cannot open its log file before it has a logger either: Go's log.Fatalf, exit 1.
+    process.stderr.write(`${goStdLogTime()}error opening file: ${goPathError(err)}\n`);
+    process.exit(1);
+  }
   warnings.push(...loggingWarnings(options));
   const server = new Server(options, log, auth, tls);
 
@@ -83,7 +93,14 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   if (options.configFile !== '') log.info(`Using configuration file: ${options.configFile}`);
   for (const w of warnings) log.warn(w);
   if (options.jetstream) log.warn('JetStream is not available in this release; starting without it');
-  if (options.pidFile !== '') writePidFile(options.pidFile);
+  if (options.pidFile !== '') {
+    try {
+      writePidFile(options.pidFile);
+    } catch (err) {
+      log.fatal(`Could not write pidfile: ${goPathError(err)}`);
+      process.exit(1);
+    }
+  }
 
   try {
     await server.start();
@@ -103,7 +120,12 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   if (options.portsFileDir !== '') {
     // nats-server's Ports fields: each listener adds its URLs (WebSocket: `websocket`, from its listener).
     const ports: PortsInfo = { nats: listenerUrls('nats', options.host, server.port), monitoring: monitor?.urls };
-    writePortsFile(options.portsFileDir, ports);
+    try {
+      writePortsFile(options.portsFileDir, ports);
+    } catch (err) {
+      // As in nats-server: reported, and the server keeps running.
+      log.error(`Error writing ports file (${portsFilePath(options.portsFileDir)}): ${goPathError(err)}`);
+    }
   }
   log.info('Server is ready');
 
@@ -113,7 +135,7 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
       try {
         removePortsFile(options.portsFileDir);
       } catch (err) {
-        log.error(`Error removing ports file: ${err instanceof Error ? err.message : String(err)}`);
+        log.error(`Error cleaning up ports file ${portsFilePath(options.portsFileDir)}: ${goPathError(err)}`);
       }
     }
     // nats-server leaves the pid file in place at shutdown; so does Myelin.

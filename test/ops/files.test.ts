@@ -154,6 +154,20 @@ describe('process files and log output', { timeout: 60_000 }, () => {
     assert.ok(backups().length <= 1, `at most logfile_max_num - 1 backups remain: ${backups().join(', ')}`);
   });
 
+  test('a log file that cannot be opened: Go log.Fatalf line, exit 1', async () => {
+    const path = join(dir, 'missing', 'x.log');
+    const r = await runServerCommand(['-a', '127.0.0.1', '-p', '-1', '-l', path]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`^\\d{4}/\\d\\d/\\d\\d \\d\\d:\\d\\d:\\d\\d error opening file: open ${esc(path)}: no such file or directory\\n$`));
+  });
+
+  test('a pid file that cannot be written: [FTL] Could not write pidfile, exit 1', async () => {
+    const path = join(dir, 'missing', 'x.pid');
+    const r = await runServerCommand(['-a', '127.0.0.1', '-p', '-1', '-P', path]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`\\[FTL\\] Could not write pidfile: open ${esc(path)}: no such file or directory$`, 'm'));
+  });
+
   test('Myelin: --log_json writes one JSON object per line', { skip: isGo && 'Myelin only' }, async () => {
     const s = await start({ args: ['--log_json'] });
     await checkFor(5000, 20, () => /Server is ready/.test(s.stderr()));
