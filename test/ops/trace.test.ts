@@ -136,3 +136,36 @@ describe('protocol trace with trace_headers', { timeout: 60_000 }, () => {
     c.close();
   });
 });
+
+describe('protocol trace with accounts', { timeout: 60_000 }, () => {
+  const server = useWireServerOnce({ args: ['-V'], config: 'accounts { A { users: [{ user: a, password: s }] } }\n' });
+
+  test('the prefix names the account and user once authenticated; a failed re-CONNECT is traced', async () => {
+    const s = server();
+    const c = await WireClient.connect(s.port);
+    const cid = Number(c.info.client_id);
+    await c.send('CONNECT {"verbose":false,"user":"a","pass":"s","name":"n"}\r\nSUB x 1\r\nPUB x 2\r\nhi\r\nPING\r\n');
+    await c.expect(/PONG\r\n$/);
+    await c.send('CONNECT {"verbose":false,"user":"a","pass":"bad"}\r\n');
+    await c.waitClosed();
+    const l = '"n" - "A/user:a" - ';
+    const want = [
+      '<<- [CONNECT {"verbose":false,"user":"a","pass":"[REDACTED]","name":"n"}]',
+      `${l}<<- [SUB x 1]`,
+      `${l}<<- [PUB x 2]`,
+      `${l}<<- MSG_PAYLOAD: ["hi"]`,
+      `${l}->> [MSG x 1 2]`,
+      `${l}->> MSG_PAYLOAD: ["hi"]`,
+      `${l}<<- [PING]`,
+      `${l}->> [PONG]`,
+      `${l}<<- [CONNECT {"verbose":false,"user":"a","pass":"[REDACTED]"}]`,
+      `${l}<-> [DELSUB 1]`,
+      `${l}->> [-ERR Authorization Violation]`,
+    ];
+    const got = await checkFor(5000, 20, () => {
+      const lines = traceLines(s.stderr(), s.pid, cid);
+      return lines.length >= want.length ? lines : undefined;
+    });
+    assert.deepEqual(got, want);
+  });
+});
