@@ -132,6 +132,10 @@ export class Logger {
       this.logFile = options.logFile as string;
       this.fd = openSync(this.logFile, 'a', 0o640);
       this.write = (line) => this.writeFile(line);
+      // As nats-server, a file already past the limit is announced, and rotated by that very line.
+      if (this.sizeLimit > 0 && this.onRotateNeeded === undefined && fstatSync(this.fd).size > this.sizeLimit) {
+        this.info('Rotating logfile...');
+      }
     } else {
       // process.stderr is synchronous for files, terminals and (on Linux) pipes, and unlike
       // a raw writeSync(2) it copes with a non-blocking descriptor inherited from the parent.
