@@ -393,13 +393,14 @@ export class EngineHost {
     const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
     this.monitor.recordClose(conn, reason, this.nowMs());
     this.engine.closeConn(conn.slot);
-    if (this.tracing) this.traceLog();
     this.conns[conn.slot] = undefined;
     this.connCount--;
     if (this.log.debugEnabled) {
       const why = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
       this.log.debug(`${conn.logPrefix} - Client connection closed: ${why}`);
     }
+    // Its subscriptions' DELSUB lines follow the close line, as in nats-server.
+    if (this.tracing) this.traceLog(conn);
     this.onConnectionClosed(conn.cid);
     if (this.connCount === 0) {
       for (const wake of this.emptyWaiters.splice(0)) wake();
@@ -408,9 +409,10 @@ export class EngineHost {
 
   /**
    * Log the engine's protocol trace records (`<slot> <text>` lines, see native/core/src/engine/trace.rs) as
-   * nats-server's `[TRC] <client prefix> - <text>` lines. Only called when tracing is on.
+   * nats-server's `[TRC] <client prefix> - <text>` lines. Only called when tracing is on. `closed`: a
+   * connection whose slot was just freed, whose last records are still to be logged.
    */
-  private traceLog(): void {
+  private traceLog(closed?: ClientConnection): void {
     const records = this.engine.takeTrace();
     if (records === '') return;
     let start = 0;
@@ -418,7 +420,8 @@ export class EngineHost {
       let end = records.indexOf('\n', start);
       if (end < 0) end = records.length;
       const space = records.indexOf(' ', start);
-      const conn = this.conns[Number(records.slice(start, space))];
+      const slot = Number(records.slice(start, space));
+      const conn = this.conns[slot] ?? (closed?.slot === slot ? closed : undefined);
       const text = records.slice(space + 1, end);
       start = end + 1;
       if (conn === undefined) continue;

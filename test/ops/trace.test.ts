@@ -169,3 +169,31 @@ describe('protocol trace with accounts', { timeout: 60_000 }, () => {
     assert.deepEqual(got, want);
   });
 });
+
+describe('protocol trace with -DV', { timeout: 60_000 }, () => {
+  const server = useWireServerOnce({ args: ['-DV'] });
+
+  test('a client that leaves: the close line, then its subscriptions\' DELSUB lines', async () => {
+    const s = server();
+    const c = await WireClient.connect(s.port);
+    const cid = Number(c.info.client_id);
+    await c.send('CONNECT {"verbose":false}\r\nSUB a 1\r\nPING\r\n');
+    await c.expect(/PONG\r\n$/);
+    c.close();
+    const re = new RegExp(`^\\[${s.pid}\\] \\S+ \\S+ \\[(DBG|TRC)\\] 127\\.0\\.0\\.1:\\d+ - cid:${cid} - (.*)$`, 'gm');
+    const want = [
+      'DBG Client connection created',
+      'TRC <<- [CONNECT {"verbose":false}]',
+      'TRC <<- [SUB a 1]',
+      'TRC <<- [PING]',
+      'TRC ->> [PONG]',
+      'DBG Client connection closed: Client Closed',
+      'TRC <-> [DELSUB 1]',
+    ];
+    const got = await checkFor(5000, 20, () => {
+      const lines = [...s.stderr().matchAll(re)].map((m) => `${m[1]} ${m[2]}`);
+      return lines.length >= want.length ? lines : undefined;
+    });
+    assert.deepEqual(got, want);
+  });
+});
