@@ -380,7 +380,12 @@ impl Tables {
             c.subs.remove(&sub.sid);
         }
         if self.trace.on() {
-            self.trace.delsub(sub.conn, &sub.sid);
+            let closing = matches!(self.conns.get(sub.conn as usize), Some(Some(c)) if c.state != ConnState::Open);
+            if closing {
+                self.trace.delsub_after_close(sub.conn, &sub.sid);
+            } else {
+                self.trace.delsub(sub.conn, &sub.sid);
+            }
         }
         self.free_subs.push(slot);
     }
@@ -527,6 +532,9 @@ impl Engine {
             return;
         }
         self.remove_all_subs(id);
+        if self.t.trace.on() {
+            self.t.trace.release(id);
+        }
         if self.t.conns[id as usize].as_ref().is_some_and(|c| c.congested) {
             self.t.congested -= 1;
             self.report_congestion();

@@ -19,6 +19,9 @@ pub struct Tracer {
     /// without headers.
     headers_only: bool,
     buf: Vec<u8>,
+    /// DELSUBs of connections the engine is closing, held until the control plane frees the slot: nats-server
+    /// logs them after the connection's close line.
+    held: Vec<(u32, Box<[u8]>)>,
 }
 
 impl Tracer {
@@ -40,6 +43,7 @@ impl Tracer {
         self.headers_only = cfg.trace_headers;
         if !self.on {
             self.buf = Vec::new();
+            self.held = Vec::new();
         }
     }
 
@@ -83,6 +87,26 @@ impl Tracer {
     /// A subscription left the sublist (UNSUB, auto-unsubscribe reached, connection closed).
     pub fn delsub(&mut self, conn: u32, sid: &[u8]) {
         self.op(conn, "<->", "DELSUB", Some(sid));
+    }
+
+    /// A DELSUB of a connection that is closing: traced when its slot is freed (`release`).
+    pub fn delsub_after_close(&mut self, conn: u32, sid: &[u8]) {
+        self.held.push((conn, sid.into()));
+    }
+
+    /// The slot of `conn` is being freed: trace the DELSUBs held for it.
+    pub fn release(&mut self, conn: u32) {
+        if self.held.iter().all(|(c, _)| *c != conn) {
+            return;
+        }
+        let held = std::mem::take(&mut self.held);
+        for (c, sid) in held {
+            if c == conn {
+                self.delsub(c, &sid);
+            } else {
+                self.held.push((c, sid));
+            }
+        }
     }
 
     /// A message payload (headers included), received (`<<-`) or delivered (`->>`). Empty payloads are not traced.
@@ -321,6 +345,18 @@ mod tests {
             "3 <<- [SUB foo  1]\n3 <<- [PING]\n3 <<- MSG_PAYLOAD: [\"hell...\"]\n3 ->> MSG_PAYLOAD: [\"hi\"]\n\
              3 ->> [-ERR Unknown Protocol Operation]\n3 <-> [DELSUB 1]\n"
         );
+    }
+
+    #[test]
+    fn delsubs_of_a_closing_connection_wait_for_its_release() {
+        let mut t = Tracer::new(&EngineConfig { trace: true, ..EngineConfig::default() });
+        t.delsub_after_close(1, b"7");
+        t.delsub_after_close(2, b"8");
+        assert_eq!(t.take(), b"");
+        t.release(1);
+        assert_eq!(String::from_utf8(t.take()).unwrap(), "1 <-> [DELSUB 7]\n");
+        t.release(2);
+        assert_eq!(String::from_utf8(t.take()).unwrap(), "2 <-> [DELSUB 8]\n");
     }
 
     #[test]
