@@ -39,7 +39,12 @@ port.on('message', (msg: ToWorker) => {
       });
       break;
     case 'reopen-log':
-      log.reopen();
+      try {
+        log.reopen();
+      } catch (err) {
+        // Keep serving (and writing to the old handle); the main thread reports its own failure the same way.
+        log.error(`Unable to re-open the log file: ${err instanceof Error ? err.message : String(err)}`);
+      }
       break;
     case 'stats':
       port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });

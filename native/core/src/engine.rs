@@ -1040,9 +1040,7 @@ impl OpHandler for Ctx<'_> {
                 return Ok(());
             }
         }
-        if opts.verbose {
-            self.t.send_ok_if_verbose(id);
-        }
+        self.t.send_ok_if_verbose(id);
         let account = self.t.conn(id).account;
         let mut delivered = self.fan_out(account, &m);
         let router = self.router;
