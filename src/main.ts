@@ -6,8 +6,20 @@ import { loadConfigFile } from './config/config-file.js';
 import { buildAuthConfig, type AuthConfig } from './auth/config.js';
 import { tlsHelpText, usageText, versionText } from './config/usage.js';
 import { Logger } from './log.js';
-import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
+import {
+  executableBaseName,
+  goPathError,
+  goStdLogTime,
+  listenerUrls,
+  portsFilePath,
+  removePortsFile,
+  setProcessTitle,
+  writePidFile,
+  writePortsFile,
+  type PortsInfo,
+} from './process/files.js';
 import { sendSignal } from './process/signal.js';
+import { loggerOptions, loggingWarnings } from './process/log-options.js';
 import { Server, WebSocketListenError } from './server.js';
 import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
@@ -63,13 +75,15 @@ export function main(argv: string[]): void {
 
 async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, warnings: string[], exe: string): Promise<void> {
   setProcessTitle(exe);
-  const log = new Logger({
-    logtime: options.logtime,
-    logtimeUTC: options.logtimeUTC,
-    debug: options.debug,
-    trace: options.trace,
-    logFile: options.logFile,
-  });
+  let log: Logger;
+  try {
+    log = new Logger(loggerOptions(options));
+  } catch (err) {
+    // nats-server cannot open its log file before it has a logger either: Go's log.Fatalf, exit 1.
+    process.stderr.write(`${goStdLogTime()}error opening file: ${goPathError(err)}\n`);
+    process.exit(1);
+  }
+  warnings.push(...loggingWarnings(options));
   const server = new Server(options, log, auth, tls);
 
   log.info('Starting myelin');
@@ -79,7 +93,14 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   if (options.configFile !== '') log.info(`Using configuration file: ${options.configFile}`);
   for (const w of warnings) log.warn(w);
   if (options.jetstream) log.warn('JetStream is not available in this release; starting without it');
-  if (options.pidFile !== '') writePidFile(options.pidFile);
+  if (options.pidFile !== '') {
+    try {
+      writePidFile(options.pidFile);
+    } catch (err) {
+      log.fatal(`Could not write pidfile: ${goPathError(err)}`);
+      process.exit(1);
+    }
+  }
 
   try {
     await server.start();
@@ -104,11 +125,18 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
   if (options.portsFileDir !== '') {
-    writePortsFile(options.portsFileDir, {
+    // nats-server's Ports fields: each listener that is on adds its URLs.
+    const ports: PortsInfo = {
       nats: listenerUrls('nats', options.host, server.port),
-      ...(monitor !== undefined ? { monitoring: monitor.urls } : {}),
+      monitoring: monitor?.urls,
       ...(wsPort !== undefined ? { websocket: listenerUrls('ws', options.websocket.host, wsPort) } : {}),
-    });
+    };
+    try {
+      writePortsFile(options.portsFileDir, ports);
+    } catch (err) {
+      // As in nats-server: reported, and the server keeps running.
+      log.error(`Error writing ports file (${portsFilePath(options.portsFileDir)}): ${goPathError(err)}`);
+    }
   }
   log.info('Server is ready');
 
@@ -118,7 +146,7 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
       try {
         removePortsFile(options.portsFileDir);
       } catch (err) {
-        log.error(`Error removing ports file: ${err instanceof Error ? err.message : String(err)}`);
+        log.error(`Error cleaning up ports file ${portsFilePath(options.portsFileDir)}: ${goPathError(err)}`);
       }
     }
     // nats-server leaves the pid file in place at shutdown; so does Myelin.
@@ -144,7 +172,17 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
     });
   });
   process.on('SIGHUP', () => log.warn('Configuration reload is not supported yet; keeping the current settings'));
-  process.on('SIGUSR1', () => log.info('Reopening log file is not needed: lines are appended as written'));
+  process.on('SIGUSR1', () => {
+    log.info('Trapped "user defined signal 1" signal');
+    if (!log.toFile) return log.info('File log re-open ignored, not a file logger');
+    try {
+      log.reopen();
+      server.reopenWorkerLogs();
+      log.info('File log re-opened');
+    } catch (err) {
+      log.error(`Unable to re-open the log file: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
 }
 
 function hostPort(host: string, port: number): string {

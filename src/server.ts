@@ -118,6 +118,7 @@ export class Server {
     this.local = new EngineHost(settings(0), this.log);
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;
+    this.workers.onRotateLog = () => this.log.rotateIfOverLimit();
     await this.workers.start(threads - 1, (i) => settings(i + 1));
     if (threads > 1) this.log.info(`Serving clients on ${threads} threads`);
   }
@@ -231,6 +232,11 @@ export class Server {
       connections: this.connCount,
       totalConnections: this.totalConnections,
     };
+  }
+
+  /** The data workers reopen their log files (the main thread's logger is the caller's). */
+  reopenWorkerLogs(): void {
+    this.workers.reopenLogs();
   }
 
   /**

@@ -101,10 +101,10 @@ export function applyConfig(config: ConfMap, file = ''): AppliedConfig {
 
 /** Top-level keys nats-server knows and Myelin does not implement yet: warned about, ignored. */
 const IGNORED_TOP_LEVEL = new Set([
-  'client_advertise', 'trace_headers', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
+  'client_advertise', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
   'default_sentinel', 'cluster',
-  'gateway', 'leaf', 'leafnodes', 'logfile_size_limit', 'log_size_limit', 'logfile_max_num', 'log_max_num',
-  'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'max_traced_msg_len',
+  'gateway', 'leaf', 'leafnodes',
+  'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol',
   'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'no_system_account',
   'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'mqtt',
   'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall',
@@ -239,6 +239,9 @@ class ConfigApplier {
       case 'trace':
         o.trace = bool(node);
         return;
+      case 'trace_headers':
+        o.traceHeaders = o.trace = bool(node);
+        return;
       case 'trace_verbose':
         o.traceVerbose = o.trace = bool(node);
         return;
@@ -258,6 +261,17 @@ class ConfigApplier {
         return;
       case 'ports_file_dir':
         o.portsFileDir = str(node);
+        return;
+      case 'logfile_size_limit':
+      case 'log_size_limit':
+        o.logSizeLimit = int(node);
+        return;
+      case 'logfile_max_num':
+      case 'log_max_num':
+        o.logMaxFiles = int(node);
+        return;
+      case 'max_traced_msg_len':
+        o.maxTracedMsgLen = int(node);
         return;
       case 'max_payload':
       case 'max_control_line': {

@@ -53,19 +53,25 @@ export interface Options {
   trace: boolean;
   /** Verbose trace (`-VV`, `trace_verbose`): also traces the system account in nats-server. */
   traceVerbose: boolean;
+  /** `trace_headers`: trace (implies `trace`), showing messages' header blocks instead of their payloads. */
+  traceHeaders: boolean;
   /** Prefix log lines with a timestamp (`-T`, `logtime`). */
   logtime: boolean;
   /** Timestamps in UTC rather than local time (`--logtime_utc`, `logtime_utc`). */
   logtimeUTC: boolean;
   /** Append log lines to this file instead of stderr (`-l`, `log_file`). */
   logFile: string;
-  /** Log file rotation size (`--log_size_limit`). Accepted, not yet used. */
+  /** Rotate the log file once it passes this many bytes; 0 = never (`--log_size_limit`, `logfile_size_limit`). */
   logSizeLimit: number;
+  /** Keep at most this many log files (the live one plus backups) when rotating; 0 = all (`logfile_max_num`). */
+  logMaxFiles: number;
+  /** Myelin's own: one JSON object per log line instead of nats-server's text format (`--log_json`). */
+  logJson: boolean;
   /** Truncate traced message bodies to this many bytes; 0 = unlimited (`--max_traced_msg_len`). */
   maxTracedMsgLen: number;
-  /** Log to syslog (`-s`). Accepted, not yet used. */
+  /** Log to syslog (`-s`). Accepted and warned about: Myelin logs to stderr or the log file. */
   syslog: boolean;
-  /** Remote syslog address (`-r`). Accepted, not yet used. */
+  /** Remote syslog address (`-r`). Accepted and warned about, as `syslog`. */
   remoteSyslog: string;
 
   // --- Process files ---------------------------------------------------------------------
@@ -195,11 +201,14 @@ export function defaultOptions(): Options {
     debug: false,
     trace: false,
     traceVerbose: false,
+    traceHeaders: false,
     logtime: true,
     logtimeUTC: false,
     logFile: '',
     logSizeLimit: 0,
     maxTracedMsgLen: 0,
+    logMaxFiles: 0,
+    logJson: false,
     syslog: false,
     remoteSyslog: '',
     pidFile: '',

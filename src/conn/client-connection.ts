@@ -75,22 +75,64 @@ export class ClientConnection {
     this.startMs = nowMs;
   }
 
-  /** nats-server's log prefix for a client: `ip:port - cid:N`, plus `"version:lang:name"` once known. */
+  /**
+   * nats-server's log prefix for a client: `ip:port - cid:N`, and after its CONNECT the client label
+   * (`"v1.2.3:go:name"`) and `"<account>/<user label>"` when the client presented credentials, e.g.
+   * `127.0.0.1:5000 - cid:5 - "v1.2.3:go:me" - "$G/user:a"`.
+   */
   get logPrefix(): string {
     const base = `${this.ip}:${this.port} - cid:${this.cid}`;
-    if (this.name === '' && this.lang === '' && this.version === '') return base;
-    return `${base} - "v${this.version}:${this.lang}:${this.name}"`;
+    if (!this.labelled) return base;
+    const ncs = clientLabel(this.version, this.lang, this.name);
+    const label = this.authLabel === 'jwt:' ? `jwt:${this.user}` : this.authLabel;
+    const acs = label !== '' ? `${this.account}/${label}` : '';
+    if (ncs !== '' && acs !== '') return `${base} - ${JSON.stringify(ncs)} - ${JSON.stringify(acs)}`;
+    if (ncs !== '') return `${base} - ${JSON.stringify(ncs)}`;
+    if (acs !== '') return `${base} - ${JSON.stringify(acs)}`;
+    return base;
   }
 
-  /** Record the CONNECT fields the control plane reports on. */
-  applyConnect(json: string): void {
+  /**
+   * Record the CONNECT fields the control plane reports on. With `deferLabels` (protocol tracing), the prefix
+   * gains the labels only at `showLabels`, so the traced CONNECT line itself has the bare prefix, as in
+   * nats-server.
+   */
+  applyConnect(json: string, deferLabels = false): void {
     try {
-      const o = JSON.parse(json) as { name?: unknown; lang?: unknown; version?: unknown };
+      const o = JSON.parse(json) as Record<string, unknown>;
       if (typeof o.name === 'string') this.name = o.name;
       if (typeof o.lang === 'string') this.lang = o.lang;
       if (typeof o.version === 'string') this.version = o.version;
+      this.authLabel = credentialLabel(o);
     } catch {
       // The engine already accepted this JSON; a failure here only loses the labels.
     }
+    if (!deferLabels) this.labelled = true;
   }
+
+  /** The CONNECT has been logged: later lines carry the client's labels. */
+  showLabels(): void {
+    this.labelled = true;
+  }
+
+  private labelled = false;
+  /** nats-server's getAuthUserLabel: which credential the CONNECT carried. */
+  private authLabel = '';
+}
+
+/** nats-server's `"v<version>:<lang>:<name>"`, leaving out what the client did not send. */
+function clientLabel(version: string, lang: string, name: string): string {
+  let ncs = version !== '' ? `v${version}` : '';
+  if (lang !== '') ncs = version === '' ? lang : `${ncs}:${lang}`;
+  if (name !== '') ncs = version === '' && lang === '' ? name : `${ncs}:${name}`;
+  return ncs;
+}
+
+function credentialLabel(o: Record<string, unknown>): string {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  if (text(o.nkey) !== '') return `nkey:${text(o.nkey)}`;
+  if (text(o.user) !== '') return `user:${text(o.user)}`;
+  if (text(o.jwt) !== '') return 'jwt:'; // the user's public key is added once authenticated (`user`)
+  if (text(o.auth_token) !== '') return 'token';
+  return '';
 }

@@ -47,6 +47,9 @@ const STALL_MAX_MS = 10;
 
 export function engineOptions(o: Options, authEnabled = false): EngineOptions {
   return {
+    trace: o.trace,
+    maxTracedMsgLen: o.maxTracedMsgLen,
+    traceHeaders: o.traceHeaders,
     maxPayload: o.maxPayload,
     maxControlLine: o.maxControlLine,
     maxPending: o.maxPending,
@@ -90,6 +93,8 @@ export class EngineHost {
   private readonly monitor: HostMonitor;
   /** Where client TLS terminates: in this thread, on the socket this host owns. */
   private readonly tls: ServerTls | undefined;
+  /** Protocol tracing (-V): the engine keeps trace records, logged after each engine call (traceLog). */
+  private readonly tracing: boolean;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
 
@@ -99,6 +104,7 @@ export class EngineHost {
   ) {
     this.options = settings.options;
     this.clockOrigin = settings.clockOrigin;
+    this.tracing = this.options.trace && log.traceEnabled;
     const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
     this.auth = auth?.enabled === true ? auth : undefined;
     this.tls = settings.tls !== undefined ? new ServerTls(settings.tls) : undefined;
@@ -279,6 +285,7 @@ export class EngineHost {
       conn.account = result.account;
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
+      if (this.tracing) this.traceLog();
       if (flags & HAS_EVENTS) this.handleEvents();
       if (flags & HAS_DIRTY) this.flusher.schedule();
       if (!conn.stalled) conn.socket.resume();
@@ -289,6 +296,7 @@ export class EngineHost {
   private onChunk(conn: ClientConnection, chunk: Buffer, length: number): void {
     const flags = this.engine.ingest(conn.slot, chunk, length);
     if (flags & HAS_EVENTS) this.handleEvents();
+    else if (this.tracing) this.traceLog();
     if (flags & HAS_DIRTY) this.flusher.schedule();
     if (flags & HAS_STALL && !conn.stalled) this.stall(conn);
   }
@@ -312,6 +320,7 @@ export class EngineHost {
   /** The router says other workers forwarded messages to this host's subscriptions. */
   private onInbox(): void {
     const flags = this.engine.drainInbox();
+    if (this.tracing) this.traceLog();
     if (flags & HAS_EVENTS) this.handleEvents();
     // A wake-up is already its own loop callback carrying a whole batch: write now rather than a phase
     // later, which matters for request/reply latency across threads.
@@ -322,6 +331,7 @@ export class EngineHost {
     const now = this.nowMs();
     const flags = this.engine.tick(now);
     if (flags & HAS_EVENTS) this.handleEvents();
+    else if (this.tracing) this.traceLog();
     if (flags & HAS_DIRTY) this.flusher.schedule();
     const deadline = this.options.writeDeadline;
     if (deadline > 0 && this.flusher.blocked.size > 0) {
@@ -340,11 +350,20 @@ export class EngineHost {
   }
 
   private handleEvents(): void {
-    for (const ev of this.engine.takeEvents()) {
+    const events = this.engine.takeEvents();
+    if (this.tracing) {
+      // The trace lines of this engine call come first; the CONNECT line is logged before the client's
+      // labels join its prefix (traceLog calls showLabels).
+      for (const ev of events) {
+        if (ev.kind === EVENT_CONNECT) this.conns[ev.conn]?.applyConnect(ev.json ?? '{}', true);
+      }
+      this.traceLog();
+    }
+    for (const ev of events) {
       const conn = this.conns[ev.conn];
       if (conn === undefined) continue;
       if (ev.kind === EVENT_CONNECT) {
-        conn.applyConnect(ev.json ?? '{}');
+        if (!this.tracing) conn.applyConnect(ev.json ?? '{}');
         this.authenticate(conn, ev.json ?? '{}');
       } else if (ev.kind === EVENT_CLOSE) {
         this.closeConnection(conn, ev.reason);
@@ -382,9 +401,34 @@ export class EngineHost {
       const why = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
       this.log.debug(`${conn.logPrefix} - Client connection closed: ${why}`);
     }
+    // Its subscriptions' DELSUB lines follow the close line, as in nats-server.
+    if (this.tracing) this.traceLog(conn);
     this.onConnectionClosed(conn.cid);
     if (this.connCount === 0) {
       for (const wake of this.emptyWaiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Log the engine's protocol trace records (`<slot> <text>` lines, see native/core/src/engine/trace.rs) as
+   * nats-server's `[TRC] <client prefix> - <text>` lines. Only called when tracing is on. `closed`: a
+   * connection whose slot was just freed, whose last records are still to be logged.
+   */
+  private traceLog(closed?: ClientConnection): void {
+    const records = this.engine.takeTrace();
+    if (records === '') return;
+    let start = 0;
+    while (start < records.length) {
+      let end = records.indexOf('\n', start);
+      if (end < 0) end = records.length;
+      const space = records.indexOf(' ', start);
+      const slot = Number(records.slice(start, space));
+      const conn = this.conns[slot] ?? (closed?.slot === slot ? closed : undefined);
+      const text = records.slice(space + 1, end);
+      start = end + 1;
+      if (conn === undefined) continue;
+      this.log.trace(`${conn.logPrefix} - ${text}`);
+      if (text.startsWith('<<- [CONNECT ')) conn.showLabels();
     }
   }
 

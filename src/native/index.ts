@@ -14,6 +14,12 @@ export interface EngineOptions {
   matchCache: number;
   /** Every CONNECT waits for `authorize` (or a close). */
   authEnabled: boolean;
+  /** Protocol tracing (-V): records wait for takeTrace. */
+  trace?: boolean;
+  /** Traced payloads are cut to this many bytes; 0 = no limit. */
+  maxTracedMsgLen?: number;
+  /** Trace header blocks instead of payloads (`trace_headers`). */
+  traceHeaders?: boolean;
 }
 
 export interface EngineEvent {
@@ -90,6 +96,8 @@ export interface NativeEngine {
   /** Some connection, on any thread, is congested: a stalled publisher stays paused while this holds. */
   congested(): boolean;
   takeEvents(): EngineEvent[];
+  /** Protocol trace records since the last call: `<slot> <text>\n` each ("" when none). */
+  takeTrace(): string;
   tick(nowMs: number): number;
   setNow(nowMs: number): void;
   connStats(id: number): ConnStats | null;

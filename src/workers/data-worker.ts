@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { EngineHost } from '../conn/engine-host.js';
 import { Logger } from '../log.js';
+import { loggerOptions } from '../process/log-options.js';
 import type { ToWorker, WorkerInit } from './messages.js';
 
 const init = workerData as WorkerInit;
@@ -13,7 +14,8 @@ const port = parentPort;
 if (port === null) throw new Error('data-worker must run as a worker thread');
 
 const o = init.settings.options;
-const log = new Logger({ logtime: o.logtime, logtimeUTC: o.logtimeUTC, debug: o.debug, trace: o.trace, logFile: o.logFile });
+// Only the main thread renames the log file when it is too big; this thread asks it to.
+const log = new Logger({ ...loggerOptions(o), onRotateNeeded: () => port.postMessage({ type: 'rotate-log' }) });
 const host = new EngineHost(init.settings, log);
 host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
 
@@ -35,6 +37,14 @@ port.on('message', (msg: ToWorker) => {
         port.close();
         process.exit(0);
       });
+      break;
+    case 'reopen-log':
+      try {
+        log.reopen();
+      } catch (err) {
+        // Keep serving (and writing to the old handle); the main thread reports its own failure the same way.
+        log.error(`Unable to re-open the log file: ${err instanceof Error ? err.message : String(err)}`);
+      }
       break;
     case 'stats':
       port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });

@@ -14,6 +14,7 @@ export type ToWorker =
   | { type: 'lame-duck' }
   | { type: 'close-clients'; windowMs: number }
   | { type: 'shutdown' }
+  | { type: 'reopen-log' }
   | { type: 'stats'; id: number }
   | { type: 'monitor'; id: number; query: MonitorQuery };
 
@@ -21,6 +22,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'closed'; cid: number }
   | { type: 'clients-closed' }
+  | { type: 'rotate-log' }
   | { type: 'shut-down' }
   | { type: 'stats'; id: number; stats: EngineStats & { connections: number } }
   | { type: 'monitor'; id: number; snapshot: HostSnapshot };

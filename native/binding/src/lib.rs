@@ -36,6 +36,12 @@ pub struct EngineOptions {
     pub match_cache: u32,
     /// Authentication is configured: every CONNECT waits for `authorize` (or a close).
     pub auth_enabled: bool,
+    /// Protocol tracing (`-V`): records wait for `takeTrace`. Absent = off.
+    pub trace: Option<bool>,
+    /// `max_traced_msg_len`; 0 or absent = no limit.
+    pub max_traced_msg_len: Option<u32>,
+    /// `trace_headers`: trace with header blocks in place of payloads. Absent = off.
+    pub trace_headers: Option<bool>,
 }
 
 impl From<&EngineOptions> for EngineConfig {
@@ -50,6 +56,9 @@ impl From<&EngineOptions> for EngineConfig {
             headers_supported: o.headers_supported,
             match_cache: o.match_cache as usize,
             auth_enabled: o.auth_enabled,
+            trace: o.trace.unwrap_or(false),
+            max_traced_msg_len: o.max_traced_msg_len.unwrap_or(0) as usize,
+            trace_headers: o.trace_headers.unwrap_or(false),
         }
     }
 }
@@ -275,9 +284,7 @@ impl NativeEngine {
             }
             // SAFETY: `out` is a live slice owned by the engine for the duration of this call; send reads at
             // most `out.len()` bytes from it. MSG_NOSIGNAL keeps a closed peer from raising SIGPIPE.
-            let n = unsafe {
-                libc::send(fd, out.as_ptr().cast(), out.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT)
-            };
+            let n = unsafe { libc::send(fd, out.as_ptr().cast(), out.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
             let total = out.len();
             if n < 0 {
                 let err = std::io::Error::last_os_error();
@@ -331,6 +338,13 @@ impl NativeEngine {
                 Event::Close { conn, reason } => EngineEvent { kind: 2, conn, reason: reason as u32, json: None },
             })
             .collect()
+    }
+
+    /// Protocol trace records since the last call, `<slot> <text>\n` each ("" when none or tracing is off).
+    #[napi]
+    pub fn take_trace(&mut self) -> String {
+        let records = self.inner.take_trace();
+        String::from_utf8(records).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     #[napi]
