@@ -295,8 +295,8 @@ impl Tables {
                 p.note_reply(m.reply, self.now_ms);
             }
         }
-        let over = c.out.len() > self.cfg.max_pending;
-        if !over && c.out.len() > self.cfg.max_pending / 4 * 3 {
+        let over = c.out.len() > self.cfg.max_pending && !c.internal;
+        if !over && !c.internal && c.out.len() > self.cfg.max_pending / 4 * 3 {
             if !c.congested {
                 c.congested = true;
                 self.congested += 1;
@@ -690,7 +690,7 @@ impl Engine {
             let Some(Some(c)) = self.t.conns.get_mut(id as usize) else {
                 continue;
             };
-            if !c.is_open() || now_ms < c.next_ping_ms {
+            if !c.is_open() || c.internal || now_ms < c.next_ping_ms {
                 continue;
             }
             c.next_ping_ms = now_ms + interval;
@@ -1044,5 +1044,6 @@ impl OpHandler for Ctx<'_> {
     }
 }
 
+mod internal;
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,15 @@
+//! Internal connections (the server's own clients) on an engine: see `myelin_core::engine::internal`.
+
+use napi_derive::napi;
+
+use crate::NativeEngine;
+
+#[napi]
+impl NativeEngine {
+    /// Open an internal connection in `account`. The control plane then passes it protocol bytes with
+    /// `ingest` (a batch of SUB/PUB/HPUB per call) and takes its deliveries with `takeOutbound`.
+    #[napi]
+    pub fn open_internal(&mut self, account: String) -> u32 {
+        self.inner.open_internal(&account)
+    }
+}
