@@ -65,6 +65,12 @@ export interface EngineHostSettings {
   auth?: AuthConfig | undefined;
 }
 
+/** The control plane's handle on an internal connection. */
+export interface InternalPort {
+  /** Ingest a batch of protocol ops as if the internal connection had sent them. */
+  send(ops: Buffer): void;
+}
+
 export class EngineHost {
   private readonly engine: NativeEngine;
   /** Indexed by engine slot. */
@@ -275,6 +281,23 @@ export class EngineHost {
     if (this.connCount === 0) {
       for (const wake of this.emptyWaiters.splice(0)) wake();
     }
+  }
+
+  /**
+   * Open an internal connection (the server's own client, see src/internal) in `account`. Its deliveries
+   * reach `onDeliveries` once per loop turn as one buffer of MSG/HMSG frames; the returned `send` passes a
+   * batch of protocol ops (SUB/UNSUB/PUB/HPUB) to the engine in one call.
+   */
+  openInternal(account: string, onDeliveries: (bytes: Buffer) => void): InternalPort {
+    const slot = this.engine.openInternal(account);
+    this.flusher.internal.set(slot, onDeliveries);
+    return {
+      send: (ops: Buffer) => {
+        const flags = this.engine.ingest(slot, ops);
+        if (flags & HAS_EVENTS) this.handleEvents();
+        if (flags & HAS_DIRTY) this.flusher.schedule();
+      },
+    };
   }
 
   /** Connections currently open, for monitoring. */

@@ -42,6 +42,9 @@ export interface EngineStats {
   subscriptions: number;
 }
 
+import type { NativeStoreCtor } from './store-types.js';
+export type { NativeStoreApi, StoreLimitsJs, StoredMsgJs, StreamStateJs } from './store-types.js';
+
 /** The Rust engine of one thread. Every method is synchronous. */
 export interface NativeEngine {
   /** Deliver messages other workers forwarded to this engine's subscriptions. */
@@ -67,6 +70,8 @@ export interface NativeEngine {
   setNow(nowMs: number): void;
   connStats(id: number): ConnStats | null;
   stats(): EngineStats;
+  /** Open an internal (socketless) connection for the server's own client in `account`. */
+  openInternal(account: string): number;
 }
 
 interface Binding {
@@ -81,6 +86,10 @@ interface Binding {
   releaseRouter(id: number): void;
   dupFd(fd: number): number;
   coreVersion(): string;
+  NativeStore: NativeStoreCtor;
+  subjectMatches(pattern: string, subject: string): boolean;
+  subjectsOverlap(a: string, b: string): boolean;
+  isValidSubject(subject: string): boolean;
 }
 
 function loadBinding(): Binding {
@@ -98,6 +107,14 @@ function loadBinding(): Binding {
 }
 
 const binding = loadBinding();
+
+/** The store behind one JetStream stream (see native/binding/src/store.rs). */
+export const NativeStore: NativeStoreCtor = binding.NativeStore;
+
+/** Subject matching and validation from myelin_core::subject (the project's one definition). */
+export const subjectMatches = (pattern: string, subject: string): boolean => binding.subjectMatches(pattern, subject);
+export const subjectsOverlap = (a: string, b: string): boolean => binding.subjectsOverlap(a, b);
+export const isValidSubject = (subject: string): boolean => binding.isValidSubject(subject);
 
 /**
  * The engine of worker `worker` of router `routerId`. `onInbox` runs on this thread when other workers have
