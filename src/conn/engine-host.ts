@@ -69,6 +69,8 @@ export interface EngineHostSettings {
 export interface InternalPort {
   /** Ingest a batch of protocol ops as if the internal connection had sent them. */
   send(ops: Buffer): void;
+  /** Whether a client subscription in the account matches `subject`. */
+  hasInterest(subject: string): boolean;
 }
 
 export class EngineHost {
@@ -297,6 +299,7 @@ export class EngineHost {
         if (flags & HAS_EVENTS) this.handleEvents();
         if (flags & HAS_DIRTY) this.flusher.schedule();
       },
+      hasInterest: (subject: string) => this.engine.hasInterest(account, subject),
     };
   }
 

@@ -64,6 +64,11 @@ export class InternalClient {
     this.scheduleSend();
   }
 
+  /** Whether a client (not the server itself) listens on `subject`. */
+  hasInterest(subject: string): boolean {
+    return this.port.hasInterest(subject);
+  }
+
   /** Send everything queued now. */
   flush(): void {
     if (this.pending.length === 0) return;

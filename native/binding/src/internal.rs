@@ -12,4 +12,10 @@ impl NativeEngine {
     pub fn open_internal(&mut self, account: String) -> u32 {
         self.inner.open_internal(&account)
     }
+
+    /// Whether a non-internal subscription in `account` matches `subject`.
+    #[napi]
+    pub fn has_interest(&mut self, account: String, subject: String) -> bool {
+        self.inner.has_interest(&account, subject.as_bytes())
+    }
 }

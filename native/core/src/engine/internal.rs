@@ -46,6 +46,22 @@ impl Engine {
         id
     }
 
+    /// Whether any subscription in `account` other than internal ones would receive a message on `subject`
+    /// (a push consumer delivers only while someone listens on its deliver subject, as in nats-server).
+    pub fn has_interest(&mut self, account: &str, subject: &[u8]) -> bool {
+        let id = self.router.account_id(account);
+        let acc = self.router.account(id);
+        acc.sublist().match_into(subject, &mut self.scratch);
+        let me = self.t.worker;
+        let local_internal = |k: &crate::router::SubKey| {
+            k.worker == me
+                && self.t.subs[k.slot as usize]
+                    .as_ref()
+                    .is_some_and(|s| s.gen == k.gen && self.t.conns[s.conn as usize].as_ref().is_some_and(|c| c.internal))
+        };
+        self.scratch.plain.iter().any(|k| !local_internal(k)) || self.scratch.queues.iter().flatten().any(|k| !local_internal(k))
+    }
+
     /// Whether `id` is an internal connection.
     pub fn is_internal(&self, id: u32) -> bool {
         matches!(self.t.conns.get(id as usize), Some(Some(c)) if c.internal)
