@@ -69,6 +69,8 @@ export interface EngineHostSettings {
 export interface InternalPort {
   /** Ingest a batch of protocol ops as if the internal connection had sent them. */
   send(ops: Buffer): void;
+  /** Route a batch of length-prefixed messages (see Engine::publish_internal). */
+  publish(batch: Buffer): void;
   /** Whether a client subscription in the account matches `subject`. */
   hasInterest(subject: string): boolean;
 }
@@ -288,7 +290,7 @@ export class EngineHost {
   /**
    * Open an internal connection (the server's own client, see src/internal) in `account`. Its deliveries
    * reach `onDeliveries` once per loop turn as one buffer of MSG/HMSG frames; the returned `send` passes a
-   * batch of protocol ops (SUB/UNSUB/PUB/HPUB) to the engine in one call.
+   * batch of protocol ops (SUB/UNSUB) to the engine, `publish` a batch of messages, each in one call.
    */
   openInternal(account: string, onDeliveries: (bytes: Buffer) => void): InternalPort {
     const slot = this.engine.openInternal(account);
@@ -296,6 +298,11 @@ export class EngineHost {
     return {
       send: (ops: Buffer) => {
         const flags = this.engine.ingest(slot, ops);
+        if (flags & HAS_EVENTS) this.handleEvents();
+        if (flags & HAS_DIRTY) this.flusher.schedule();
+      },
+      publish: (batch: Buffer) => {
+        const flags = this.engine.publishInternal(slot, batch);
         if (flags & HAS_EVENTS) this.handleEvents();
         if (flags & HAS_DIRTY) this.flusher.schedule();
       },

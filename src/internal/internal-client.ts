@@ -2,6 +2,9 @@
 // connection on the main thread (native/core/src/engine/internal.rs). JetStream uses it for `$JS.API.>`,
 // stream subjects and acks; the system account's services can use it the same way.
 //
+// Subscriptions go to the engine at once as SUB/UNSUB ops. Publishes are length-prefixed records routed by
+// `Engine::publish_internal`, which can route by one subject and show another.
+//
 // Batching: the engine hands this client all its deliveries of a loop turn as one buffer of MSG/HMSG frames
 // (`onDeliveries`). Handlers run per message; then the batch-end hooks run once (JetStream's group commit:
 // one store sync for every publish of the turn, then the acks); then everything published meanwhile goes to
@@ -21,7 +24,7 @@ export class InternalClient {
   private readonly port: InternalPort;
   private readonly handlers = new Map<string, MsgHandler>();
   private nextSid = 1;
-  /** Ops waiting to be sent, in order. */
+  /** Encoded publishes waiting to be sent, in order. */
   private pending: Buffer[] = [];
   private inBatch = false;
   private sendScheduled = false;
@@ -42,25 +45,37 @@ export class InternalClient {
   subscribe(subject: string, handler: MsgHandler, queue?: string): string {
     const sid = String(this.nextSid++);
     this.handlers.set(sid, handler);
-    this.queue(Buffer.from(queue !== undefined ? `SUB ${subject} ${queue} ${sid}\r\n` : `SUB ${subject} ${sid}\r\n`));
+    this.port.send(Buffer.from(queue !== undefined ? `SUB ${subject} ${queue} ${sid}\r\n` : `SUB ${subject} ${sid}\r\n`));
     return sid;
   }
 
   unsubscribe(sid: string): void {
     if (!this.handlers.delete(sid)) return;
-    this.queue(Buffer.from(`UNSUB ${sid}\r\n`));
+    this.port.send(Buffer.from(`UNSUB ${sid}\r\n`));
   }
 
-  /** Publish a message; `hdr` is a complete header block (`NATS/1.0…\r\n\r\n`) or undefined. */
-  publish(subject: string, reply: string, hdr: Buffer | undefined, body: Buffer | string = ''): void {
+  /**
+   * Publish a message; `hdr` is a complete header block (`NATS/1.0…\r\n\r\n`) or undefined. With `routeTo`,
+   * the message goes to the subscribers of `routeTo` but they see it on `subject` (JetStream deliveries).
+   */
+  publish(subject: string, reply: string, hdr: Buffer | undefined, body: Buffer | string = '', routeTo = subject): void {
     const payload = typeof body === 'string' ? Buffer.from(body) : body;
-    const r = reply !== '' ? ` ${reply}` : '';
-    if (hdr !== undefined && hdr.length > 0) {
-      const total = hdr.length + payload.length;
-      this.pending.push(Buffer.from(`HPUB ${subject}${r} ${hdr.length} ${total}\r\n`), hdr, payload, CRLF);
-    } else {
-      this.pending.push(Buffer.from(`PUB ${subject}${r} ${payload.length}\r\n`), payload, CRLF);
-    }
+    const hdrLen = hdr?.length ?? 0;
+    const route = Buffer.from(routeTo);
+    const subj = routeTo === subject ? route : Buffer.from(subject);
+    const rep = Buffer.from(reply);
+    const prefix = Buffer.allocUnsafe(20 + route.length + subj.length + rep.length);
+    let o = prefix.writeUInt32LE(route.length, 0);
+    o += route.copy(prefix, o);
+    o = prefix.writeUInt32LE(subj.length, o);
+    o += subj.copy(prefix, o);
+    o = prefix.writeUInt32LE(rep.length, o);
+    o += rep.copy(prefix, o);
+    o = prefix.writeUInt32LE(hdrLen, o);
+    prefix.writeUInt32LE(hdrLen + payload.length, o);
+    this.pending.push(prefix);
+    if (hdr !== undefined && hdrLen > 0) this.pending.push(hdr);
+    this.pending.push(payload);
     this.scheduleSend();
   }
 
@@ -69,17 +84,12 @@ export class InternalClient {
     return this.port.hasInterest(subject);
   }
 
-  /** Send everything queued now. */
+  /** Send every queued publish now, in one call. */
   flush(): void {
     if (this.pending.length === 0) return;
-    const ops = Buffer.concat(this.pending);
+    const batch = Buffer.concat(this.pending);
     this.pending = [];
-    this.port.send(ops);
-  }
-
-  private queue(op: Buffer): void {
-    this.pending.push(op);
-    this.scheduleSend();
+    this.port.publish(batch);
   }
 
   private scheduleSend(): void {

@@ -65,6 +65,12 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
 }
 
 function validate(s: Stream, cfg: ConsumerConfig): void {
+  const filtered = (cfg.filter_subject ?? '') !== '' || (cfg.filter_subjects?.length ?? 0) > 0;
+  if (cfg.deliver_policy === 'last_per_subject' && !filtered) {
+    fail('ConsumerInvalidPolicy', {
+      err: 'consumer delivery policy is deliver last per subject, but optional filter subject is not set',
+    });
+  }
   const deliver = cfg.deliver_subject;
   if (deliver !== undefined && /(^|\.)[*>](\.|$)/.test(deliver)) fail('ConsumerDeliverToWildcards');
   if (s.config.retention === 'workqueue') {

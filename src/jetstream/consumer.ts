@@ -180,7 +180,7 @@ export class Consumer {
       hdr = appendHeaders(hdr, [['Nats-Msg-Size', body.length]]);
       body = NONE;
     }
-    this.ctx.client.publish(to, reply, hdr, body);
+    this.ctx.client.publish(msg.subject, reply, hdr, body, to);
     if (this.config.ack_policy !== 'none') {
       this.pending.set(msg.seq, { cseq, deliveries, dueMs: nowMs + this.ackWaitMs(deliveries), subject: msg.subject });
     } else {

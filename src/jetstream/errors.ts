@@ -44,6 +44,7 @@ export const JS_ERRORS = {
   ConsumerDeliverToWildcards: { code: 400, errCode: 10079, description: 'consumer deliver subject has wildcards' },
   ConsumerPushMaxWaiting: { code: 400, errCode: 10080, description: 'consumer in push mode can not set max waiting' },
   ConsumerSmallHeartbeat: { code: 400, errCode: 10083, description: 'consumer idle heartbeat needs to be >= 100ms' },
+  ConsumerInvalidPolicy: { code: 400, errCode: 10094, description: '{err}' },
   ConsumerWQRequiresExplicitAck: { code: 400, errCode: 10098, description: 'workqueue stream requires explicit ack' },
   ConsumerWQMultipleUnfiltered: {
     code: 400,

@@ -72,6 +72,8 @@ export interface NativeEngine {
   stats(): EngineStats;
   /** Open an internal (socketless) connection for the server's own client in `account`. */
   openInternal(account: string): number;
+  /** Route a batch of length-prefixed messages from an internal connection. */
+  publishInternal(id: number, batch: Uint8Array): number;
   /** Whether a non-internal subscription in `account` matches `subject`. */
   hasInterest(account: string, subject: string): boolean;
 }

@@ -13,6 +13,13 @@ impl NativeEngine {
         self.inner.open_internal(&account)
     }
 
+    /// Route a batch of length-prefixed records from internal connection `id` (see
+    /// `Engine::publish_internal`). Borrows the batch for the call. Returns `ingest`'s result bits.
+    #[napi]
+    pub fn publish_internal(&mut self, id: u32, batch: &[u8]) -> u32 {
+        self.inner.publish_internal(id, batch)
+    }
+
     /// Whether a non-internal subscription in `account` matches `subject`.
     #[napi]
     pub fn has_interest(&mut self, account: String, subject: String) -> bool {

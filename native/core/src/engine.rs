@@ -752,6 +752,69 @@ struct Ctx<'e> {
 }
 
 impl Ctx<'_> {
+    /// Deliver `m` to the subscriptions matching `route_subject`: its own subject, except for the server's
+    /// internal deliveries (engine/internal.rs), routed by a deliver subject and framed with the stored one.
+    fn route(&mut self, route_subject: &[u8], m: &Publish<'_>, opts: ClientOpts) -> Result<(), Fatal> {
+        let id = self.id;
+        let account = self.t.conn(id).account;
+        let result = {
+            let (acc, matcher) = self.accounts.get(self.router, account);
+            let sublist = acc.sublist();
+            matcher.matches(&sublist, route_subject)
+        };
+        let me = self.t.worker;
+        let mut delivered = false;
+        let mut forwarded = false;
+        for k in &result.plain {
+            if k.worker == me {
+                delivered |= self.t.deliver(k.slot, k.gen, id, &m);
+            } else {
+                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                forwarded = true;
+            }
+        }
+        for group in &result.queues {
+            if group.is_empty() {
+                continue;
+            }
+            // Start at a random member and take the first that can receive it. A member on another worker
+            // is taken as able to: that worker delivers it.
+            let start = (self.t.next_random() % group.len() as u64) as usize;
+            for n in 0..group.len() {
+                let k = group[(start + n) % group.len()];
+                if k.worker != me {
+                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                    forwarded = true;
+                    break;
+                }
+                if self.t.deliver(k.slot, k.gen, id, &m) {
+                    delivered = true;
+                    break;
+                }
+            }
+        }
+        if forwarded {
+            delivered = true;
+            for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
+                if !targets.is_empty() {
+                    if self.router.should_stall(worker) {
+                        self.t.stall = true;
+                    }
+                    encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
+                    targets.clear();
+                }
+            }
+        }
+        // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
+        if !self.t.conn(id).is_open() {
+            return Err(Fatal::SLOW_CONSUMER);
+        }
+        if !delivered && !m.reply.is_empty() && opts.no_responders {
+            self.no_responders(m.subject, m.reply);
+        }
+        Ok(())
+    }
+
     fn opts(&mut self) -> ClientOpts {
         self.t.conn(self.id).opts
     }
@@ -875,63 +938,7 @@ impl OpHandler for Ctx<'_> {
         if opts.verbose {
             self.t.send(id, b"+OK\r\n");
         }
-        let account = self.t.conn(id).account;
-        let result = {
-            let (acc, matcher) = self.accounts.get(self.router, account);
-            let sublist = acc.sublist();
-            matcher.matches(&sublist, m.subject)
-        };
-        let me = self.t.worker;
-        let mut delivered = false;
-        let mut forwarded = false;
-        for k in &result.plain {
-            if k.worker == me {
-                delivered |= self.t.deliver(k.slot, k.gen, id, &m);
-            } else {
-                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
-                forwarded = true;
-            }
-        }
-        for group in &result.queues {
-            if group.is_empty() {
-                continue;
-            }
-            // Start at a random member and take the first that can receive it. A member on another worker
-            // is taken as able to: that worker delivers it.
-            let start = (self.t.next_random() % group.len() as u64) as usize;
-            for n in 0..group.len() {
-                let k = group[(start + n) % group.len()];
-                if k.worker != me {
-                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
-                    forwarded = true;
-                    break;
-                }
-                if self.t.deliver(k.slot, k.gen, id, &m) {
-                    delivered = true;
-                    break;
-                }
-            }
-        }
-        if forwarded {
-            delivered = true;
-            for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
-                if !targets.is_empty() {
-                    if self.router.should_stall(worker) {
-                        self.t.stall = true;
-                    }
-                    encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
-                    targets.clear();
-                }
-            }
-        }
-        // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
-        if !self.t.conn(id).is_open() {
-            return Err(Fatal::SLOW_CONSUMER);
-        }
-        if !delivered && !m.reply.is_empty() && opts.no_responders {
-            self.no_responders(m.subject, m.reply);
-        }
-        Ok(())
+        self.route(m.subject, &m, opts)
     }
 
     fn on_sub(&mut self, subj: &[u8], queue: Option<&[u8]>, sid: &[u8]) -> Result<(), Fatal> {
