@@ -38,7 +38,9 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
   if (durableForm) {
     if (durable === undefined || durable !== subjName) fail('ConsumerDurableNameNotMatchSubject');
   } else if (subjName !== undefined) {
-    if ((name ?? durable) !== subjName) fail('ConsumerDurableNameNotMatchSubject');
+    const given = name ?? durable;
+    if (given !== undefined && given !== subjName) fail('ConsumerDurableNameNotMatchSubject');
+    name = subjName;
     if (subjFilter !== undefined) {
       const f = raw.filter_subject;
       if (f !== undefined && f !== subjFilter) fail('ConsumerCreateFilterSubjectMismatch');
