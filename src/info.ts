@@ -48,6 +48,7 @@ export class InfoBuilder {
     };
     if (this.authRequired) info.auth_required = true;
     info.max_payload = o.maxPayload;
+    if (o.jetstream) info.jetstream = true;
     info.client_id = conn.cid;
     info.client_ip = conn.ip.startsWith('::ffff:') ? conn.ip.slice(7) : conn.ip;
     if (conn.nonce !== undefined) info.nonce = conn.nonce;

@@ -10,8 +10,8 @@ export interface JsContext {
   readonly serverName: string;
   /** A store was written: sync it (with every other written store) before the turn's acks go out. */
   markWritten(stream: Stream): void;
-  /** Queue a publish acknowledgement; it is sent after the turn's sync. */
-  queueAck(reply: string, body: string): void;
+  /** Queue a publish acknowledgement; it is sent after the turn's sync of `stream`, or replaced by an error. */
+  queueAck(stream: Stream, reply: string, body: string): void;
   /** Publish an advisory on `$JS.EVENT.ADVISORY.…`. */
   advisory(subject: string, body: Record<string, unknown>): void;
   /** Save a stream's or consumer's metadata (config, creation time) next to its store. */

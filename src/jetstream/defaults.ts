@@ -112,6 +112,12 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   if (!['limits', 'interest', 'workqueue'].includes(cfg.retention)) fail('StreamInvalidConfig', { err: 'invalid retention' });
   if (cfg.storage !== 'file' && cfg.storage !== 'memory') fail('StreamInvalidConfig', { err: 'invalid storage type' });
   if (cfg.max_msg_size > maxPayload) fail('StreamInvalidConfig', { err: 'max message size larger than max payload' });
+  for (const key of ['mirror', 'sources', 'republish', 'subject_transform'] as const) {
+    const v = raw[key];
+    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) {
+      fail('StreamInvalidConfig', { err: `${key} is not supported by Myelin yet` });
+    }
+  }
   if (cfg.num_replicas > 1) fail('StreamInvalidConfig', { err: 'replicas > 1 not supported in non-clustered mode' });
   for (const key of ['description', 'discard_new_per_subject', 'no_ack', 'metadata'] as const) {
     if (cfg[key] === undefined || cfg[key] === false || cfg[key] === '') delete cfg[key];

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { InternalClient } from '../internal/internal-client.js';
 import type { Logger } from '../log.js';
 import { parseAck, parseAckSubject } from './acks.js';
+import { apiError } from './errors.js';
 import { JsApi } from './api.js';
 import { Consumer } from './consumer.js';
 import type { JsContext } from './context.js';
@@ -36,7 +37,7 @@ interface StreamMeta {
 export class JetStreamService implements JsContext {
   readonly streams = new Map<string, Stream>();
   private readonly written = new Set<Stream>();
-  private acks: { reply: string; body: string }[] = [];
+  private acks: { stream: Stream; reply: string; body: string }[] = [];
   private readonly timer: NodeJS.Timeout;
   private syncTimer: NodeJS.Timeout | undefined;
   readonly api: JsApi;
@@ -76,8 +77,8 @@ export class JetStreamService implements JsContext {
     this.written.add(stream);
   }
 
-  queueAck(reply: string, body: string): void {
-    this.acks.push({ reply, body });
+  queueAck(stream: Stream, reply: string, body: string): void {
+    this.acks.push({ stream, reply, body });
   }
 
   advisory(subject: string, body: Record<string, unknown>): void {
@@ -90,18 +91,26 @@ export class JetStreamService implements JsContext {
     if (this.written.size === 0 && this.acks.length === 0) return;
     const written = [...this.written];
     this.written.clear();
+    // A stream whose sync failed acknowledges nothing of this turn: its publishers get an error instead.
+    const failed = new Map<Stream, string>();
     if (this.settings.syncIntervalMs === 0) {
       for (const s of written) {
         try {
           s.store.sync();
         } catch (e) {
-          this.log.error(`JetStream: sync of stream ${s.name} failed: ${(e as Error).message}`);
+          const text = (e as Error).message;
+          this.log.error(`JetStream: sync of stream ${s.name} failed: ${text}`);
+          failed.set(s, text);
         }
       }
     }
     const acks = this.acks;
     this.acks = [];
-    for (const a of acks) this.client.publish(a.reply, '', undefined, a.body);
+    for (const a of acks) {
+      const err = failed.get(a.stream);
+      const body = err === undefined ? a.body : JSON.stringify({ error: apiError('StreamStoreFailed', { err }), stream: a.stream.name, seq: 0 });
+      this.client.publish(a.reply, '', undefined, body);
+    }
     for (const s of written) s.notifyConsumers();
   }
 

@@ -77,7 +77,7 @@ export class Stream {
   /** A message published on one of the stream's subjects. */
   onPublish(subject: string, reply: string, hdr: Buffer | undefined, body: Buffer): void {
     const ack = (text: string) => {
-      if (reply !== '' && this.config.no_ack !== true) this.ctx.queueAck(reply, text);
+      if (reply !== '' && this.config.no_ack !== true) this.ctx.queueAck(this, reply, text);
     };
     try {
       const seq = this.accept(subject, hdr, body, ack);
