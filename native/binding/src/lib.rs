@@ -12,8 +12,8 @@
 //! the router registry below: it is how engines on different worker threads find the router they share
 //! (JS objects cannot cross threads, a number can).
 
-mod internal;
-mod store;
+pub mod internal;
+pub mod store;
 
 use std::sync::{Arc, Mutex};
 

@@ -767,7 +767,7 @@ impl Ctx<'_> {
         let mut forwarded = false;
         for k in &result.plain {
             if k.worker == me {
-                delivered |= self.t.deliver(k.slot, k.gen, id, &m);
+                delivered |= self.t.deliver(k.slot, k.gen, id, m);
             } else {
                 self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
                 forwarded = true;
@@ -787,7 +787,7 @@ impl Ctx<'_> {
                     forwarded = true;
                     break;
                 }
-                if self.t.deliver(k.slot, k.gen, id, &m) {
+                if self.t.deliver(k.slot, k.gen, id, m) {
                     delivered = true;
                     break;
                 }

@@ -147,7 +147,8 @@ impl MsgStore for MemStore {
         }
         self.bytes += size;
         self.by_subject.entry(subject.to_vec()).or_default().insert(seq);
-        self.msgs.insert(seq, StoredMsg { seq, ts_ns, subject: subject.to_vec(), hdr: hdr.to_vec(), msg: msg.to_vec() });
+        self.msgs
+            .insert(seq, StoredMsg { seq, ts_ns, subject: subject.to_vec(), hdr: hdr.to_vec(), msg: msg.to_vec() });
         self.enforce(ts_ns);
         Ok(seq)
     }

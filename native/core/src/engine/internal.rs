@@ -60,11 +60,12 @@ impl Engine {
         let me = self.t.worker;
         let local_internal = |k: &crate::router::SubKey| {
             k.worker == me
-                && self.t.subs[k.slot as usize]
-                    .as_ref()
-                    .is_some_and(|s| s.gen == k.gen && self.t.conns[s.conn as usize].as_ref().is_some_and(|c| c.internal))
+                && self.t.subs[k.slot as usize].as_ref().is_some_and(|s| {
+                    s.gen == k.gen && self.t.conns[s.conn as usize].as_ref().is_some_and(|c| c.internal)
+                })
         };
-        self.scratch.plain.iter().any(|k| !local_internal(k)) || self.scratch.queues.iter().flatten().any(|k| !local_internal(k))
+        self.scratch.plain.iter().any(|k| !local_internal(k))
+            || self.scratch.queues.iter().flatten().any(|k| !local_internal(k))
     }
 
     /// Route a batch of messages from internal connection `id`. The batch is a sequence of records, each
@@ -93,12 +94,8 @@ impl Engine {
                 break;
             };
             let Some(body) = r.take(total as usize) else { break };
-            let m = Publish {
-                subject,
-                reply,
-                header_len: if hdr_len > 0 { Some(hdr_len as usize) } else { None },
-                body,
-            };
+            let m =
+                Publish { subject, reply, header_len: if hdr_len > 0 { Some(hdr_len as usize) } else { None }, body };
             let _ = ctx.route(route, &m, opts);
         }
         self.finish_loop();
