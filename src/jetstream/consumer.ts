@@ -49,6 +49,11 @@ export class Consumer {
   private fcMsgs = 0;
   private fcBytes = 0;
   private deleted = false;
+  /**
+   * num_pending as last computed, kept current across deliveries so a replay does not recount the rest of
+   * the stream per message; dropped whenever the stream changes (`streamChanged`).
+   */
+  private pendingCache: number | undefined;
 
   constructor(
     private readonly ctx: JsContext,
@@ -123,6 +128,17 @@ export class Consumer {
   }
 
   numPending(): number {
+    if (this.pendingCache !== undefined) return this.pendingCache;
+    this.pendingCache = this.countPending();
+    return this.pendingCache;
+  }
+
+  /** The stream stored, removed or purged messages: num_pending must be counted again. */
+  streamChanged(): void {
+    this.pendingCache = undefined;
+  }
+
+  private countPending(): number {
     const store = this.stream.store;
     let n = this.lps.length;
     if (this.filters.length === 0) n += store.numPending(this.nextSeq, NONE, false);
@@ -150,6 +166,7 @@ export class Consumer {
       const msg = store.load(this.lps[0] as number);
       if (msg !== null) return { msg, redelivery: false };
       this.lps.shift();
+      this.pendingCache = undefined;
     }
     let best: StoredMsgJs | null = null;
     for (const f of this.filters.length > 0 ? this.filters : ['']) {
@@ -163,10 +180,10 @@ export class Consumer {
   private deliver(to: string, msg: StoredMsgJs, redelivery: boolean, nowMs: number): number {
     if (redelivery) {
       this.numRedelivered++;
-    } else if (this.lps.length > 0 && this.lps[0] === msg.seq) {
-      this.lps.shift();
     } else {
-      this.nextSeq = msg.seq + 1;
+      if (this.lps.length > 0 && this.lps[0] === msg.seq) this.lps.shift();
+      else this.nextSeq = msg.seq + 1;
+      if (this.pendingCache !== undefined && this.pendingCache > 0) this.pendingCache--;
     }
     const prev = this.pending.get(msg.seq);
     const deliveries = (prev?.deliveries ?? 0) + 1;

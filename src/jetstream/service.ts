@@ -139,7 +139,7 @@ export class JetStreamService implements JsContext {
     const nowMs = Date.now();
     const now = nowNs();
     for (const s of this.streams.values()) {
-      if (s.config.max_age > 0) s.store.expire(now);
+      if (s.config.max_age > 0 && s.store.expire(now) > 0) for (const c of s.consumers.values()) c.streamChanged();
       for (const c of [...s.consumers.values()]) {
         if (!c.tick(nowMs)) this.deleteConsumer(s, c.name);
       }

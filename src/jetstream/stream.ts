@@ -164,7 +164,10 @@ export class Stream {
 
   /** New messages are stored (after the sync): let consumers deliver them. */
   notifyConsumers(): void {
-    for (const c of this.consumers.values()) c.pump();
+    for (const c of this.consumers.values()) {
+      c.streamChanged();
+      c.pump();
+    }
   }
 
   /** Check that one of the stream's subjects could carry `filter`. */
