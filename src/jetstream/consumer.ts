@@ -30,6 +30,16 @@ interface Pending {
 
 const NONE = Buffer.alloc(0);
 
+export interface ConsumerState {
+  nextSeq: number;
+  cseq: number;
+  lastSseq: number;
+  lps: number[];
+  numRedelivered: number;
+  /** [stream seq, consumer seq, deliveries, subject] */
+  pending: [number, number, number, string][];
+}
+
 export class Consumer {
   private readonly filters: string[];
   /** Next stream sequence to look at for first deliveries. */
@@ -54,6 +64,8 @@ export class Consumer {
    * the stream per message; dropped whenever the stream changes (`streamChanged`).
    */
   private pendingCache: number | undefined;
+  /** Delivery or ack state changed since the last `snapshot` (durables save it on the service tick). */
+  stateChanged = false;
 
   constructor(
     private readonly ctx: JsContext,
@@ -188,6 +200,7 @@ export class Consumer {
     const prev = this.pending.get(msg.seq);
     const deliveries = (prev?.deliveries ?? 0) + 1;
     const cseq = ++this.cseq;
+    this.stateChanged = true;
     if (msg.seq > this.lastSseq) this.lastSseq = msg.seq;
     this.lastDeliveryMs = nowMs;
     const reply = ackReply(this.stream.name, this.name, deliveries, msg.seq, cseq, msg.tsNs, this.numPending());
@@ -310,6 +323,7 @@ export class Consumer {
     const nowMs = Date.now();
     this.lastActiveMs = nowMs;
     const p = this.pending.get(sseq);
+    this.stateChanged = true;
     switch (ack.kind) {
       case 'ack':
       case 'next':
@@ -415,6 +429,33 @@ export class Consumer {
     for (const req of this.waiting.splice(0)) {
       this.ctx.client.publish(req.reply, '', pendingStatus('409 Consumer Deleted', req));
     }
+  }
+
+  /** Position and pending acks, saved for durables so a restart resumes where the consumer was. */
+  snapshot(): ConsumerState {
+    this.stateChanged = false;
+    return {
+      nextSeq: this.nextSeq,
+      cseq: this.cseq,
+      lastSseq: this.lastSseq,
+      lps: this.lps,
+      numRedelivered: this.numRedelivered,
+      pending: [...this.pending].map(([seq, p]) => [seq, p.cseq, p.deliveries, p.subject]),
+    };
+  }
+
+  /** Resume from a snapshot; pending messages are redelivered after a fresh ack wait. */
+  restoreState(st: ConsumerState): void {
+    const nowMs = Date.now();
+    this.nextSeq = st.nextSeq;
+    this.cseq = st.cseq;
+    this.lastSseq = st.lastSseq;
+    this.lps = st.lps;
+    this.numRedelivered = st.numRedelivered;
+    for (const [seq, cseq, deliveries, subject] of st.pending) {
+      this.pending.set(seq, { cseq, deliveries, subject, dueMs: nowMs + this.ackWaitMs(deliveries) });
+    }
+    this.pendingCache = undefined;
   }
 
   info(): Record<string, unknown> {

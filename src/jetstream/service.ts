@@ -2,7 +2,7 @@
 // commit (one store sync per loop turn for every publish of the turn, then the acks), the timer tick, and
 // the metadata files that let streams and durable consumers come back after a restart.
 
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { InternalClient } from '../internal/internal-client.js';
@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { parseAck, parseAckSubject } from './acks.js';
 import { apiError } from './errors.js';
 import { JsApi } from './api.js';
-import { Consumer } from './consumer.js';
+import { Consumer, type ConsumerState } from './consumer.js';
 import type { JsContext } from './context.js';
 import { type ConsumerConfig, normalizeStreamConfig, type StreamConfig } from './defaults.js';
 import { Stream } from './stream.js';
@@ -27,6 +27,8 @@ export interface JetStreamSettings {
 }
 
 const TICK_MS = 100;
+/** Durable consumers' positions are saved at most this often (and at shutdown). */
+const STATE_SAVE_TICKS = 10;
 
 interface StreamMeta {
   config: StreamConfig;
@@ -42,6 +44,7 @@ export class JetStreamService implements JsContext {
   private syncTimer: NodeJS.Timeout | undefined;
   readonly api: JsApi;
   readonly dir: string;
+  private ticks = 0;
 
   constructor(
     readonly client: InternalClient,
@@ -144,6 +147,27 @@ export class JetStreamService implements JsContext {
         if (!c.tick(nowMs)) this.deleteConsumer(s, c.name);
       }
     }
+    if (++this.ticks % STATE_SAVE_TICKS === 0) this.saveConsumerStates(false);
+  }
+
+  /**
+   * Save durable consumers' positions and pending acks (`consumers.json` next to the stream's meta.json),
+   * for streams where one changed (all with `all`). Written to a temporary file and renamed over.
+   */
+  private saveConsumerStates(all: boolean): void {
+    for (const s of this.streams.values()) {
+      const durables = [...s.consumers.values()].filter((c) => c.config.durable_name !== undefined);
+      if (durables.length === 0 || (!all && !durables.some((c) => c.stateChanged))) continue;
+      const states: Record<string, ConsumerState> = {};
+      for (const c of durables) states[c.name] = c.snapshot();
+      try {
+        const file = join(s.dir, 'consumers.json');
+        writeFileSync(`${file}.tmp`, JSON.stringify(states));
+        renameSync(`${file}.tmp`, file);
+      } catch (e) {
+        this.log.error(`JetStream: could not save consumer state of stream ${s.name}: ${(e as Error).message}`);
+      }
+    }
   }
 
   createStream(config: StreamConfig): Stream {
@@ -205,8 +229,15 @@ export class JetStreamService implements JsContext {
         const s = new Stream(this, config, BigInt(meta.created), join(this.dir, name));
         this.streams.set(config.name, s);
         s.subscribe();
+        const stateFile = join(this.dir, name, 'consumers.json');
+        const states = existsSync(stateFile)
+          ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, ConsumerState>)
+          : {};
         for (const c of meta.consumers ?? []) {
-          s.consumers.set(c.name, new Consumer(this, s, c.name, c.config, BigInt(c.created)));
+          const consumer = new Consumer(this, s, c.name, c.config, BigInt(c.created));
+          const st = states[c.name];
+          if (st !== undefined) consumer.restoreState(st);
+          s.consumers.set(c.name, consumer);
         }
       } catch (e) {
         this.log.error(`JetStream: could not restore stream ${name}: ${(e as Error).message}`);
@@ -219,6 +250,7 @@ export class JetStreamService implements JsContext {
     clearInterval(this.timer);
     if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
     this.syncAll();
+    this.saveConsumerStates(true);
   }
 }
 

@@ -12,25 +12,33 @@ export interface JsServer {
   storeDir: string;
   /** A connection closed by `stop`. */
   connect(): Promise<NatsConnection>;
+  /** Stop the server (SIGTERM) and start it again on the same store directory. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startJsServer(config?: string): Promise<JsServer> {
   const storeDir = mkdtempSync(join(tmpdir(), 'myelin-js-'));
-  const srv = await startServer({ args: ['-js', '-sd', storeDir], ...(config !== undefined ? { config } : {}) });
+  const start = () => startServer({ args: ['-js', '-sd', storeDir], ...(config !== undefined ? { config } : {}) });
   const conns: NatsConnection[] = [];
-  return {
-    srv,
+  const handle: JsServer = {
+    srv: await start(),
     storeDir,
+    async restart() {
+      for (const c of conns.splice(0)) if (!c.isClosed()) await c.close().catch(() => {});
+      await handle.srv.stop();
+      handle.srv = await start();
+    },
     async connect() {
-      const nc = await connect({ servers: srv.url, reconnect: false });
+      const nc = await connect({ servers: handle.srv.url, reconnect: false });
       conns.push(nc);
       return nc;
     },
     async stop() {
       for (const c of conns) if (!c.isClosed()) await c.close().catch(() => {});
-      await srv.stop();
+      await handle.srv.stop();
       rmSync(storeDir, { recursive: true, force: true });
     },
   };
+  return handle;
 }
