@@ -103,6 +103,24 @@ describe('JetStream pull consumers', { timeout: 60_000 }, () => {
     assert.deepEqual(seqs, [9, 10]);
   });
 
+  test('deliver by start time starts at the first message at or after it', async () => {
+    await jsm.streams.add({ name: 'T', subjects: ['t.>'] });
+    await js.publish('t.a', 'old');
+    await new Promise((r) => setTimeout(r, 20));
+    const start = new Date();
+    await new Promise((r) => setTimeout(r, 20));
+    await js.publish('t.a', 'new');
+    await jsm.consumers.add('T', {
+      durable_name: 'TIME',
+      ack_policy: AckPolicy.None,
+      deliver_policy: DeliverPolicy.StartTime,
+      opt_start_time: start.toISOString(),
+    });
+    const m = await (await js.consumers.get('T', 'TIME')).next({ expires: 2000 });
+    assert.equal(m?.string(), 'new');
+    assert.equal(m?.seq, 2);
+  });
+
   test('next on an exhausted consumer returns null after expires', async () => {
     await jsm.consumers.add('Q', { durable_name: 'NEW', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New });
     const c = await js.consumers.get('Q', 'NEW');
@@ -143,8 +161,19 @@ describe('JetStream pull consumers', { timeout: 60_000 }, () => {
     assert.equal(again?.seq, 1);
     assert.equal(again?.info.deliveryCount, 2);
     assert.equal(again?.info.redelivered, true);
-    again?.term();
+    const terminated: Msg[] = [];
+    const tsub = nc.subscribe('$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED.N.NAK', {
+      callback: (_e, m) => void terminated.push(m),
+    });
     await nc.flush();
+    again?.term('done with it');
+    await nc.flush();
+    for (let i = 0; i < 50 && terminated.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    tsub.unsubscribe();
+    const adv = terminated[0]?.json<{ type: string; stream_seq: number; reason: string }>();
+    assert.equal(adv?.type, 'io.nats.jetstream.advisory.v1.terminated');
+    assert.equal(adv?.stream_seq, 1);
+    assert.equal(adv?.reason, 'done with it');
     await js.publish('n.b', 'b');
     const second = await c.next({ expires: 2000 });
     assert.equal(second?.seq, 2);
