@@ -228,6 +228,7 @@ export class JetStreamService implements JsContext {
         const config = normalizeStreamConfig(meta.config, Math.max(this.maxPayload, meta.config.max_msg_size));
         const s = new Stream(this, config, BigInt(meta.created), join(this.dir, name));
         this.streams.set(config.name, s);
+        s.rebuildDedup();
         s.subscribe();
         const stateFile = join(this.dir, name, 'consumers.json');
         const states = existsSync(stateFile)

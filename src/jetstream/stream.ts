@@ -48,6 +48,27 @@ export class Stream {
     this.store = new NativeStore(config.storage, dir, storeLimits(config));
   }
 
+  /**
+   * After a restart: rebuild the Nats-Msg-Id window (and the last msg id) from the stored messages of the
+   * last duplicate_window, as nats-server does, so a publisher retrying across the restart is still deduped.
+   */
+  rebuildDedup(): void {
+    const windowNs = BigInt(this.config.duplicate_window);
+    const nowMs = Date.now();
+    let seq = this.store.seqForTime(nowNs() - windowNs);
+    for (let i = 0; i < 10_000_000; i++) {
+      const m = this.store.loadNext(seq, NO_FILTER);
+      if (m === null) break;
+      seq = m.seq + 1;
+      const id = m.hdr.length > 0 ? parseHeaders(m.hdr).get('nats-msg-id') : undefined;
+      if (id === undefined) continue;
+      this.dedup.delete(id);
+      this.dedup.set(id, { seq: m.seq, ms: Number(m.tsNs / 1_000_000n) });
+      this.lastMsgId = id;
+    }
+    this.pruneDedup(nowMs);
+  }
+
   get name(): string {
     return this.config.name;
   }
