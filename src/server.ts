@@ -31,7 +31,7 @@ export class Server {
   private totalConnections = 0;
   private lameDuck = false;
   private shuttingDown = false;
-  private jetstream: JetStreamService | undefined;
+  private jetstream: JetStreamService[] = [];
 
   constructor(
     readonly options: Options,
@@ -91,7 +91,9 @@ export class Server {
       auth: this.auth,
     });
     this.local = new EngineHost(settings(0), this.log);
-    if (this.options.jetstream) this.jetstream = startJetStream(this.local, this.options, this.serverName, this.log);
+    if (this.options.jetstream) {
+      this.jetstream = startJetStream(this.local, this.options, this.serverName, this.log, this.auth);
+    }
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;
     await this.workers.start(threads - 1, (i) => settings(i + 1));
@@ -167,7 +169,7 @@ export class Server {
     this.shuttingDown = true;
     this.log.info('Initiating Shutdown...');
     this.closeListener();
-    this.jetstream?.close();
+    for (const js of this.jetstream) js.close();
     await Promise.all([this.local?.shutdown(), this.workers.shutdown()]);
     if (this.routerId >= 0) releaseRouter(this.routerId);
     this.log.info('Server Exiting..');

@@ -31,3 +31,39 @@ describe('JetStream with authentication', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('JetStream in configured accounts', { timeout: 60_000 }, () => {
+  let srv: JsServer;
+
+  before(async () => {
+    srv = await startJsServer(`accounts {
+  A: { jetstream: enabled, users: [ { user: a, password: p } ] }
+  B: { jetstream: enabled, users: [ { user: b, password: p } ] }
+}
+`);
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  test('each account has its own streams; publishes stay in their account', async () => {
+    const a = await connect({ servers: srv.srv.url, user: 'a', pass: 'p', reconnect: false });
+    const b = await connect({ servers: srv.srv.url, user: 'b', pass: 'p', reconnect: false });
+    try {
+      const jsmA = await jetstreamManager(a);
+      const jsmB = await jetstreamManager(b);
+      await jsmA.streams.add({ name: 'S', subjects: ['s.>'] });
+      await jsmB.streams.add({ name: 'S', subjects: ['s.>'], max_msgs: 5 });
+      await jetstream(a).publish('s.1', 'from a');
+      await jetstream(a).publish('s.1', 'from a');
+      await jetstream(b).publish('s.1', 'from b');
+      assert.equal((await jsmA.streams.info('S')).state.messages, 2);
+      const infoB = await jsmB.streams.info('S');
+      assert.equal(infoB.state.messages, 1);
+      assert.equal(infoB.config.max_msgs, 5);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
