@@ -64,6 +64,8 @@ export class Consumer {
    * the stream per message; dropped whenever the stream changes (`streamChanged`).
    */
   private pendingCache: number | undefined;
+  /** No pending message is due for redelivery before this time (ms): `peek` skips the scan until then. */
+  private earliestDueMs = Infinity;
   /** Delivery or ack state changed since the last `snapshot` (durables save it on the service tick). */
   stateChanged = false;
 
@@ -162,14 +164,22 @@ export class Consumer {
   private peek(nowMs: number): { msg: StoredMsgJs; redelivery: boolean } | undefined {
     const store = this.stream.store;
     const maxDeliver = this.config.max_deliver;
-    for (const [seq, p] of this.pending) {
-      if (p.dueMs > nowMs || (maxDeliver > 0 && p.deliveries >= maxDeliver)) continue;
-      const msg = store.load(seq);
-      if (msg === null) {
-        this.pending.delete(seq);
-        continue;
+    if (nowMs >= this.earliestDueMs) {
+      let earliest = Infinity;
+      for (const [seq, p] of this.pending) {
+        if (maxDeliver > 0 && p.deliveries >= maxDeliver) continue;
+        if (p.dueMs > nowMs) {
+          earliest = Math.min(earliest, p.dueMs);
+          continue;
+        }
+        const msg = store.load(seq);
+        if (msg === null) {
+          this.pending.delete(seq);
+          continue;
+        }
+        return { msg, redelivery: true };
       }
-      return { msg, redelivery: true };
+      this.earliestDueMs = earliest;
     }
     if (this.config.ack_policy !== 'none' && this.pending.size >= (this.config.max_ack_pending ?? Infinity)) {
       return undefined;
@@ -212,11 +222,17 @@ export class Consumer {
     }
     this.ctx.client.publish(msg.subject, reply, hdr, body, to);
     if (this.config.ack_policy !== 'none') {
-      this.pending.set(msg.seq, { cseq, deliveries, dueMs: nowMs + this.ackWaitMs(deliveries), subject: msg.subject });
+      const dueMs = nowMs + this.ackWaitMs(deliveries);
+      this.pending.set(msg.seq, { cseq, deliveries, dueMs, subject: msg.subject });
+      this.noteDue(dueMs);
     } else {
       this.stream.onAcked(msg.seq, msg.subject);
     }
     return msg.subject.length + (hdr?.length ?? 0) + body.length;
+  }
+
+  private noteDue(dueMs: number): void {
+    if (dueMs < this.earliestDueMs) this.earliestDueMs = dueMs;
   }
 
   private ackWaitMs(deliveries: number): number {
@@ -340,7 +356,10 @@ export class Consumer {
         }
         break;
       case 'nak':
-        if (p !== undefined) p.dueMs = nowMs + ack.delayNs / 1e6;
+        if (p !== undefined) {
+          p.dueMs = nowMs + ack.delayNs / 1e6;
+          this.noteDue(p.dueMs);
+        }
         break;
       case 'progress':
         if (p !== undefined) p.dueMs = nowMs + this.ackWaitMs(p.deliveries);
@@ -453,7 +472,9 @@ export class Consumer {
     this.lps = st.lps;
     this.numRedelivered = st.numRedelivered;
     for (const [seq, cseq, deliveries, subject] of st.pending) {
-      this.pending.set(seq, { cseq, deliveries, subject, dueMs: nowMs + this.ackWaitMs(deliveries) });
+      const dueMs = nowMs + this.ackWaitMs(deliveries);
+      this.pending.set(seq, { cseq, deliveries, subject, dueMs });
+      this.noteDue(dueMs);
     }
     this.pendingCache = undefined;
   }
