@@ -19,7 +19,7 @@ function consumerByName(s: Stream, name: string | undefined): Consumer {
   return c;
 }
 
-function withType(c: Consumer): Record<string, unknown> {
+function infoOf(c: Consumer): Record<string, unknown> {
   return c.info();
 }
 
@@ -53,17 +53,17 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
   validate(s, cfg);
   const existing = s.consumers.get(name);
   if (existing !== undefined) {
-    if (sameConfig(existing.config, cfg)) return withType(existing);
+    if (sameConfig(existing.config, cfg)) return infoOf(existing);
     if (action === 'create') fail('ConsumerAlreadyExists');
     if (existing.config.ack_policy !== cfg.ack_policy) fail('ConsumerCreate', { err: 'ack policy can not be updated' });
     if (existing.config.deliver_policy !== cfg.deliver_policy) fail('ConsumerCreate', { err: 'deliver policy can not be updated' });
     existing.config = cfg;
     svc.saveMeta(s);
-    return withType(existing);
+    return infoOf(existing);
   }
   if (action === 'update') fail('ConsumerDoesNotExist');
   if (s.config.max_consumers > 0 && s.consumers.size >= s.config.max_consumers) fail('MaximumConsumersLimit');
-  return withType(svc.addConsumer(s, name, cfg));
+  return infoOf(svc.addConsumer(s, name, cfg));
 }
 
 function validate(s: Stream, cfg: ConsumerConfig): void {
@@ -92,7 +92,7 @@ function validate(s: Stream, cfg: ConsumerConfig): void {
 }
 
 function info(svc: JetStreamService, req: ApiRequest): Record<string, unknown> {
-  return withType(consumerByName(streamByName(svc, req.tokens[0]), req.tokens[1]));
+  return infoOf(consumerByName(streamByName(svc, req.tokens[0]), req.tokens[1]));
 }
 
 function del(svc: JetStreamService, req: ApiRequest): Record<string, unknown> {

@@ -243,6 +243,9 @@ describe('JetStream pull consumers', { timeout: 60_000 }, () => {
     await jsm.consumers.add('Q', { durable_name: 'GONE', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New });
     nc.publish('$JS.API.CONSUMER.MSG.NEXT.Q.GONE', JSON.stringify({ batch: 1, expires: nanos(10_000) }), { reply: inbox });
     await nc.flush();
+    for (let i = 0; i < 50 && (await jsm.consumers.info('Q', 'GONE')).num_waiting === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.equal(await jsm.consumers.delete('Q', 'GONE'), true);
     for (let i = 0; i < 50 && got.length < 1; i++) await new Promise((r) => setTimeout(r, 50));
     sub.unsubscribe();

@@ -15,20 +15,16 @@ import {
 import { createInbox, headers, nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { startJsServer, type JsServer } from './js-server.js';
 
-async function collect(nc: NatsConnection, inbox: string, want: number): Promise<Msg[]> {
+/** Subscribe to `inbox` (flushed before it returns); the returned function waits for `want` messages. */
+async function collect(nc: NatsConnection, inbox: string, want: number): Promise<() => Promise<Msg[]>> {
   const got: Msg[] = [];
   const sub = nc.subscribe(inbox, { callback: (_e, m) => void got.push(m) });
   await nc.flush();
-  return new Promise((resolve) => {
-    let i = 0;
-    const poll = () => {
-      if (got.length >= want || i++ > 60) {
-        sub.unsubscribe();
-        resolve(got);
-      } else setTimeout(poll, 50);
-    };
-    poll();
-  });
+  return async () => {
+    for (let i = 0; i < 60 && got.length < want; i++) await new Promise((r) => setTimeout(r, 50));
+    sub.unsubscribe();
+    return got;
+  };
 }
 
 describe('JetStream retention and ack details', { timeout: 60_000 }, () => {
@@ -96,13 +92,13 @@ describe('JetStream retention and ack details', { timeout: 60_000 }, () => {
 
   test('+WPI keeps a message from being redelivered while work continues', async () => {
     await jsm.streams.add({ name: 'WPI', subjects: ['wpi.>'] });
-    await jsm.consumers.add('WPI', { durable_name: 'P', ack_policy: AckPolicy.Explicit, ack_wait: nanos(600) });
+    await jsm.consumers.add('WPI', { durable_name: 'P', ack_policy: AckPolicy.Explicit, ack_wait: nanos(1500) });
     await js.publish('wpi.x', 'x');
     const c = await js.consumers.get('WPI', 'P');
     const m = await c.next({ expires: 2000 });
     assert.ok(m !== null);
     for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 500));
       m.working();
     }
     await nc.flush();
@@ -134,21 +130,48 @@ describe('JetStream retention and ack details', { timeout: 60_000 }, () => {
     await jsm.consumers.add('MB', { durable_name: 'C', ack_policy: AckPolicy.Explicit, max_waiting: 1 });
     await js.publish('mb.x', 'a fairly long payload that will not fit');
     const inbox = createInbox();
-    const pending = collect(nc, inbox, 1);
-    await new Promise((r) => setTimeout(r, 50));
+    const pending = await collect(nc, inbox, 1);
     nc.publish('$JS.API.CONSUMER.MSG.NEXT.MB.C', JSON.stringify({ batch: 1, max_bytes: 10, expires: nanos(2000) }), { reply: inbox });
-    const [m] = await pending;
+    const [m] = await pending();
     assert.equal(m?.headers?.code, 409);
     assert.equal(m?.headers?.description, 'Message Size Exceeds MaxBytes');
     await jsm.consumers.add('MB', { durable_name: 'D', ack_policy: AckPolicy.Explicit, max_waiting: 1, deliver_policy: DeliverPolicy.New });
     const inbox2 = createInbox();
-    const both = collect(nc, inbox2, 1);
-    await new Promise((r) => setTimeout(r, 50));
+    const both = await collect(nc, inbox2, 1);
     nc.publish('$JS.API.CONSUMER.MSG.NEXT.MB.D', JSON.stringify({ batch: 1, expires: nanos(3000) }), { reply: inbox2 });
     nc.publish('$JS.API.CONSUMER.MSG.NEXT.MB.D', JSON.stringify({ batch: 1, expires: nanos(3000) }), { reply: inbox2 });
-    const got = await both;
+    const got = await both();
     assert.equal(got[0]?.headers?.code, 409);
     assert.equal(got[0]?.headers?.description, 'Exceeded MaxWaiting');
+  });
+
+  test('max_ack_pending holds deliveries back; max_batch refuses bigger requests', async () => {
+    await jsm.streams.add({ name: 'MAP', subjects: ['map.>'] });
+    await jsm.consumers.add('MAP', { durable_name: 'M', ack_policy: AckPolicy.Explicit, max_ack_pending: 2, max_batch: 5 });
+    for (let i = 0; i < 4; i++) await js.publish('map.x', `${i}`);
+    const c = await js.consumers.get('MAP', 'M');
+    const first: { ackAck: () => Promise<boolean> }[] = [];
+    for await (const m of await c.fetch({ max_messages: 4, expires: 1000 })) first.push(m);
+    assert.equal(first.length, 2);
+    await first[0]!.ackAck();
+    const more = await c.next({ expires: 1000 });
+    assert.equal(more?.seq, 3);
+    const inbox = createInbox();
+    const pending = await collect(nc, inbox, 1);
+    nc.publish('$JS.API.CONSUMER.MSG.NEXT.MAP.M', JSON.stringify({ batch: 6, expires: nanos(1000) }), { reply: inbox });
+    const [refused] = await pending();
+    assert.equal(refused?.headers?.code, 409);
+    assert.equal(refused?.headers?.description, 'Exceeded MaxRequestBatch of 5');
+  });
+
+  test('stream info with subjects_filter lists per-subject counts', async () => {
+    await jsm.streams.add({ name: 'SF', subjects: ['sf.>'] });
+    await js.publish('sf.a', '1');
+    await js.publish('sf.a', '2');
+    await js.publish('sf.b', '3');
+    const si = await jsm.streams.info('SF', { subjects_filter: '>' });
+    assert.deepEqual(si.state.subjects, { 'sf.a': 2, 'sf.b': 1 });
+    assert.equal(si.state.num_subjects, 2);
   });
 
   test('a request asking for a higher API level than served is 412 / 10185', async () => {
