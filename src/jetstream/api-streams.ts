@@ -23,6 +23,9 @@ function configFromRequest(svc: JetStreamService, req: ApiRequest) {
   const cfg = normalizeStreamConfig({ ...body, name }, svc.maxPayload);
   for (const subj of cfg.subjects) {
     if (!isValidSubject(subj)) fail('StreamInvalidConfig', { err: 'invalid subject' });
+    if (subjectsOverlap(subj, '$JS.API.>') && cfg.no_ack !== true) {
+      fail('StreamInvalidConfig', { err: 'subjects that overlap with jetstream api require no-ack to be true' });
+    }
   }
   return cfg;
 }

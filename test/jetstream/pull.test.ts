@@ -185,6 +185,8 @@ describe('JetStream pull consumers', { timeout: 60_000 }, () => {
 
   test('ack wait expiry redelivers; max_deliver stops it with an advisory', async () => {
     await jsm.streams.add({ name: 'MD', subjects: ['md.>'] });
+    // Dead letters the usual way: a stream capturing the server's max-deliveries advisories.
+    await jsm.streams.add({ name: 'DLQ', subjects: ['$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>'] });
     await jsm.consumers.add('MD', {
       durable_name: 'W',
       ack_policy: AckPolicy.Explicit,
@@ -208,6 +210,8 @@ describe('JetStream pull consumers', { timeout: 60_000 }, () => {
     assert.equal(adv.type, 'io.nats.jetstream.advisory.v1.max_deliver');
     assert.equal(adv.stream_seq, 1);
     assert.equal(adv.deliveries, 2);
+    const dead = await jsm.streams.getMessage('DLQ', { last_by_subj: '$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.MD.W' });
+    assert.equal(dead?.json<{ stream_seq: number }>().stream_seq, 1);
   });
 
   test('raw MSG.NEXT: no_wait gives 404, expires gives 408 with pending headers', async () => {

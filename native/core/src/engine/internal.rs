@@ -24,8 +24,9 @@ use crate::parser::Publish;
 const INTERNAL_MAX_PAYLOAD: usize = 256 * 1024 * 1024;
 
 impl Engine {
-    /// Open an internal connection in `account` (created if new). It is connected at once, with headers,
-    /// without echo (the server does not receive what it publishes) and without verbose or pedantic checks.
+    /// Open an internal connection in `account` (created if new). It is connected at once, with headers and
+    /// echo (a stream may capture what the server itself publishes, such as advisories for dead-lettering),
+    /// without verbose or pedantic checks.
     pub fn open_internal(&mut self, account: &str) -> u32 {
         let account = self.router.account_id(account);
         let id = self.open_slot(None);
@@ -43,7 +44,7 @@ impl Engine {
         c.opts = ClientOpts {
             verbose: false,
             pedantic: false,
-            echo: false,
+            echo: true,
             headers: true,
             no_responders: false,
             protocol: 1,
