@@ -183,6 +183,19 @@ describe('JetStream pull consumers', { timeout: 60_000 }, () => {
     assert.equal(ci.num_ack_pending, 0);
   });
 
+  test('nak with a delay redelivers after it', async () => {
+    await jsm.streams.add({ name: 'ND', subjects: ['nd.>'] });
+    await jsm.consumers.add('ND', { durable_name: 'D', ack_policy: AckPolicy.Explicit });
+    await js.publish('nd.a', 'x');
+    const c = await js.consumers.get('ND', 'D');
+    const m = await c.next({ expires: 2000 });
+    m?.nak(300);
+    const again = await c.next({ expires: 5000 });
+    assert.equal(again?.seq, 1);
+    assert.equal(again?.info.deliveryCount, 2);
+    again?.ack();
+  });
+
   test('ack wait expiry redelivers; max_deliver stops it with an advisory', async () => {
     await jsm.streams.add({ name: 'MD', subjects: ['md.>'] });
     // Dead letters the usual way: a stream capturing the server's max-deliveries advisories.
