@@ -90,3 +90,15 @@ test('pull requests: empty, a number, JSON, malformed', () => {
   );
   assert.equal(parsePullRequest('r', Buffer.from('{nope'), 0), undefined);
 });
+
+test('internal client frame decoding: MSG and HMSG, with and without reply', async () => {
+  const { decodeFrames } = await import('../../src/internal/internal-client.js');
+  const buf = Buffer.from(
+    'MSG a.b 1 5\r\nhello\r\nMSG c 2 _INBOX.x 0\r\n\r\nHMSG d 3 r 12 14\r\nNATS/1.0\r\n\r\nhi\r\nHMSG e 4 12 12\r\nNATS/1.0\r\n\r\n\r\n',
+  );
+  const seen: string[] = [];
+  decodeFrames(buf, (sid, subject, reply, hdr, body) => {
+    seen.push(`${sid}|${subject}|${reply}|${hdr?.length ?? '-'}|${body.toString()}`);
+  });
+  assert.deepEqual(seen, ['1|a.b||-|hello', '2|c|_INBOX.x|-|', '3|d|r|12|hi', '4|e||12|']);
+});
