@@ -18,7 +18,10 @@ import {
 } from './pull.js';
 import { FLOW_CONTROL_BYTES, FLOW_CONTROL_MSGS, FLOW_CONTROL_REQUEST, flowControlReply, heartbeat } from './push.js';
 import type { Stream } from './stream.js';
-import { appendHeaders, headerBlock, nowNs, parseTime, rfc3339 } from './wire.js';
+import { type ConsumerState, startPosition } from './consumer-start.js';
+import { appendHeaders, headerBlock, nowNs, rfc3339 } from './wire.js';
+
+export type { ConsumerState } from './consumer-start.js';
 
 interface Pending {
   cseq: number;
@@ -30,15 +33,6 @@ interface Pending {
 
 const NONE = Buffer.alloc(0);
 
-export interface ConsumerState {
-  nextSeq: number;
-  cseq: number;
-  lastSseq: number;
-  lps: number[];
-  numRedelivered: number;
-  /** [stream seq, consumer seq, deliveries, subject] */
-  pending: [number, number, number, string][];
-}
 
 export class Consumer {
   private readonly filters: string[];
@@ -91,40 +85,9 @@ export class Consumer {
 
   /** Where delivery starts, per deliver_policy. */
   private start(): void {
-    const store = this.stream.store;
-    const state = store.state();
-    const all = Math.max(1, state.firstSeq);
-    switch (this.config.deliver_policy) {
-      case 'last': {
-        let last = 0;
-        for (const f of this.filterList()) last = Math.max(last, store.loadLast(Buffer.from(f))?.seq ?? 0);
-        this.nextSeq = last > 0 ? last : state.lastSeq + 1;
-        break;
-      }
-      case 'new':
-        this.nextSeq = state.lastSeq + 1;
-        break;
-      case 'by_start_sequence':
-        this.nextSeq = Math.max(1, this.config.opt_start_seq ?? 1);
-        break;
-      case 'by_start_time':
-        this.nextSeq = store.seqForTime(parseTime(this.config.opt_start_time ?? ''));
-        break;
-      case 'last_per_subject': {
-        const seqs: number[] = [];
-        for (const f of this.filterList()) {
-          for (const s of store.subjectsState(Buffer.from(f))) {
-            const m = store.loadLast(Buffer.from(s.subject));
-            if (m !== null) seqs.push(m.seq);
-          }
-        }
-        this.lps = seqs.sort((a, b) => a - b);
-        this.nextSeq = state.lastSeq + 1;
-        break;
-      }
-      default:
-        this.nextSeq = all;
-    }
+    const pos = startPosition(this.stream.store, this.config, this.filterList());
+    this.nextSeq = pos.nextSeq;
+    this.lps = pos.lastPerSubject;
     this.lastSseq = (this.lps[0] ?? this.nextSeq) - 1;
   }
 
