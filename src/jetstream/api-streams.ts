@@ -2,7 +2,7 @@
 
 import { subjectsOverlap, isValidSubject } from '../native/index.js';
 import { type ApiRequest, jsonBody, route } from './api.js';
-import { normalizeStreamConfig, sameConfig } from './defaults.js';
+import { normalizeStreamConfig, sameConfig, type StreamConfig } from './defaults.js';
 import { fail } from './errors.js';
 import type { JetStreamService } from './service.js';
 import type { Stream } from './stream.js';
@@ -30,6 +30,14 @@ function configFromRequest(svc: JetStreamService, req: ApiRequest) {
   return cfg;
 }
 
+/** A stream may not ask for more bytes than the server's limit for its storage type. */
+function checkResources(svc: JetStreamService, cfg: StreamConfig): void {
+  const limit = svc.storageLimit(cfg.storage);
+  if (limit > 0 && cfg.max_bytes > limit) {
+    fail(cfg.storage === 'memory' ? 'MemoryResourcesExceeded' : 'StorageResourcesExceeded');
+  }
+}
+
 function checkOverlap(svc: JetStreamService, name: string, subjects: string[]): void {
   for (const other of svc.streams.values()) {
     if (other.name === name) continue;
@@ -45,6 +53,7 @@ function create(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
     return { ...existing.info(), did_create: false };
   }
   checkOverlap(svc, cfg.name, cfg.subjects);
+  checkResources(svc, cfg);
   const s = svc.createStream(cfg);
   return { ...s.info(), did_create: true };
 }
@@ -55,6 +64,7 @@ function update(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
   if (cfg.storage !== s.config.storage) fail('StreamInvalidConfig', { err: 'stream configuration update can not change storage type' });
   if (cfg.retention !== s.config.retention) fail('StreamInvalidConfig', { err: 'stream configuration update can not change retention policy' });
   checkOverlap(svc, cfg.name, cfg.subjects);
+  checkResources(svc, cfg);
   s.update(cfg);
   svc.saveMeta(s);
   return s.info();

@@ -113,8 +113,9 @@ function accountInfo(svc: JetStreamService, api: JsApi): Record<string, unknown>
     streams: svc.streams.size,
     consumers,
     limits: {
-      max_memory: svc.settings.maxMemoryStore,
-      max_storage: svc.settings.maxFileStore,
+      // Account limits (none are configured per account yet); the server's own limits are not reported here.
+      max_memory: -1,
+      max_storage: -1,
       max_streams: -1,
       max_consumers: -1,
       max_ack_pending: -1,

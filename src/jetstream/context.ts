@@ -14,6 +14,8 @@ export interface JsContext {
   queueAck(stream: Stream, reply: string, body: string): void;
   /** Publish an advisory on `$JS.EVENT.ADVISORY.…`. */
   advisory(subject: string, body: Record<string, unknown>): void;
+  /** Whether the server's max_memory_store / max_file_store is used up for this storage type. */
+  storageFull(storage: 'file' | 'memory'): boolean;
   /** Save a stream's or consumer's metadata (config, creation time) next to its store. */
   saveMeta(stream: Stream): void;
 }

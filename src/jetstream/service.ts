@@ -117,6 +117,23 @@ export class JetStreamService implements JsContext {
     for (const s of written) s.notifyConsumers();
   }
 
+  /** Bytes stored in streams of one storage type. */
+  usage(storage: 'file' | 'memory'): number {
+    let n = 0;
+    for (const s of this.streams.values()) if (s.config.storage === storage) n += s.store.state().bytes;
+    return n;
+  }
+
+  /** The server limit for a storage type, or -1. */
+  storageLimit(storage: 'file' | 'memory'): number {
+    return storage === 'memory' ? this.settings.maxMemoryStore : this.settings.maxFileStore;
+  }
+
+  storageFull(storage: 'file' | 'memory'): boolean {
+    const limit = this.storageLimit(storage);
+    return limit > 0 && this.usage(storage) >= limit;
+  }
+
   logError(e: unknown): void {
     this.log.error(`JetStream API error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }

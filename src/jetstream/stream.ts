@@ -112,6 +112,7 @@ export class Stream {
   /** Store a message after the publish checks. Returns its sequence, or 0 when a duplicate was acked. */
   private accept(subject: string, hdr: Buffer | undefined, body: Buffer, ack: (text: string) => void): number {
     if (this.config.sealed) fail('StreamStoreFailed', { err: 'invalid operation on sealed stream' });
+    if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
     const h = parseHeaders(hdr);
     const nowMs = Date.now();
     this.pruneDedup(nowMs);

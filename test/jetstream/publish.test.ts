@@ -105,3 +105,38 @@ describe('JetStream publish', { timeout: 60_000 }, () => {
     assert.equal((await jsm.streams.info('P')).state.messages, before + 1);
   });
 });
+
+describe('JetStream server storage limits', { timeout: 60_000 }, () => {
+  let srv: JsServer;
+
+  before(async () => {
+    srv = await startJsServer('jetstream { max_memory_store: 4096, max_file_store: 1048576 }\n');
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  test('max_memory_store refuses a larger stream (10028) and publishes once used up (10023)', async () => {
+    const nc = await srv.connect();
+    const jsm = await jetstreamManager(nc);
+    const js = jetstream(nc);
+    const big = await apiError(jsm.streams.add({ name: 'BIG', subjects: ['big'], storage: 'memory' as never, max_bytes: 100_000 }));
+    assert.equal(big.code, 10028);
+    await jsm.streams.add({ name: 'M', subjects: ['m'], storage: 'memory' as never });
+    const payload = 'x'.repeat(100);
+    let stored = 0;
+    let refused: JetStreamApiError | undefined;
+    for (let i = 0; i < 100 && refused === undefined; i++) {
+      try {
+        await js.publish('m', payload);
+        stored++;
+      } catch (e) {
+        assert.ok(e instanceof JetStreamApiError);
+        refused = e;
+      }
+    }
+    assert.equal(refused?.code, 10023);
+    assert.equal(refused?.message, 'insufficient resources');
+    assert.equal(stored, Math.ceil(4096 / (1 + 100 + 16)));
+  });
+});
