@@ -140,3 +140,29 @@ describe('JetStream server storage limits', { timeout: 60_000 }, () => {
     assert.equal(stored, Math.ceil(4096 / (1 + 100 + 16)));
   });
 });
+
+for (const sync of ['always', '"1s"']) {
+  describe(`JetStream with sync_interval: ${sync}`, { timeout: 60_000 }, () => {
+    let srv: JsServer;
+
+    before(async () => {
+      srv = await startJsServer(`jetstream { sync_interval: ${sync} }\n`);
+    });
+    after(async () => {
+      await srv?.stop();
+    });
+
+    test('publishes are acked and stored', async () => {
+      const nc = await srv.connect();
+      const jsm = await jetstreamManager(nc);
+      const js = jetstream(nc);
+      await jsm.streams.add({ name: 'SY', subjects: ['sy.>'] });
+      const acks = await Promise.all(Array.from({ length: 20 }, (_, i) => js.publish('sy.x', `${i}`)));
+      assert.deepEqual(
+        acks.map((a) => a.seq),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      assert.equal((await jsm.streams.info('SY')).state.messages, 20);
+    });
+  });
+}
