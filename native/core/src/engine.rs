@@ -522,6 +522,7 @@ impl Engine {
             scratch: &mut self.scratch,
             fwd: &mut self.fwd,
             id,
+            route: &[],
         };
         match parser.parse(chunk, &mut ctx) {
             Ok(n) if n < chunk.len() => self.t.conn(id).held.extend_from_slice(&chunk[n..]),
@@ -749,72 +750,11 @@ struct Ctx<'e> {
     scratch: &'e mut MatchResult<SubKey>,
     fwd: &'e mut Forwarding,
     id: u32,
+    /// The subject to route by when it is not the message's own (internal deliveries, engine/internal.rs).
+    route: &'e [u8],
 }
 
 impl Ctx<'_> {
-    /// Deliver `m` to the subscriptions matching `route_subject`: its own subject, except for the server's
-    /// internal deliveries (engine/internal.rs), routed by a deliver subject and framed with the stored one.
-    fn route(&mut self, route_subject: &[u8], m: &Publish<'_>, opts: ClientOpts) -> Result<(), Fatal> {
-        let id = self.id;
-        let account = self.t.conn(id).account;
-        let result = {
-            let (acc, matcher) = self.accounts.get(self.router, account);
-            let sublist = acc.sublist();
-            matcher.matches(&sublist, route_subject)
-        };
-        let me = self.t.worker;
-        let mut delivered = false;
-        let mut forwarded = false;
-        for k in &result.plain {
-            if k.worker == me {
-                delivered |= self.t.deliver(k.slot, k.gen, id, m);
-            } else {
-                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
-                forwarded = true;
-            }
-        }
-        for group in &result.queues {
-            if group.is_empty() {
-                continue;
-            }
-            // Start at a random member and take the first that can receive it. A member on another worker
-            // is taken as able to: that worker delivers it.
-            let start = (self.t.next_random() % group.len() as u64) as usize;
-            for n in 0..group.len() {
-                let k = group[(start + n) % group.len()];
-                if k.worker != me {
-                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
-                    forwarded = true;
-                    break;
-                }
-                if self.t.deliver(k.slot, k.gen, id, m) {
-                    delivered = true;
-                    break;
-                }
-            }
-        }
-        if forwarded {
-            delivered = true;
-            for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
-                if !targets.is_empty() {
-                    if self.router.should_stall(worker) {
-                        self.t.stall = true;
-                    }
-                    encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
-                    targets.clear();
-                }
-            }
-        }
-        // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
-        if !self.t.conn(id).is_open() {
-            return Err(Fatal::SLOW_CONSUMER);
-        }
-        if !delivered && !m.reply.is_empty() && opts.no_responders {
-            self.no_responders(m.subject, m.reply);
-        }
-        Ok(())
-    }
-
     fn opts(&mut self) -> ClientOpts {
         self.t.conn(self.id).opts
     }
@@ -938,7 +878,63 @@ impl OpHandler for Ctx<'_> {
         if opts.verbose {
             self.t.send(id, b"+OK\r\n");
         }
-        self.route(m.subject, &m, opts)
+        let account = self.t.conn(id).account;
+        let result = {
+            let (acc, matcher) = self.accounts.get(self.router, account);
+            let sublist = acc.sublist();
+            matcher.matches(&sublist, if self.route.is_empty() { m.subject } else { self.route })
+        };
+        let me = self.t.worker;
+        let mut delivered = false;
+        let mut forwarded = false;
+        for k in &result.plain {
+            if k.worker == me {
+                delivered |= self.t.deliver(k.slot, k.gen, id, &m);
+            } else {
+                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                forwarded = true;
+            }
+        }
+        for group in &result.queues {
+            if group.is_empty() {
+                continue;
+            }
+            // Start at a random member and take the first that can receive it. A member on another worker
+            // is taken as able to: that worker delivers it.
+            let start = (self.t.next_random() % group.len() as u64) as usize;
+            for n in 0..group.len() {
+                let k = group[(start + n) % group.len()];
+                if k.worker != me {
+                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                    forwarded = true;
+                    break;
+                }
+                if self.t.deliver(k.slot, k.gen, id, &m) {
+                    delivered = true;
+                    break;
+                }
+            }
+        }
+        if forwarded {
+            delivered = true;
+            for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
+                if !targets.is_empty() {
+                    if self.router.should_stall(worker) {
+                        self.t.stall = true;
+                    }
+                    encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
+                    targets.clear();
+                }
+            }
+        }
+        // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
+        if !self.t.conn(id).is_open() {
+            return Err(Fatal::SLOW_CONSUMER);
+        }
+        if !delivered && !m.reply.is_empty() && opts.no_responders {
+            self.no_responders(m.subject, m.reply);
+        }
+        Ok(())
     }
 
     fn on_sub(&mut self, subj: &[u8], queue: Option<&[u8]>, sid: &[u8]) -> Result<(), Fatal> {

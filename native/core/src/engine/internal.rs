@@ -18,7 +18,7 @@
 
 use super::{limits_for, Ctx, Engine};
 use crate::conn::{AuthState, ClientOpts};
-use crate::parser::Publish;
+use crate::parser::{OpHandler, Publish};
 
 /// Payload limit of an internal connection's parser.
 const INTERNAL_MAX_PAYLOAD: usize = 256 * 1024 * 1024;
@@ -78,7 +78,6 @@ impl Engine {
         if !self.is_internal(id) {
             return self.flags();
         }
-        let opts = self.t.conn(id).opts;
         let mut ctx = Ctx {
             t: &mut self.t,
             router: &self.router,
@@ -86,6 +85,7 @@ impl Engine {
             scratch: &mut self.scratch,
             fwd: &mut self.fwd,
             id,
+            route: &[],
         };
         let mut r = Reader { buf: batch, pos: 0 };
         while r.pos < batch.len() {
@@ -97,7 +97,8 @@ impl Engine {
             let Some(body) = r.take(total as usize) else { break };
             let m =
                 Publish { subject, reply, header_len: if hdr_len > 0 { Some(hdr_len as usize) } else { None }, body };
-            let _ = ctx.route(route, &m, opts);
+            ctx.route = route;
+            let _ = ctx.on_publish(m);
         }
         self.finish_loop();
         self.flags()
