@@ -28,6 +28,8 @@ const MAX_WS_FRAME_BYTES = 64 * 1024 * 1024;
 export class WebSocketListenError extends Error {
   override name = 'WebSocketListenError';
 }
+import { startJetStream } from './jetstream/start.js';
+import type { JetStreamService } from './jetstream/service.js';
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -44,6 +46,7 @@ export class Server {
   private totalConnections = 0;
   private lameDuck = false;
   private shuttingDown = false;
+  private jetstream: JetStreamService[] = [];
 
   constructor(
     readonly options: Options,
@@ -116,6 +119,9 @@ export class Server {
       tls: this.tls,
     });
     this.local = new EngineHost(settings(0), this.log);
+    if (this.options.jetstream) {
+      this.jetstream = startJetStream(this.local, this.options, this.serverName, this.log, this.auth);
+    }
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;
     this.workers.onRotateLog = () => this.log.rotateIfOverLimit();
@@ -271,6 +277,7 @@ export class Server {
     this.shuttingDown = true;
     this.log.info('Initiating Shutdown...');
     this.closeListener();
+    for (const js of this.jetstream) js.close();
     await Promise.all([this.local?.shutdown(), this.workers.shutdown()]);
     if (this.routerId >= 0) releaseRouter(this.routerId);
     this.log.info('Server Exiting..');

@@ -115,6 +115,8 @@ export interface AccountConfig {
   exports: AccountExport[];
   imports: AccountImport[];
   defaultPermissions?: Permissions;
+  /** `jetstream: enabled` (or a limits map) in the account; undefined when not mentioned. */
+  jetstream?: boolean;
 }
 
 export interface OperatorConfig {
@@ -632,6 +634,10 @@ class AuthParser {
               account.defaultPermissions = this.parsePermissions(child);
               return;
             case 'jetstream':
+              if (child.kind === 'bool') account.jetstream = child.value;
+              else if (child.kind === 'string') account.jetstream = /^enabled?$/i.test(child.value);
+              else account.jetstream = child.kind === 'map';
+              return;
             case 'mappings':
             case 'maps':
             case 'limits':

@@ -346,8 +346,8 @@ impl Tables {
                 p.note_reply(m.reply, self.now_ms);
             }
         }
-        let over = c.out.len() > self.cfg.max_pending;
-        if !over && c.out.len() > self.cfg.max_pending / 4 * 3 {
+        let over = c.out.len() > self.cfg.max_pending && !c.internal;
+        if !over && !c.internal && c.out.len() > self.cfg.max_pending / 4 * 3 {
             if !c.congested {
                 c.congested = true;
                 self.congested += 1;
@@ -588,6 +588,7 @@ impl Engine {
             fwd: &mut self.fwd,
             imports: &mut self.imports,
             id,
+            route: &[],
         };
         match parser.parse(chunk, &mut ctx) {
             Ok(n) if n < chunk.len() => self.t.conn(id).held.extend_from_slice(&chunk[n..]),
@@ -775,7 +776,7 @@ impl Engine {
             if c.out.is_empty() && c.out.capacity() > OUTBOUND_KEEP_BYTES {
                 c.out.shrink_to(OUTBOUND_KEEP_BYTES);
             }
-            if !c.is_open() || now_ms < c.next_ping_ms {
+            if !c.is_open() || c.internal || now_ms < c.next_ping_ms {
                 continue;
             }
             c.next_ping_ms = now_ms + interval;
@@ -838,6 +839,8 @@ struct Ctx<'e> {
     fwd: &'e mut Forwarding,
     imports: &'e mut ImportView,
     id: u32,
+    /// The subject to route by when it is not the message's own (internal deliveries, engine/internal.rs).
+    route: &'e [u8],
 }
 
 impl Ctx<'_> {
@@ -903,10 +906,12 @@ impl Deliver for Ctx<'_> {
     /// Match `m` in `account`'s trie and deliver it to this worker's subscribers; subscribers of other
     /// workers get a forward record in this chunk's batch for their worker.
     fn fan_out(&mut self, account: u32, m: &Publish<'_>) -> bool {
+        // The server's internal deliveries are routed by a deliver subject and framed with the stored one.
+        let route = if self.route.is_empty() { m.subject } else { self.route };
         let result = {
             let (acc, matcher) = self.accounts.get(self.router, account);
             let sublist = acc.sublist();
-            matcher.matches(&sublist, m.subject)
+            matcher.matches(&sublist, route)
         };
         let me = self.t.worker;
         let mut delivered = false;
@@ -1044,7 +1049,8 @@ impl OpHandler for Ctx<'_> {
         let account = self.t.conn(id).account;
         let mut delivered = self.fan_out(account, &m);
         let router = self.router;
-        if self.imports.active(router.imports()) {
+        // An internal delivery (self.route set) is addressed to one deliver subject: no imports apply.
+        if self.route.is_empty() && self.imports.active(router.imports()) {
             // Moved out for the call, which also needs the whole context to deliver (no allocation).
             let mut view = std::mem::take(&mut *self.imports);
             delivered |= view.route(router.imports(), self, account, &m);
@@ -1189,6 +1195,7 @@ impl OpHandler for Ctx<'_> {
     }
 }
 
+mod internal;
 mod monitor;
 pub use monitor::SubscriptionView;
 mod trace;

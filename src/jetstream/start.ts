@@ -1,0 +1,52 @@
+// Turning JetStream on: the store directory (nats-server's default is <tmp>/nats), the internal client in
+// the global account on the main thread's engine, and the service.
+
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import type { AuthConfig } from '../auth/config.js';
+import type { Options } from '../config/options.js';
+import type { EngineHost } from '../conn/engine-host.js';
+import { InternalClient } from '../internal/internal-client.js';
+import type { Logger } from '../log.js';
+import { JetStreamService } from './service.js';
+
+const GLOBAL_ACCOUNT = '$G';
+
+/**
+ * The accounts that get JetStream: with no accounts configured, the global account; otherwise those that
+ * say `jetstream: enabled`, or, when none says anything, the global account and every configured account.
+ */
+export function jetStreamAccounts(auth: AuthConfig | undefined): string[] {
+  const accounts = auth?.accounts ?? [];
+  if (accounts.some((a) => a.jetstream !== undefined)) return accounts.filter((a) => a.jetstream === true).map((a) => a.name);
+  return [GLOBAL_ACCOUNT, ...accounts.map((a) => a.name)];
+}
+
+/** One JetStream service per account that has JetStream, each with its own internal client and folder. */
+export function startJetStream(
+  host: EngineHost,
+  options: Options,
+  serverName: string,
+  log: Logger,
+  auth?: AuthConfig,
+): JetStreamService[] {
+  const storeDir = resolve(options.storeDir !== '' ? options.storeDir : join(tmpdir(), 'nats'));
+  log.info('Starting JetStream');
+  log.info(`    Store Directory: "${storeDir}"`);
+  const sync =
+    options.syncInterval === 0 ? 'before every ack (group commit)' : options.syncInterval < 0 ? 'always' : `${options.syncInterval}ms`;
+  log.info(`    Sync:            ${sync}`);
+  const settings = {
+    storeDir,
+    maxPayload: options.maxPayload,
+    serverName,
+    maxMemoryStore: options.maxMemoryStore,
+    maxFileStore: options.maxFileStore,
+    syncIntervalMs: options.syncInterval,
+  };
+  return jetStreamAccounts(auth).map((account) => {
+    const client = new InternalClient((acc, onDeliveries) => host.openInternal(acc, onDeliveries), account);
+    return new JetStreamService(client, settings, log);
+  });
+}
