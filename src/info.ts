@@ -50,6 +50,7 @@ export class InfoBuilder {
     if (o.tls) info.tls_required = true;
     if (o.tls && o.tlsVerify) info.tls_verify = true;
     info.max_payload = o.maxPayload;
+    if (o.jetstream) info.jetstream = true;
     info.client_id = conn.cid;
     info.client_ip = conn.ip.startsWith('::ffff:') ? conn.ip.slice(7) : conn.ip;
     if (conn.nonce !== undefined) info.nonce = conn.nonce;

@@ -78,7 +78,6 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   log.info(`  ID:       ${server.serverId}`);
   if (options.configFile !== '') log.info(`Using configuration file: ${options.configFile}`);
   for (const w of warnings) log.warn(w);
-  if (options.jetstream) log.warn('JetStream is not available in this release; starting without it');
   if (options.pidFile !== '') writePidFile(options.pidFile);
 
   try {

@@ -18,6 +18,8 @@ import { newServerId } from './server-id.js';
 import { WorkerSet } from './workers/worker-set.js';
 import { detachFd } from './conn/socket-fd.js';
 import type { HostSnapshot, MonitorQuery } from './monitor/snapshot.js';
+import { startJetStream } from './jetstream/start.js';
+import type { JetStreamService } from './jetstream/service.js';
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -33,6 +35,7 @@ export class Server {
   private totalConnections = 0;
   private lameDuck = false;
   private shuttingDown = false;
+  private jetstream: JetStreamService | undefined;
 
   constructor(
     readonly options: Options,
@@ -99,6 +102,7 @@ export class Server {
       tls: this.tls,
     });
     this.local = new EngineHost(settings(0), this.log);
+    if (this.options.jetstream) this.jetstream = startJetStream(this.local, this.options, this.serverName, this.log);
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;
     await this.workers.start(threads - 1, (i) => settings(i + 1));
@@ -200,6 +204,7 @@ export class Server {
     this.shuttingDown = true;
     this.log.info('Initiating Shutdown...');
     this.closeListener();
+    this.jetstream?.close();
     await Promise.all([this.local?.shutdown(), this.workers.shutdown()]);
     if (this.routerId >= 0) releaseRouter(this.routerId);
     this.log.info('Server Exiting..');

@@ -157,8 +157,7 @@ const REFUSED_TLS = new Set([
 
 /** `jetstream { ... }` keys nats-server knows that Myelin ignores for now. */
 const IGNORED_JETSTREAM = new Set([
-  'strict', 'sync', 'sync_interval', 'max_memory_store', 'max_mem_store', 'max_mem', 'max_file_store', 'max_file',
-  'domain', 'key', 'ek', 'encryption_key', 'prev_key', 'prev_ek', 'prev_encryption_key', 'cipher', 'extension_hint',
+  'strict', 'domain', 'key', 'ek', 'encryption_key', 'prev_key', 'prev_ek', 'prev_encryption_key', 'cipher', 'extension_hint',
   'limits', 'tpm', 'unique_tag', 'max_outstanding_catchup', 'max_buffered_size', 'max_buffered_msgs',
   'request_queue_limit', 'meta_compact', 'meta_compact_size', 'meta_compact_sync', 'max_concurrent_io',
 ]);
@@ -511,6 +510,18 @@ class ConfigApplier {
           if (!this.setStoreDir(child)) return;
         } else if (name === 'enable' || name === 'enabled') {
           enable = bool(child);
+        } else if (name === 'max_memory_store' || name === 'max_mem_store' || name === 'max_mem') {
+          this.options.maxMemoryStore = int(child);
+        } else if (name === 'max_file_store' || name === 'max_file') {
+          this.options.maxFileStore = int(child);
+        } else if (name === 'sync_interval' || name === 'sync') {
+          if (child.kind === 'string' && child.value.toLowerCase() === 'always') {
+            this.options.syncInterval = -1;
+          } else {
+            const ms = this.parseDurationText('jetstream.sync_interval', child);
+            if (ms === undefined) return;
+            this.options.syncInterval = ms;
+          }
         } else if (IGNORED_JETSTREAM.has(name)) {
           this.notImplemented(`jetstream.${key}`, child);
         } else if (!child.usedAsVariable) {

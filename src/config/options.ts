@@ -96,6 +96,16 @@ export interface Options {
   // --- JetStream -------------------------------------------------------------------------
   jetstream: boolean;
   storeDir: string;
+  /** `jetstream { max_memory_store }` in bytes; -1 = no limit reported. */
+  maxMemoryStore: number;
+  /** `jetstream { max_file_store }` in bytes; -1 = no limit reported. */
+  maxFileStore: number;
+  /**
+   * `jetstream { sync_interval }`: 0 (default) = fsync before each publish ack, one fsync per loop turn for
+   * all of that turn's publishes (group commit); -1 = `always` (fsync every message); > 0 = fsync every n ms
+   * and ack without waiting (nats-server's default behaviour, 2 minutes there).
+   */
+  syncInterval: number;
 
   // --- Monitoring ---------------------------------------------------------------------------
   /** Monitoring interface (`http: host:port`); empty means the client interface (`host`). */
@@ -186,6 +196,9 @@ export function defaultOptions(): Options {
     jetstream: false,
     storeDir: '',
     httpHost: '',
+    maxMemoryStore: -1,
+    maxFileStore: -1,
+    syncInterval: 0,
     httpPort: 0,
     httpsPort: 0,
     httpBasePath: '',

@@ -73,6 +73,16 @@ export interface EngineHostSettings {
   tls?: TlsSettings | undefined;
 }
 
+/** The control plane's handle on an internal connection. */
+export interface InternalPort {
+  /** Ingest a batch of protocol ops as if the internal connection had sent them. */
+  send(ops: Buffer): void;
+  /** Route a batch of length-prefixed messages (see Engine::publish_internal). */
+  publish(batch: Buffer): void;
+  /** Whether a client subscription in the account matches `subject`. */
+  hasInterest(subject: string): boolean;
+}
+
 export class EngineHost {
   private readonly engine: NativeEngine;
   /** Indexed by engine slot. */
@@ -384,6 +394,29 @@ export class EngineHost {
     if (this.connCount === 0) {
       for (const wake of this.emptyWaiters.splice(0)) wake();
     }
+  }
+
+  /**
+   * Open an internal connection (the server's own client, see src/internal) in `account`. Its deliveries
+   * reach `onDeliveries` once per loop turn as one buffer of MSG/HMSG frames; the returned `send` passes a
+   * batch of protocol ops (SUB/UNSUB) to the engine, `publish` a batch of messages, each in one call.
+   */
+  openInternal(account: string, onDeliveries: (bytes: Buffer) => void): InternalPort {
+    const slot = this.engine.openInternal(account);
+    this.flusher.internal.set(slot, onDeliveries);
+    return {
+      send: (ops: Buffer) => {
+        const flags = this.engine.ingest(slot, ops, ops.length);
+        if (flags & HAS_EVENTS) this.handleEvents();
+        if (flags & HAS_DIRTY) this.flusher.schedule();
+      },
+      publish: (batch: Buffer) => {
+        const flags = this.engine.publishInternal(slot, batch);
+        if (flags & HAS_EVENTS) this.handleEvents();
+        if (flags & HAS_DIRTY) this.flusher.schedule();
+      },
+      hasInterest: (subject: string) => this.engine.hasInterest(account, subject),
+    };
   }
 
   /** Connections currently open, for monitoring. */

@@ -19,6 +19,8 @@ export class OutboundFlusher {
   private readonly dirtyIds = new Uint32Array(DIRTY_BATCH);
   /** Connections whose socket is currently refusing writes, checked against write_deadline. */
   readonly blocked = new Set<ClientConnection>();
+  /** Internal (socketless) connections by slot: their bytes go to the server's own client, not a socket. */
+  readonly internal = new Map<number, (bytes: Buffer) => void>();
 
   constructor(
     private readonly engine: NativeEngine,
@@ -47,7 +49,11 @@ export class OutboundFlusher {
           if (this.engine.writeOutbound(slot, conn.fd) === 0) continue;
         }
         const bytes = this.engine.takeOutbound(slot);
-        if (conn === undefined || bytes.length === 0 || conn.socket.destroyed) continue;
+        if (conn === undefined) {
+          if (bytes.length > 0) this.internal.get(slot)?.(bytes);
+          continue;
+        }
+        if (bytes.length === 0 || conn.socket.destroyed) continue;
         this.write(conn, bytes);
       }
       if (n < ids.length) break;

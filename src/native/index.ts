@@ -66,6 +66,9 @@ export interface EngineStats {
   subscriptions: number;
 }
 
+import type { NativeStoreCtor } from './store-types.js';
+export type { NativeStoreApi, StoreLimitsJs, StoredMsgJs, StreamStateJs } from './store-types.js';
+
 /** The Rust engine of one thread. Every method is synchronous. */
 export interface NativeEngine {
   /** Deliver messages other workers forwarded to this engine's subscriptions. */
@@ -100,6 +103,12 @@ export interface NativeEngine {
   subscriptions(test: string | null): SubInfo[];
   /** Monitoring: per-account sublist counters. */
   accountStats(): AccountSublistStats[];
+  /** Open an internal (socketless) connection for the server's own client in `account`. */
+  openInternal(account: string): number;
+  /** Route a batch of length-prefixed messages from an internal connection. */
+  publishInternal(id: number, batch: Uint8Array): number;
+  /** Whether a non-internal subscription in `account` matches `subject`. */
+  hasInterest(account: string, subject: string): boolean;
 }
 
 interface Binding {
@@ -116,6 +125,10 @@ interface Binding {
   dupFd(fd: number): number;
   coreVersion(): string;
   isValidLiteralSubject(subject: string): boolean;
+  NativeStore: NativeStoreCtor;
+  subjectMatches(pattern: string, subject: string): boolean;
+  subjectsOverlap(a: string, b: string): boolean;
+  isValidSubject(subject: string): boolean;
 }
 
 function loadBinding(): Binding {
@@ -133,6 +146,14 @@ function loadBinding(): Binding {
 }
 
 const binding = loadBinding();
+
+/** The store behind one JetStream stream (see native/binding/src/store.rs). */
+export const NativeStore: NativeStoreCtor = binding.NativeStore;
+
+/** Subject matching and validation from myelin_core::subject (the project's one definition). */
+export const subjectMatches = (pattern: string, subject: string): boolean => binding.subjectMatches(pattern, subject);
+export const subjectsOverlap = (a: string, b: string): boolean => binding.subjectsOverlap(a, b);
+export const isValidSubject = (subject: string): boolean => binding.isValidSubject(subject);
 
 /**
  * The engine of worker `worker` of router `routerId`. `onInbox` runs on this thread when other workers have

@@ -12,6 +12,9 @@
 //! the router registry below: it is how engines on different worker threads find the router they share
 //! (JS objects cannot cross threads, a number can).
 
+pub mod internal;
+pub mod store;
+
 use std::sync::{Arc, Mutex};
 
 use myelin_core::engine::{Engine, EngineConfig, Event, SubscriptionView};

@@ -124,6 +124,9 @@ pub struct Conn {
     pub perms: Option<Box<Permissions>>,
     /// Pending output passed the stall threshold (¾ of max_pending); counted in the engine.
     pub congested: bool,
+    /// The server's own client (no socket): never pinged, never closed as a slow consumer, never congested.
+    /// See `engine/internal.rs`.
+    pub internal: bool,
 }
 
 impl Conn {
@@ -148,6 +151,7 @@ impl Conn {
             account: 0,
             perms: None,
             congested: false,
+            internal: false,
         }
     }
 

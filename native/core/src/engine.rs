@@ -314,8 +314,8 @@ impl Tables {
                 p.note_reply(m.reply, self.now_ms);
             }
         }
-        let over = c.out.len() > self.cfg.max_pending;
-        if !over && c.out.len() > self.cfg.max_pending / 4 * 3 {
+        let over = c.out.len() > self.cfg.max_pending && !c.internal;
+        if !over && !c.internal && c.out.len() > self.cfg.max_pending / 4 * 3 {
             if !c.congested {
                 c.congested = true;
                 self.congested += 1;
@@ -725,7 +725,7 @@ impl Engine {
             if c.out.is_empty() && c.out.capacity() > OUTBOUND_KEEP_BYTES {
                 c.out.shrink_to(OUTBOUND_KEEP_BYTES);
             }
-            if !c.is_open() || now_ms < c.next_ping_ms {
+            if !c.is_open() || c.internal || now_ms < c.next_ping_ms {
                 continue;
             }
             c.next_ping_ms = now_ms + interval;
@@ -788,6 +788,22 @@ struct Ctx<'e> {
 }
 
 impl Ctx<'_> {
+    /// Deliver `m` to the subscriptions matching `route_subject`: the server's internal deliveries
+    /// (engine/internal.rs) are routed by a deliver subject and framed with the stored one.
+    fn route(&mut self, route_subject: &[u8], m: &Publish<'_>, opts: ClientOpts) -> Result<(), Fatal> {
+        let id = self.id;
+        let account = self.t.conn(id).account;
+        let delivered = self.fan_out_by(account, route_subject, m);
+        // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
+        if !self.t.conn(id).is_open() {
+            return Err(Fatal::SLOW_CONSUMER);
+        }
+        if !delivered && !m.reply.is_empty() && opts.no_responders {
+            self.no_responders(m.subject, m.reply);
+        }
+        Ok(())
+    }
+
     fn opts(&mut self) -> ClientOpts {
         self.t.conn(self.id).opts
     }
@@ -850,10 +866,21 @@ impl Deliver for Ctx<'_> {
     /// Match `m` in `account`'s trie and deliver it to this worker's subscribers; subscribers of other
     /// workers get a forward record in this chunk's batch for their worker.
     fn fan_out(&mut self, account: u32, m: &Publish<'_>) -> bool {
+        self.fan_out_by(account, m.subject, m)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.t.now_ms
+    }
+}
+
+impl Ctx<'_> {
+    /// [`Deliver::fan_out`] matching `route_subject` instead of the message's own subject.
+    fn fan_out_by(&mut self, account: u32, route_subject: &[u8], m: &Publish<'_>) -> bool {
         let result = {
             let (acc, matcher) = self.accounts.get(self.router, account);
             let sublist = acc.sublist();
-            matcher.matches(&sublist, m.subject)
+            matcher.matches(&sublist, route_subject)
         };
         let me = self.t.worker;
         let mut delivered = false;
@@ -899,10 +926,6 @@ impl Deliver for Ctx<'_> {
             }
         }
         delivered
-    }
-
-    fn now_ms(&self) -> u64 {
-        self.t.now_ms
     }
 }
 
@@ -1118,6 +1141,7 @@ impl OpHandler for Ctx<'_> {
     }
 }
 
+mod internal;
 mod monitor;
 pub use monitor::SubscriptionView;
 

@@ -270,6 +270,37 @@ pub fn subject_matches(pattern: &[u8], subject: &[u8]) -> bool {
     }
 }
 
+/// Can some literal subject match both patterns `a` and `b`? (nats-server's `SubjectsCollide`: two
+/// streams may not capture the same subject.) Both are assumed valid for subscribing.
+pub fn subjects_overlap(a: &[u8], b: &[u8]) -> bool {
+    let mut xs = tokens(a);
+    let mut ys = tokens(b);
+    loop {
+        match (xs.next(), ys.next()) {
+            (None, None) => return true,
+            (Some(x), Some(_)) if is_fwc(x) => return true,
+            (Some(_), Some(y)) if is_fwc(y) => return true,
+            (Some(x), Some(y)) if is_pwc(x) || is_pwc(y) || x == y => continue,
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod overlap_tests {
+    use super::subjects_overlap;
+
+    #[test]
+    fn overlap() {
+        assert!(subjects_overlap(b"a.>", b"a.b"));
+        assert!(subjects_overlap(b"a.*", b"*.b"));
+        assert!(subjects_overlap(b">", b"x"));
+        assert!(!subjects_overlap(b"a.*", b"a"));
+        assert!(!subjects_overlap(b"a.b", b"a.c"));
+        assert!(!subjects_overlap(b"a.*", b"a.b.c"));
+    }
+}
+
 /// A randomly seeded [`BuildHasher`] for maps keyed by subjects or tokens
 /// (`[u8]`, `Box<[u8]>`, `Vec<u8>`), built on the folded 64x64->128-bit
 /// multiply of wyhash/foldhash.

@@ -14,6 +14,8 @@
 //!
 //! Subject filters use `myelin_core::subject::subject_matches`, the project's one definition of matching.
 
+pub mod mem;
+
 use std::fmt;
 
 pub mod file;

@@ -1,0 +1,233 @@
+//! Node-API binding for `myelin-store`: one `NativeStore` object per stream, wrapping a [`MsgStore`].
+//! Conversion only; the JetStream logic (dedup, expected headers, consumers) is in `src/jetstream`.
+//!
+//! Calls are per published message (`store`) or per delivered message (`loadNext`), and one `sync` per
+//! event-loop turn covers every `store` of that turn (group commit). Timestamps are Unix nanoseconds as
+//! JS BigInts (they do not fit a double).
+
+use std::path::Path;
+
+use myelin_store::mem::MemStore;
+use myelin_store::{Discard, MsgStore, StoreError, StoreLimits, StoredMsg};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+/// A stream's limits, as the store enforces them (nats-server's stream config fields).
+#[napi(object)]
+pub struct StoreLimitsJs {
+    pub max_msgs: f64,
+    pub max_bytes: f64,
+    pub max_age_ns: BigInt,
+    pub max_msg_size: i32,
+    pub max_msgs_per_subject: f64,
+    /// "old" or "new".
+    pub discard: String,
+    pub discard_new_per_subject: bool,
+}
+
+impl From<&StoreLimitsJs> for StoreLimits {
+    fn from(l: &StoreLimitsJs) -> StoreLimits {
+        StoreLimits {
+            max_msgs: l.max_msgs as i64,
+            max_bytes: l.max_bytes as i64,
+            max_age_ns: l.max_age_ns.get_i64().0,
+            max_msg_size: l.max_msg_size,
+            max_msgs_per_subject: l.max_msgs_per_subject as i64,
+            discard: if l.discard == "new" { Discard::New } else { Discard::Old },
+            discard_new_per_subject: l.discard_new_per_subject,
+        }
+    }
+}
+
+/// One stored message; the buffers are the caller's.
+#[napi(object)]
+pub struct StoredMsgJs {
+    pub seq: f64,
+    pub ts_ns: BigInt,
+    pub subject: String,
+    pub hdr: Buffer,
+    pub msg: Buffer,
+}
+
+impl From<StoredMsg> for StoredMsgJs {
+    fn from(m: StoredMsg) -> StoredMsgJs {
+        StoredMsgJs {
+            seq: m.seq as f64,
+            ts_ns: BigInt::from(m.ts_ns),
+            subject: String::from_utf8_lossy(&m.subject).into_owned(),
+            hdr: m.hdr.into(),
+            msg: m.msg.into(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct StreamStateJs {
+    pub msgs: f64,
+    pub bytes: f64,
+    pub first_seq: f64,
+    pub first_ts_ns: BigInt,
+    pub last_seq: f64,
+    pub last_ts_ns: BigInt,
+    pub num_deleted: f64,
+    pub num_subjects: f64,
+}
+
+#[napi(object)]
+pub struct SubjectCount {
+    pub subject: String,
+    pub msgs: f64,
+}
+
+/// A store error for JS: `code` is the [`StoreError`] variant in lower snake case, `message` its text.
+fn to_js(e: StoreError) -> Error {
+    let code = match e {
+        StoreError::MaxMsgs => "max_msgs",
+        StoreError::MaxBytes => "max_bytes",
+        StoreError::MaxMsgsPerSubject => "max_msgs_per_subject",
+        StoreError::MsgTooBig => "msg_too_big",
+        StoreError::NotFound => "not_found",
+        StoreError::Closed => "closed",
+        StoreError::Io(_) => "io",
+        StoreError::Corrupt(_) => "corrupt",
+    };
+    Error::new(Status::GenericFailure, format!("{code}: {e}"))
+}
+
+/// The one place a stream's storage kind becomes a store.
+fn open_store(storage: &str, dir: &Path, limits: StoreLimits) -> Result<Box<dyn MsgStore>> {
+    match storage {
+        "memory" => Ok(Box::new(MemStore::new(limits))),
+        "file" => {
+            // MERGE: FileStore::open(dir, limits)
+            let _ = dir;
+            Ok(Box::new(MemStore::new(limits)))
+        }
+        other => Err(Error::new(Status::InvalidArg, format!("unknown storage {other}"))),
+    }
+}
+
+#[napi]
+pub struct NativeStore {
+    inner: Box<dyn MsgStore>,
+}
+
+#[napi]
+impl NativeStore {
+    /// Open (or create) a stream's store. `storage` is "memory" or "file"; `dir` is the stream's folder.
+    #[napi(constructor)]
+    pub fn new(storage: String, dir: String, limits: StoreLimitsJs) -> Result<Self> {
+        Ok(NativeStore { inner: open_store(&storage, Path::new(&dir), StoreLimits::from(&limits))? })
+    }
+
+    /// Store a message; returns its sequence. Throws `max_msgs: …`, `msg_too_big: …` and the like.
+    #[napi]
+    pub fn store(&mut self, subject: &[u8], hdr: &[u8], msg: &[u8], ts_ns: BigInt) -> Result<f64> {
+        self.inner.store(subject, hdr, msg, ts_ns.get_i64().0).map(|s| s as f64).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn sync(&mut self) -> Result<()> {
+        self.inner.sync().map_err(to_js)
+    }
+
+    #[napi]
+    pub fn load(&self, seq: f64) -> Result<Option<StoredMsgJs>> {
+        match self.inner.load(seq as u64) {
+            Ok(m) => Ok(Some(m.into())),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(to_js(e)),
+        }
+    }
+
+    #[napi]
+    pub fn load_next(&self, start: f64, filter: &[u8]) -> Result<Option<StoredMsgJs>> {
+        self.inner.load_next(start as u64, filter).map(|m| m.map(Into::into)).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn load_last(&self, filter: &[u8]) -> Result<Option<StoredMsgJs>> {
+        match self.inner.load_last(filter) {
+            Ok(m) => Ok(Some(m.into())),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(to_js(e)),
+        }
+    }
+
+    #[napi]
+    pub fn seq_for_time(&self, ts_ns: BigInt) -> f64 {
+        self.inner.seq_for_time(ts_ns.get_i64().0) as f64
+    }
+
+    #[napi]
+    pub fn remove(&mut self, seq: f64) -> Result<bool> {
+        self.inner.remove(seq as u64).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn purge(&mut self, filter: &[u8], upto_seq: f64, keep: f64) -> Result<f64> {
+        self.inner.purge(filter, upto_seq as u64, keep as u64).map(|n| n as f64).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn expire(&mut self, now_ns: BigInt) -> Result<f64> {
+        self.inner.expire(now_ns.get_i64().0).map(|n| n as f64).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn set_limits(&mut self, limits: StoreLimitsJs) -> Result<()> {
+        self.inner.set_limits(StoreLimits::from(&limits)).map_err(to_js)
+    }
+
+    #[napi]
+    pub fn state(&self) -> StreamStateJs {
+        let s = self.inner.state();
+        StreamStateJs {
+            msgs: s.msgs as f64,
+            bytes: s.bytes as f64,
+            first_seq: s.first_seq as f64,
+            first_ts_ns: BigInt::from(s.first_ts_ns),
+            last_seq: s.last_seq as f64,
+            last_ts_ns: BigInt::from(s.last_ts_ns),
+            num_deleted: s.num_deleted as f64,
+            num_subjects: s.num_subjects as f64,
+        }
+    }
+
+    #[napi]
+    pub fn subjects_state(&self, filter: &[u8]) -> Vec<SubjectCount> {
+        self.inner
+            .subjects_state(filter)
+            .into_iter()
+            .map(|(s, n)| SubjectCount { subject: String::from_utf8_lossy(&s).into_owned(), msgs: n as f64 })
+            .collect()
+    }
+
+    #[napi]
+    pub fn num_pending(&self, start: f64, filter: &[u8], last_per_subject: bool) -> f64 {
+        self.inner.num_pending(start as u64, filter, last_per_subject) as f64
+    }
+
+    #[napi]
+    pub fn destroy(&mut self) -> Result<()> {
+        self.inner.destroy().map_err(to_js)
+    }
+}
+
+/// Does the literal `subject` match `pattern`? (The project's one matcher, for stream and consumer filters.)
+#[napi]
+pub fn subject_matches(pattern: String, subject: String) -> bool {
+    myelin_core::subject::subject_matches(pattern.as_bytes(), subject.as_bytes())
+}
+
+/// Can one subject match both patterns (stream subjects overlap)?
+#[napi]
+pub fn subjects_overlap(a: String, b: String) -> bool {
+    myelin_core::subject::subjects_overlap(a.as_bytes(), b.as_bytes())
+}
+
+/// Is `subject` valid to subscribe to (wildcards allowed)?
+#[napi]
+pub fn is_valid_subject(subject: String) -> bool {
+    myelin_core::subject::is_valid_subscribe_subject(subject.as_bytes())
+}

@@ -1,0 +1,443 @@
+// One consumer: where it is in its stream, what is delivered and not yet acknowledged, and delivery to pull
+// requests (pull.ts) or to a deliver subject (push.ts). Timers (ack wait, request expiry, heartbeats,
+// inactivity) are driven by the service's one tick (`tick`), not a timer per message.
+
+import { subjectMatches } from '../native/index.js';
+import type { StoredMsgJs } from '../native/index.js';
+import { type Ack, ackReply } from './acks.js';
+import type { JsContext } from './context.js';
+import type { ConsumerConfig } from './defaults.js';
+import {
+  BAD_REQUEST,
+  EXCEEDED_MAX_WAITING,
+  NO_MESSAGES,
+  PULL_HEARTBEAT,
+  type PullRequest,
+  parsePullRequest,
+  pendingStatus,
+} from './pull.js';
+import { FLOW_CONTROL_BYTES, FLOW_CONTROL_MSGS, FLOW_CONTROL_REQUEST, flowControlReply, heartbeat } from './push.js';
+import type { Stream } from './stream.js';
+import { appendHeaders, headerBlock, nowNs, parseTime, rfc3339 } from './wire.js';
+
+interface Pending {
+  cseq: number;
+  deliveries: number;
+  /** Redeliver at or after this time (ms). */
+  dueMs: number;
+  subject: string;
+}
+
+const NONE = Buffer.alloc(0);
+
+export class Consumer {
+  private readonly filters: string[];
+  /** Next stream sequence to look at for first deliveries. */
+  private nextSeq = 1;
+  /** deliver_policy last_per_subject: the sequences still to deliver first, ascending. */
+  private lps: number[] = [];
+  private cseq = 0;
+  private lastSseq = 0;
+  private lastDeliveryMs = Date.now();
+  private lastActiveMs = Date.now();
+  private readonly pending = new Map<number, Pending>();
+  /** Delivery counts of messages delivered more than once, kept while pending. */
+  private numRedelivered = 0;
+  private readonly waiting: PullRequest[] = [];
+  private fcPending = '';
+  private fcId = 0;
+  private fcMsgs = 0;
+  private fcBytes = 0;
+  private deleted = false;
+  /**
+   * num_pending as last computed, kept current across deliveries so a replay does not recount the rest of
+   * the stream per message; dropped whenever the stream changes (`streamChanged`).
+   */
+  private pendingCache: number | undefined;
+
+  constructor(
+    private readonly ctx: JsContext,
+    private readonly stream: Stream,
+    readonly name: string,
+    public config: ConsumerConfig,
+    readonly created: bigint,
+  ) {
+    this.filters =
+      config.filter_subjects !== undefined && config.filter_subjects.length > 0
+        ? config.filter_subjects
+        : config.filter_subject !== undefined && config.filter_subject !== '' && config.filter_subject !== '>'
+          ? [config.filter_subject]
+          : [];
+    this.start();
+  }
+
+  get isPush(): boolean {
+    return this.config.deliver_subject !== undefined;
+  }
+
+  /** Where delivery starts, per deliver_policy. */
+  private start(): void {
+    const store = this.stream.store;
+    const state = store.state();
+    const all = Math.max(1, state.firstSeq);
+    switch (this.config.deliver_policy) {
+      case 'last': {
+        let last = 0;
+        for (const f of this.filterList()) last = Math.max(last, store.loadLast(Buffer.from(f))?.seq ?? 0);
+        this.nextSeq = last > 0 ? last : state.lastSeq + 1;
+        break;
+      }
+      case 'new':
+        this.nextSeq = state.lastSeq + 1;
+        break;
+      case 'by_start_sequence':
+        this.nextSeq = Math.max(1, this.config.opt_start_seq ?? 1);
+        break;
+      case 'by_start_time':
+        this.nextSeq = store.seqForTime(parseTime(this.config.opt_start_time ?? ''));
+        break;
+      case 'last_per_subject': {
+        const seqs: number[] = [];
+        for (const f of this.filterList()) {
+          for (const s of store.subjectsState(Buffer.from(f))) {
+            const m = store.loadLast(Buffer.from(s.subject));
+            if (m !== null) seqs.push(m.seq);
+          }
+        }
+        this.lps = seqs.sort((a, b) => a - b);
+        this.nextSeq = state.lastSeq + 1;
+        break;
+      }
+      default:
+        this.nextSeq = all;
+    }
+    this.lastSseq = (this.lps[0] ?? this.nextSeq) - 1;
+  }
+
+  private filterList(): string[] {
+    return this.filters.length > 0 ? this.filters : ['>'];
+  }
+
+  filterMatches(subject: string): boolean {
+    return this.filters.length === 0 || this.filters.some((f) => subjectMatches(f, subject));
+  }
+
+  /** Whether this consumer is done with `seq` (for interest retention). */
+  hasAcked(seq: number): boolean {
+    return seq < this.nextSeq && !this.lps.includes(seq) && !this.pending.has(seq);
+  }
+
+  numPending(): number {
+    if (this.pendingCache !== undefined) return this.pendingCache;
+    this.pendingCache = this.countPending();
+    return this.pendingCache;
+  }
+
+  /** The stream stored, removed or purged messages: num_pending must be counted again. */
+  streamChanged(): void {
+    this.pendingCache = undefined;
+  }
+
+  private countPending(): number {
+    const store = this.stream.store;
+    let n = this.lps.length;
+    if (this.filters.length === 0) n += store.numPending(this.nextSeq, NONE, false);
+    else for (const f of this.filters) n += store.numPending(this.nextSeq, Buffer.from(f), false);
+    return n;
+  }
+
+  /** The next message to deliver without consuming it: a due redelivery, then new messages. */
+  private peek(nowMs: number): { msg: StoredMsgJs; redelivery: boolean } | undefined {
+    const store = this.stream.store;
+    const maxDeliver = this.config.max_deliver;
+    for (const [seq, p] of this.pending) {
+      if (p.dueMs > nowMs || (maxDeliver > 0 && p.deliveries >= maxDeliver)) continue;
+      const msg = store.load(seq);
+      if (msg === null) {
+        this.pending.delete(seq);
+        continue;
+      }
+      return { msg, redelivery: true };
+    }
+    if (this.config.ack_policy !== 'none' && this.pending.size >= (this.config.max_ack_pending ?? Infinity)) {
+      return undefined;
+    }
+    while (this.lps.length > 0) {
+      const msg = store.load(this.lps[0] as number);
+      if (msg !== null) return { msg, redelivery: false };
+      this.lps.shift();
+      this.pendingCache = undefined;
+    }
+    let best: StoredMsgJs | null = null;
+    for (const f of this.filters.length > 0 ? this.filters : ['']) {
+      const m = store.loadNext(this.nextSeq, f === '' ? NONE : Buffer.from(f));
+      if (m !== null && (best === null || m.seq < best.seq)) best = m;
+    }
+    return best !== null ? { msg: best, redelivery: false } : undefined;
+  }
+
+  /** Deliver `msg` to `to`, recording it as pending. */
+  private deliver(to: string, msg: StoredMsgJs, redelivery: boolean, nowMs: number): number {
+    if (redelivery) {
+      this.numRedelivered++;
+    } else {
+      if (this.lps.length > 0 && this.lps[0] === msg.seq) this.lps.shift();
+      else this.nextSeq = msg.seq + 1;
+      if (this.pendingCache !== undefined && this.pendingCache > 0) this.pendingCache--;
+    }
+    const prev = this.pending.get(msg.seq);
+    const deliveries = (prev?.deliveries ?? 0) + 1;
+    const cseq = ++this.cseq;
+    if (msg.seq > this.lastSseq) this.lastSseq = msg.seq;
+    this.lastDeliveryMs = nowMs;
+    const reply = ackReply(this.stream.name, this.name, deliveries, msg.seq, cseq, msg.tsNs, this.numPending());
+    let hdr: Buffer | undefined = msg.hdr.length > 0 ? msg.hdr : undefined;
+    let body: Buffer = msg.msg;
+    if (this.config.headers_only === true) {
+      hdr = appendHeaders(hdr, [['Nats-Msg-Size', body.length]]);
+      body = NONE;
+    }
+    this.ctx.client.publish(msg.subject, reply, hdr, body, to);
+    if (this.config.ack_policy !== 'none') {
+      this.pending.set(msg.seq, { cseq, deliveries, dueMs: nowMs + this.ackWaitMs(deliveries), subject: msg.subject });
+    } else {
+      this.stream.onAcked(msg.seq, msg.subject);
+    }
+    return msg.subject.length + (hdr?.length ?? 0) + body.length;
+  }
+
+  private ackWaitMs(deliveries: number): number {
+    const b = this.config.backoff;
+    if (b !== undefined && b.length > 0) return (b[Math.min(deliveries - 1, b.length - 1)] as number) / 1e6;
+    return this.config.ack_wait / 1e6;
+  }
+
+  /** Deliver whatever can be delivered now. */
+  pump(): void {
+    if (this.deleted) return;
+    const nowMs = Date.now();
+    if (this.isPush) this.pumpPush(nowMs);
+    else this.pumpPull(nowMs);
+  }
+
+  private pumpPull(nowMs: number): void {
+    while (this.waiting.length > 0) {
+      const req = this.waiting[0] as PullRequest;
+      const next = this.peek(nowMs);
+      if (next === undefined) break;
+      const size = next.msg.subject.length + next.msg.hdr.length + next.msg.msg.length;
+      if (req.maxBytes > 0 && size > req.maxBytes) {
+        this.waiting.shift();
+        this.ctx.client.publish(req.reply, '', pendingStatus('409 Message Size Exceeds MaxBytes', req));
+        continue;
+      }
+      this.deliver(req.reply, next.msg, next.redelivery, nowMs);
+      req.batch--;
+      req.delivered++;
+      req.lastActivityMs = nowMs;
+      if (req.maxBytes > 0) req.maxBytes -= size;
+      if (req.batch <= 0) this.waiting.shift();
+    }
+    // no_wait requests end as soon as nothing more is available.
+    for (let i = 0; i < this.waiting.length; ) {
+      const req = this.waiting[i] as PullRequest;
+      if (!req.noWait) {
+        i++;
+        continue;
+      }
+      this.waiting.splice(i, 1);
+      this.ctx.client.publish(req.reply, '', req.delivered === 0 ? NO_MESSAGES : pendingStatus('408 Request Timeout', req));
+    }
+  }
+
+  private pumpPush(nowMs: number): void {
+    const to = this.config.deliver_subject as string;
+    if (!this.ctx.client.hasInterest(to)) return;
+    this.lastActiveMs = nowMs;
+    while (this.fcPending === '') {
+      const next = this.peek(nowMs);
+      if (next === undefined) break;
+      const size = this.deliver(to, next.msg, next.redelivery, nowMs);
+      if (this.config.flow_control === true) {
+        this.fcMsgs++;
+        this.fcBytes += size;
+        if (this.fcMsgs >= FLOW_CONTROL_MSGS || this.fcBytes >= FLOW_CONTROL_BYTES) {
+          this.fcPending = flowControlReply(this.stream.name, this.name, ++this.fcId);
+          this.ctx.client.publish(to, this.fcPending, FLOW_CONTROL_REQUEST);
+        }
+      }
+    }
+  }
+
+  /** The client answered a flow-control request. */
+  onFlowControl(subject: string): void {
+    if (subject !== this.fcPending) return;
+    this.fcPending = '';
+    this.fcMsgs = 0;
+    this.fcBytes = 0;
+    this.pump();
+  }
+
+  /** `$JS.API.CONSUMER.MSG.NEXT` for this consumer. */
+  onPullRequest(reply: string, body: Buffer): void {
+    if (reply === '') return;
+    const nowMs = Date.now();
+    this.lastActiveMs = nowMs;
+    if (this.isPush) {
+      this.ctx.client.publish(reply, '', BAD_REQUEST);
+      return;
+    }
+    const req = parsePullRequest(reply, body, nowMs);
+    if (req === undefined) {
+      this.ctx.client.publish(reply, '', BAD_REQUEST);
+      return;
+    }
+    const maxBatch = this.config.max_batch ?? 0;
+    if (maxBatch > 0 && req.batch > maxBatch) {
+      this.ctx.client.publish(reply, '', headerBlock(`409 Exceeded MaxRequestBatch of ${maxBatch}`));
+      return;
+    }
+    if (this.waiting.length >= (this.config.max_waiting ?? 512)) {
+      this.ctx.client.publish(reply, '', EXCEEDED_MAX_WAITING);
+      return;
+    }
+    this.waiting.push(req);
+    this.pumpPull(nowMs);
+  }
+
+  /** An ack (or nak, term, progress, next) for stream sequence `sseq`; `reply` set means AckSync. */
+  onAck(sseq: number, ack: Ack, reply: string): void {
+    const nowMs = Date.now();
+    this.lastActiveMs = nowMs;
+    const p = this.pending.get(sseq);
+    switch (ack.kind) {
+      case 'ack':
+      case 'next':
+        if (this.config.ack_policy === 'all') {
+          for (const [seq, q] of this.pending) {
+            if (seq <= sseq) {
+              this.pending.delete(seq);
+              this.stream.onAcked(seq, q.subject);
+            }
+          }
+        } else if (p !== undefined) {
+          this.pending.delete(sseq);
+          this.stream.onAcked(sseq, p.subject);
+        }
+        break;
+      case 'nak':
+        if (p !== undefined) p.dueMs = nowMs + ack.delayNs / 1e6;
+        break;
+      case 'progress':
+        if (p !== undefined) p.dueMs = nowMs + this.ackWaitMs(p.deliveries);
+        break;
+      case 'term':
+        if (p !== undefined) {
+          this.pending.delete(sseq);
+          this.stream.onAcked(sseq, p.subject);
+          this.advisory('MSG_TERMINATED', 'terminated', {
+            consumer_seq: p.cseq,
+            stream_seq: sseq,
+            deliveries: p.deliveries,
+            reason: ack.reason,
+          });
+        }
+        break;
+    }
+    if (ack.kind === 'next') {
+      this.onPullRequest(reply, Buffer.from(ack.request));
+      return;
+    }
+    if (reply !== '') this.ctx.client.publish(reply, '', undefined);
+    this.pump();
+  }
+
+  private advisory(kind: string, type: string, fields: Record<string, unknown>): void {
+    this.ctx.advisory(`$JS.EVENT.ADVISORY.CONSUMER.${kind}.${this.stream.name}.${this.name}`, {
+      type: `io.nats.jetstream.advisory.v1.${type}`,
+      stream: this.stream.name,
+      consumer: this.name,
+      ...fields,
+    });
+  }
+
+  /**
+   * Timers, once per service tick: ack-wait expiry (redelivery or, past max_deliver, the max-deliveries
+   * advisory), pull request expiry and heartbeats, push heartbeats. Returns false when the consumer has been
+   * inactive past its inactive_threshold and should be removed.
+   */
+  tick(nowMs: number): boolean {
+    let due = false;
+    const maxDeliver = this.config.max_deliver;
+    for (const [seq, p] of this.pending) {
+      if (p.dueMs > nowMs) continue;
+      if (maxDeliver > 0 && p.deliveries >= maxDeliver) {
+        this.pending.delete(seq);
+        this.advisory('MAX_DELIVERIES', 'max_deliver', { stream_seq: seq, deliveries: p.deliveries });
+        continue;
+      }
+      due = true;
+    }
+    for (let i = 0; i < this.waiting.length; ) {
+      const req = this.waiting[i] as PullRequest;
+      if (req.expiresAt > 0 && nowMs >= req.expiresAt) {
+        this.waiting.splice(i, 1);
+        this.ctx.client.publish(req.reply, '', pendingStatus('408 Request Timeout', req));
+        continue;
+      }
+      if (req.heartbeatMs > 0 && nowMs - req.lastActivityMs >= req.heartbeatMs) {
+        req.lastActivityMs = nowMs;
+        this.ctx.client.publish(req.reply, '', PULL_HEARTBEAT);
+      }
+      i++;
+    }
+    if (due) this.pump();
+    if (this.isPush) {
+      const hb = (this.config.idle_heartbeat ?? 0) / 1e6;
+      const to = this.config.deliver_subject as string;
+      const listening = this.ctx.client.hasInterest(to);
+      if (listening) this.lastActiveMs = nowMs;
+      if (hb > 0 && listening && nowMs - this.lastDeliveryMs >= hb) {
+        this.lastDeliveryMs = nowMs;
+        this.ctx.client.publish(to, this.fcPending, heartbeat(this.cseq, this.lastSseq, this.fcPending));
+      }
+      if (listening && this.fcPending === '' && this.numPending() > 0) this.pump();
+    } else if (this.waiting.length > 0) {
+      this.lastActiveMs = nowMs;
+    }
+    const inactive = (this.config.inactive_threshold ?? 0) / 1e6;
+    return !(inactive > 0 && nowMs - this.lastActiveMs > inactive);
+  }
+
+  /** The consumer is being deleted: waiting pull requests are told. */
+  stop(): void {
+    this.deleted = true;
+    for (const req of this.waiting.splice(0)) {
+      this.ctx.client.publish(req.reply, '', pendingStatus('409 Consumer Deleted', req));
+    }
+  }
+
+  info(): Record<string, unknown> {
+    let floorStream = this.lastSseq;
+    let floorConsumer = this.cseq;
+    for (const [seq, p] of this.pending) {
+      if (seq - 1 < floorStream) floorStream = seq - 1;
+      if (p.cseq - 1 < floorConsumer) floorConsumer = p.cseq - 1;
+    }
+    const info: Record<string, unknown> = {
+      stream_name: this.stream.name,
+      name: this.name,
+      created: rfc3339(this.created),
+      config: this.config,
+      delivered: { consumer_seq: this.cseq, stream_seq: this.lastSseq },
+      ack_floor: { consumer_seq: floorConsumer, stream_seq: floorStream },
+      num_ack_pending: this.pending.size,
+      num_redelivered: this.numRedelivered,
+      num_waiting: this.waiting.length,
+      num_pending: this.numPending(),
+      ts: rfc3339(nowNs()),
+    };
+    if (this.isPush && this.ctx.client.hasInterest(this.config.deliver_subject as string)) info.push_bound = true;
+    return info;
+  }
+}

@@ -1,0 +1,19 @@
+// What streams and consumers need from the JetStream service around them.
+
+import type { InternalClient } from '../internal/internal-client.js';
+import type { Stream } from './stream.js';
+
+export interface JsContext {
+  readonly client: InternalClient;
+  readonly maxPayload: number;
+  /** The server's name, reported as the cluster leader in stream info. */
+  readonly serverName: string;
+  /** A store was written: sync it (with every other written store) before the turn's acks go out. */
+  markWritten(stream: Stream): void;
+  /** Queue a publish acknowledgement; it is sent after the turn's sync of `stream`, or replaced by an error. */
+  queueAck(stream: Stream, reply: string, body: string): void;
+  /** Publish an advisory on `$JS.EVENT.ADVISORY.…`. */
+  advisory(subject: string, body: Record<string, unknown>): void;
+  /** Save a stream's or consumer's metadata (config, creation time) next to its store. */
+  saveMeta(stream: Stream): void;
+}

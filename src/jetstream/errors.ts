@@ -1,0 +1,112 @@
+// The one table of JetStream API errors: nats-server's server/errors.json entries Myelin answers with
+// (HTTP-like `code`, `err_code` that clients branch on, and `description`, where `{x}` is filled in).
+
+export interface ApiErrorDef {
+  readonly code: number;
+  readonly errCode: number;
+  readonly description: string;
+}
+
+export const JS_ERRORS = {
+  BadRequest: { code: 400, errCode: 10003, description: 'bad request' },
+  ConsumerCreate: { code: 500, errCode: 10012, description: '{err}' },
+  ConsumerNameExist: { code: 400, errCode: 10013, description: 'consumer name already in use' },
+  ConsumerNotFound: { code: 404, errCode: 10014, description: 'consumer not found' },
+  ConsumerDurableNameNotMatchSubject: {
+    code: 400,
+    errCode: 10017,
+    description: 'consumer name in subject does not match durable name in request',
+  },
+  ConsumerEphemeralWithDurableName: {
+    code: 400,
+    errCode: 10020,
+    description: 'consumer expected to be ephemeral but a durable name was set in request',
+  },
+  InvalidJSON: { code: 400, errCode: 10025, description: 'invalid JSON: {err}' },
+  MaximumConsumersLimit: { code: 400, errCode: 10026, description: 'maximum consumers limit reached' },
+  NoMessageFound: { code: 404, errCode: 10037, description: 'no message found' },
+  NotEnabledForAccount: { code: 503, errCode: 10039, description: 'JetStream not enabled for account' },
+  StreamInvalidConfig: { code: 500, errCode: 10052, description: '{err}' },
+  StreamMessageExceedsMaximum: { code: 400, errCode: 10054, description: 'message size exceeds maximum allowed' },
+  StreamMismatch: { code: 400, errCode: 10056, description: 'stream name in subject does not match request' },
+  StreamMsgDeleteFailed: { code: 500, errCode: 10057, description: '{err}' },
+  StreamNameExist: {
+    code: 400,
+    errCode: 10058,
+    description: 'stream name already in use with a different configuration',
+  },
+  StreamNotFound: { code: 404, errCode: 10059, description: 'stream not found' },
+  StreamNotMatch: { code: 400, errCode: 10060, description: 'expected stream does not match' },
+  StreamSubjectOverlap: { code: 400, errCode: 10065, description: 'subjects overlap with an existing stream' },
+  StreamWrongLastMsgID: { code: 400, errCode: 10070, description: 'wrong last msg ID: {id}' },
+  StreamWrongLastSequence: { code: 400, errCode: 10071, description: 'wrong last sequence: {seq}' },
+  StreamStoreFailed: { code: 503, errCode: 10077, description: '{err}' },
+  ConsumerDeliverToWildcards: { code: 400, errCode: 10079, description: 'consumer deliver subject has wildcards' },
+  ConsumerPushMaxWaiting: { code: 400, errCode: 10080, description: 'consumer in push mode can not set max waiting' },
+  ConsumerSmallHeartbeat: { code: 400, errCode: 10083, description: 'consumer idle heartbeat needs to be >= 100ms' },
+  ConsumerInvalidPolicy: { code: 400, errCode: 10094, description: '{err}' },
+  ConsumerWQRequiresExplicitAck: { code: 400, errCode: 10098, description: 'workqueue stream requires explicit ack' },
+  ConsumerWQMultipleUnfiltered: {
+    code: 400,
+    errCode: 10099,
+    description: 'multiple non-filtered consumers not allowed on workqueue stream',
+  },
+  ConsumerBadDurableName: { code: 400, errCode: 10103, description: "durable name can not contain '.', '*', '>'" },
+  ConsumerWithFlowControlNeedsHeartbeats: {
+    code: 400,
+    errCode: 10108,
+    description: 'consumer with flow control also needs heartbeats',
+  },
+  StreamPurgeFailed: { code: 500, errCode: 10110, description: '{err}' },
+  StreamRollupFailed: { code: 500, errCode: 10111, description: '{err}' },
+  ConsumerMaxDeliverBackoff: {
+    code: 400,
+    errCode: 10116,
+    description: 'max deliver is required to be > length of backoff values',
+  },
+  ConsumerCreateFilterSubjectMismatch: {
+    code: 400,
+    errCode: 10131,
+    description: 'Consumer create request did not match filtered subject from create subject',
+  },
+  ConsumerCreateDurableAndNameMismatch: {
+    code: 400,
+    errCode: 10132,
+    description: 'Consumer Durable and Name have to be equal if both are provided',
+  },
+  ConsumerDuplicateFilterSubjects: {
+    code: 400,
+    errCode: 10136,
+    description: 'consumer cannot have both FilterSubject and FilterSubjects specified',
+  },
+  ConsumerAlreadyExists: { code: 400, errCode: 10148, description: 'consumer already exists' },
+  ConsumerDoesNotExist: { code: 400, errCode: 10149, description: 'consumer does not exist' },
+  RequiredApiLevel: { code: 412, errCode: 10185, description: 'JetStream minimum api level required' },
+} as const satisfies Record<string, ApiErrorDef>;
+
+export type JsErrorName = keyof typeof JS_ERRORS;
+
+/** The `error` object of an API reply. */
+export interface ApiError {
+  code: number;
+  err_code: number;
+  description: string;
+}
+
+/** An error to answer with, its `{placeholders}` filled from `args`. */
+export function apiError(name: JsErrorName, args: Record<string, string | number> = {}): ApiError {
+  const def: ApiErrorDef = JS_ERRORS[name];
+  const description = def.description.replace(/\{(\w+)\}/g, (m, k: string) => (k in args ? String(args[k]) : m));
+  return { code: def.code, err_code: def.errCode, description };
+}
+
+/** Thrown inside API handlers; the router turns it into the reply's `error`. */
+export class JsApiError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.description);
+  }
+}
+
+export function fail(name: JsErrorName, args?: Record<string, string | number>): never {
+  throw new JsApiError(apiError(name, args));
+}

@@ -1,0 +1,208 @@
+// One stream: its config, its store (native), publish handling (dedup by Nats-Msg-Id, the Nats-Expected-*
+// checks, rollup, limits) and its consumers. Publish acks are queued on the context and sent after the
+// turn's store sync (group commit), so an acknowledged message is durable.
+
+import { NativeStore, type NativeStoreApi, type StoreLimitsJs, subjectsOverlap } from '../native/index.js';
+import type { Consumer } from './consumer.js';
+import type { JsContext } from './context.js';
+import type { StreamConfig } from './defaults.js';
+import { apiError, type ApiError, fail, JsApiError } from './errors.js';
+import { nowNs, parseHeaders, rfc3339 } from './wire.js';
+
+const NO_FILTER = Buffer.alloc(0);
+
+export function storeLimits(cfg: StreamConfig): StoreLimitsJs {
+  return {
+    maxMsgs: cfg.max_msgs,
+    maxBytes: cfg.max_bytes,
+    maxAgeNs: BigInt(cfg.max_age),
+    maxMsgSize: cfg.max_msg_size,
+    maxMsgsPerSubject: cfg.max_msgs_per_subject,
+    discard: cfg.discard,
+    discardNewPerSubject: cfg.discard_new_per_subject === true,
+  };
+}
+
+/** Store errors as nats-server words them in a publish ack. */
+function storeError(e: unknown): ApiError {
+  const msg = e instanceof Error ? e.message : String(e);
+  const code = msg.slice(0, msg.indexOf(':'));
+  if (code === 'msg_too_big') return apiError('StreamMessageExceedsMaximum');
+  return apiError('StreamStoreFailed', { err: msg.slice(msg.indexOf(':') + 2) });
+}
+
+export class Stream {
+  readonly store: NativeStoreApi;
+  readonly consumers = new Map<string, Consumer>();
+  /** Nats-Msg-Id → (sequence, arrival ms), oldest first, pruned past the duplicate window. */
+  private readonly dedup = new Map<string, { seq: number; ms: number }>();
+  private lastMsgId = '';
+  private sids: string[] = [];
+
+  constructor(
+    private readonly ctx: JsContext,
+    public config: StreamConfig,
+    readonly created: bigint,
+    readonly dir: string,
+  ) {
+    this.store = new NativeStore(config.storage, dir, storeLimits(config));
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Start capturing the stream's subjects. */
+  subscribe(): void {
+    for (const s of this.config.subjects) {
+      this.sids.push(this.ctx.client.subscribe(s, (subject, reply, hdr, body) => this.onPublish(subject, reply, hdr, body)));
+    }
+  }
+
+  unsubscribe(): void {
+    for (const sid of this.sids) this.ctx.client.unsubscribe(sid);
+    this.sids = [];
+  }
+
+  update(config: StreamConfig): void {
+    const resubscribe = JSON.stringify(config.subjects) !== JSON.stringify(this.config.subjects);
+    this.config = config;
+    this.store.setLimits(storeLimits(config));
+    if (resubscribe) {
+      this.unsubscribe();
+      this.subscribe();
+    }
+  }
+
+  /** A message published on one of the stream's subjects. */
+  onPublish(subject: string, reply: string, hdr: Buffer | undefined, body: Buffer): void {
+    const ack = (text: string) => {
+      if (reply !== '' && this.config.no_ack !== true) this.ctx.queueAck(this, reply, text);
+    };
+    try {
+      const seq = this.accept(subject, hdr, body, ack);
+      if (seq > 0) ack(`{"stream":${JSON.stringify(this.name)},"seq":${seq}}`);
+    } catch (e) {
+      const error = e instanceof JsApiError ? e.error : storeError(e);
+      ack(JSON.stringify({ error, stream: this.name, seq: 0 }));
+    }
+  }
+
+  /** Store a message after the publish checks. Returns its sequence, or 0 when a duplicate was acked. */
+  private accept(subject: string, hdr: Buffer | undefined, body: Buffer, ack: (text: string) => void): number {
+    if (this.config.sealed) fail('StreamStoreFailed', { err: 'invalid operation on sealed stream' });
+    const h = parseHeaders(hdr);
+    const nowMs = Date.now();
+    this.pruneDedup(nowMs);
+    const expStream = h.get('nats-expected-stream');
+    if (expStream !== undefined && expStream !== this.name) fail('StreamNotMatch');
+    const msgId = h.get('nats-msg-id');
+    if (msgId !== undefined) {
+      const seen = this.dedup.get(msgId);
+      if (seen !== undefined) {
+        ack(`{"stream":${JSON.stringify(this.name)},"seq":${seen.seq},"duplicate":true}`);
+        return 0;
+      }
+    }
+    const expLast = h.get('nats-expected-last-sequence');
+    if (expLast !== undefined) {
+      const last = this.store.state().lastSeq;
+      if (Number(expLast) !== last) fail('StreamWrongLastSequence', { seq: last });
+    }
+    const expSubj = h.get('nats-expected-last-subject-sequence');
+    if (expSubj !== undefined) {
+      const filter = h.get('nats-expected-last-subject-sequence-subject') ?? subject;
+      const last = this.store.loadLast(Buffer.from(filter))?.seq ?? 0;
+      if (Number(expSubj) !== last) fail('StreamWrongLastSequence', { seq: last });
+    }
+    const expId = h.get('nats-expected-last-msg-id');
+    if (expId !== undefined && expId !== this.lastMsgId) fail('StreamWrongLastMsgID', { id: this.lastMsgId });
+    const rollup = h.get('nats-rollup');
+    if (rollup !== undefined) {
+      if (!this.config.allow_rollup_hdrs) fail('StreamRollupFailed', { err: 'rollup not permitted' });
+      if (rollup !== 'sub' && rollup !== 'all') fail('StreamRollupFailed', { err: `rollup value invalid: ${rollup}` });
+    }
+    const hdrLen = hdr?.length ?? 0;
+    if (hdrLen + body.length > this.ctx.maxPayload) fail('StreamMessageExceedsMaximum');
+    const seq = this.store.store(Buffer.from(subject), hdr ?? NO_FILTER, body, nowNs());
+    if (rollup === 'sub') this.store.purge(Buffer.from(subject), seq, 0);
+    else if (rollup === 'all') this.store.purge(NO_FILTER, seq, 0);
+    if (msgId !== undefined) {
+      this.dedup.set(msgId, { seq, ms: nowMs });
+      this.lastMsgId = msgId;
+    }
+    this.ctx.markWritten(this);
+    if (this.config.retention === 'interest' && !this.hasInterestIn(subject)) this.store.remove(seq);
+    return seq;
+  }
+
+  private pruneDedup(nowMs: number): void {
+    const windowMs = this.config.duplicate_window / 1e6;
+    for (const [id, e] of this.dedup) {
+      if (nowMs - e.ms < windowMs) break;
+      this.dedup.delete(id);
+    }
+  }
+
+  private hasInterestIn(subject: string): boolean {
+    for (const c of this.consumers.values()) if (c.filterMatches(subject)) return true;
+    return false;
+  }
+
+  /** A consumer acknowledged `seq`: with interest or work-queue retention it may go now. */
+  onAcked(seq: number, subject: string): void {
+    if (this.config.retention === 'limits') return;
+    if (this.config.retention === 'workqueue') {
+      this.store.remove(seq);
+      return;
+    }
+    for (const c of this.consumers.values()) {
+      if (c.filterMatches(subject) && !c.hasAcked(seq)) return;
+    }
+    this.store.remove(seq);
+  }
+
+  /** New messages are stored (after the sync): let consumers deliver them. */
+  notifyConsumers(): void {
+    for (const c of this.consumers.values()) {
+      c.streamChanged();
+      c.pump();
+    }
+  }
+
+  /** Check that one of the stream's subjects could carry `filter`. */
+  coversFilter(filter: string): boolean {
+    return this.config.subjects.some((s) => subjectsOverlap(s, filter));
+  }
+
+  stateJson(subjectsFilter?: string): Record<string, unknown> {
+    const s = this.store.state();
+    const state: Record<string, unknown> = {
+      messages: s.msgs,
+      bytes: s.bytes,
+      first_seq: s.firstSeq,
+      first_ts: rfc3339(s.firstTsNs),
+      last_seq: s.lastSeq,
+      last_ts: rfc3339(s.lastTsNs),
+    };
+    if (s.numDeleted > 0) state.num_deleted = s.numDeleted;
+    if (s.numSubjects > 0) state.num_subjects = s.numSubjects;
+    if (subjectsFilter !== undefined && subjectsFilter !== '') {
+      const subjects: Record<string, number> = {};
+      for (const e of this.store.subjectsState(Buffer.from(subjectsFilter))) subjects[e.subject] = e.msgs;
+      if (Object.keys(subjects).length > 0) state.subjects = subjects;
+    }
+    state.consumer_count = this.consumers.size;
+    return state;
+  }
+
+  info(subjectsFilter?: string): Record<string, unknown> {
+    return {
+      config: this.config,
+      created: rfc3339(this.created),
+      state: this.stateJson(subjectsFilter),
+      cluster: { leader: this.ctx.serverName },
+      ts: rfc3339(nowNs()),
+    };
+  }
+}

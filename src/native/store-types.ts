@@ -1,0 +1,51 @@
+// Types of the NativeStore binding (native/binding/src/store.rs): one store per JetStream stream.
+// Timestamps are Unix nanoseconds as BigInts. Errors are thrown with a message `<code>: <text>`, code one of
+// max_msgs, max_bytes, max_msgs_per_subject, msg_too_big, not_found, closed, io, corrupt.
+
+export interface StoreLimitsJs {
+  maxMsgs: number;
+  maxBytes: number;
+  maxAgeNs: bigint;
+  maxMsgSize: number;
+  maxMsgsPerSubject: number;
+  discard: 'old' | 'new';
+  discardNewPerSubject: boolean;
+}
+
+export interface StoredMsgJs {
+  seq: number;
+  tsNs: bigint;
+  subject: string;
+  hdr: Buffer;
+  msg: Buffer;
+}
+
+export interface StreamStateJs {
+  msgs: number;
+  bytes: number;
+  firstSeq: number;
+  firstTsNs: bigint;
+  lastSeq: number;
+  lastTsNs: bigint;
+  numDeleted: number;
+  numSubjects: number;
+}
+
+export interface NativeStoreApi {
+  store(subject: Uint8Array, hdr: Uint8Array, msg: Uint8Array, tsNs: bigint): number;
+  sync(): void;
+  load(seq: number): StoredMsgJs | null;
+  loadNext(start: number, filter: Uint8Array): StoredMsgJs | null;
+  loadLast(filter: Uint8Array): StoredMsgJs | null;
+  seqForTime(tsNs: bigint): number;
+  remove(seq: number): boolean;
+  purge(filter: Uint8Array, uptoSeq: number, keep: number): number;
+  expire(nowNs: bigint): number;
+  setLimits(limits: StoreLimitsJs): void;
+  state(): StreamStateJs;
+  subjectsState(filter: Uint8Array): { subject: string; msgs: number }[];
+  numPending(start: number, filter: Uint8Array, lastPerSubject: boolean): number;
+  destroy(): void;
+}
+
+export type NativeStoreCtor = new (storage: string, dir: string, limits: StoreLimitsJs) => NativeStoreApi;
