@@ -93,6 +93,10 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
     log.fatal(err instanceof Error ? err.message : String(err));
     process.exit(1);
   }
+  if (monitor !== undefined && server.system !== undefined) {
+    const http = monitor.server;
+    server.system.varzContext = () => http.varzContext();
+  }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
   if (options.portsFileDir !== '') {

@@ -20,6 +20,7 @@ import { detachFd } from './conn/socket-fd.js';
 import type { HostSnapshot, MonitorQuery } from './monitor/snapshot.js';
 import { startJetStream } from './jetstream/start.js';
 import type { JetStreamService } from './jetstream/service.js';
+import { SystemService } from './system/service.js';
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -36,6 +37,8 @@ export class Server {
   private lameDuck = false;
   private shuttingDown = false;
   private jetstream: JetStreamService | undefined;
+  /** The system account's events and `$SYS.REQ` services (src/system). */
+  system: SystemService | undefined;
 
   constructor(
     readonly options: Options,
@@ -105,6 +108,13 @@ export class Server {
     if (this.options.jetstream) this.jetstream = startJetStream(this.local, this.options, this.serverName, this.log);
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;
+    if (this.systemAccount !== '') {
+      const local = this.local;
+      const system = new SystemService((acc, onDeliveries) => local.openInternal(acc, onDeliveries), this.systemAccount, this, this.log);
+      this.system = system;
+      local.onClientEvent = (ev) => system.clientEvent(ev);
+      this.workers.onClientEvent = (ev) => system.clientEvent(ev);
+    }
     await this.workers.start(threads - 1, (i) => settings(i + 1));
     if (threads > 1) this.log.info(`Serving clients on ${threads} threads`);
   }
@@ -205,6 +215,7 @@ export class Server {
     this.log.info('Initiating Shutdown...');
     this.closeListener();
     this.jetstream?.close();
+    this.system?.close();
     await Promise.all([this.local?.shutdown(), this.workers.shutdown()]);
     if (this.routerId >= 0) releaseRouter(this.routerId);
     this.log.info('Server Exiting..');

@@ -31,6 +31,7 @@ import { HostMonitor } from '../monitor/host-monitor.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import { ServerTls } from '../net/tls-upgrade.js';
 import type { TlsSettings } from '../net/tls-settings.js';
+import { clientEventSubject, GLOBAL_ACCOUNT, type ClientEvent } from '../system/client-event.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -102,12 +103,17 @@ export class EngineHost {
   private readonly tls: ServerTls | undefined;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
+  /** Receives client connect/disconnect events for the system account (see src/system). */
+  onClientEvent: ((event: ClientEvent) => void) | undefined;
+  /** The system account's name: events are published there, so interest is checked there. */
+  private readonly systemAccount: string;
 
   constructor(
     settings: EngineHostSettings,
     private readonly log: Logger,
   ) {
     this.options = settings.options;
+    this.systemAccount = settings.auth?.systemAccount ?? '';
     this.clockOrigin = settings.clockOrigin;
     const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
     this.auth = auth?.enabled === true ? auth : undefined;
@@ -285,11 +291,13 @@ export class EngineHost {
       conn.authTimer = undefined;
       conn.user = result.user;
       conn.account = result.account;
+      conn.authenticated = true;
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
       if (flags & HAS_EVENTS) this.handleEvents();
       if (flags & HAS_DIRTY) this.flusher.schedule();
       if (!conn.stalled) conn.socket.resume();
+      this.reportClient(conn, 'connect');
     });
   }
 
@@ -383,6 +391,7 @@ export class EngineHost {
     this.flusher.blocked.delete(conn);
     const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
     this.monitor.recordClose(conn, reason, this.nowMs());
+    if (conn.authenticated) this.reportClient(conn, 'disconnect', reason);
     this.engine.closeConn(conn.slot);
     this.conns[conn.slot] = undefined;
     this.connCount--;
@@ -394,6 +403,22 @@ export class EngineHost {
     if (this.connCount === 0) {
       for (const wake of this.emptyWaiters.splice(0)) wake();
     }
+  }
+
+  /**
+   * Tell the system account's service about a client in an account other than $G, when someone listens
+   * for it. Once per connect and disconnect; the engine slot must still be open.
+   */
+  private reportClient(conn: ClientConnection, kind: ClientEvent['kind'], reason?: string): void {
+    const report = this.onClientEvent;
+    if (report === undefined || this.systemAccount === '' || conn.account === GLOBAL_ACCOUNT) return;
+    if (!this.engine.hasInterest(this.systemAccount, clientEventSubject(kind, conn.account))) return;
+    const client = this.monitor.connRecord(conn, false);
+    if (kind === 'disconnect') {
+      client.stop = this.clockOrigin + this.nowMs();
+      client.reason = reason ?? '';
+    }
+    report({ kind, client });
   }
 
   /**

@@ -16,6 +16,8 @@ const o = init.settings.options;
 const log = new Logger({ logtime: o.logtime, logtimeUTC: o.logtimeUTC, debug: o.debug, trace: o.trace, logFile: o.logFile });
 const host = new EngineHost(init.settings, log);
 host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
+// The system account's service runs on the main thread.
+host.onClientEvent = (event) => port.postMessage({ type: 'client-event', event });
 
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {

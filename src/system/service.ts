@@ -1,0 +1,224 @@
+// The system account's services, on the main thread, through the server's internal client
+// (src/internal/internal-client.ts) opened in the system account:
+//
+// * advisories: `$SYS.ACCOUNT.<acc>.CONNECT`/`DISCONNECT` for the events every thread reports (threads only
+//   report while a client listens), and `$SYS.SERVER.<id>.STATSZ` on nats-server's heartbeat;
+// * requests: the `$SYS.REQ.SERVER.PING[.<endpoint>]` family, `$SYS.REQ.SERVER.<id>.<endpoint>` and
+//   `$SYS.REQ.ACCOUNT.<acc>.<endpoint>`, answered by the same builders as HTTP monitoring (src/monitor),
+//   wrapped as nats-server wraps them: `{"server":…,"data":…}` (bare PING and STATSZ: `"statsz"`).
+
+import { InternalClient, type InternalOpener } from '../internal/internal-client.js';
+import { accountz, accstatz } from '../monitor/accounts.js';
+import { gatewayz, healthz, jsz, leafz, routez } from '../monitor/cluster.js';
+import type { MonitorSource } from '../monitor/collect.js';
+import { connz } from '../monitor/connz.js';
+import { goJson } from '../monitor/go-format.js';
+import { subsz } from '../monitor/subsz.js';
+import { varz, type VarzContext } from '../monitor/varz.js';
+import type { Logger } from '../log.js';
+import { clientEventSubject, type ClientEvent } from './client-event.js';
+import { clientEventJson, serverBlock, statsz } from './event-json.js';
+import { BadRequest, filteredOut, parseBody, queryFor, type RequestBody } from './request-options.js';
+
+/** nats-server's statsz heartbeat: first after 250 ms, doubling up to every 10 s. */
+const STATSZ_FIRST_MS = 250;
+const STATSZ_EVERY_MS = 10_000;
+
+/** An endpoint's answer (`data`), or undefined when this server has nothing to say. */
+type Endpoint = (body: RequestBody | undefined) => Promise<unknown>;
+
+export class SystemService {
+  private readonly client: InternalClient;
+  private seq = 0;
+  private statszTimer: NodeJS.Timeout | undefined;
+  private statszEvery = STATSZ_FIRST_MS;
+  private readonly endpoints: Map<string, Endpoint>;
+  /** Set when HTTP monitoring runs, so VARZ reports its listener and request counts. */
+  varzContext: (() => VarzContext) | undefined;
+
+  constructor(
+    open: InternalOpener,
+    readonly account: string,
+    private readonly source: MonitorSource,
+    private readonly log: Logger,
+  ) {
+    this.client = new InternalClient(open, account);
+    const q = queryFor;
+    this.endpoints = new Map<string, Endpoint>([
+      ['VARZ', () => varz(this.varz())],
+      ['CONNZ', (b) => connz(source, q('CONNZ', b))],
+      ['SUBSZ', (b) => subsz(source, q('SUBSZ', b))],
+      ['ROUTEZ', async () => routez(source)],
+      ['GATEWAYZ', async () => gatewayz(source)],
+      ['LEAFZ', async () => leafz(source)],
+      ['ACCOUNTZ', (b) => accountz(source, q('ACCOUNTZ', b))],
+      ['JSZ', async () => jsz(source)],
+      // Over the system account nats-server also puts the status code in the answer.
+      ['HEALTHZ', async (b) => ({ ...healthz(q('HEALTHZ', b)), status_code: 200 })],
+    ]);
+    const id = source.identity.serverId;
+    this.client.subscribe('$SYS.REQ.SERVER.PING', (_s, reply, _h, body) => this.statszRequest(reply, body));
+    this.client.subscribe('$SYS.REQ.SERVER.PING.*', (s, reply, _h, body) => this.serverRequest(lastToken(s), reply, body));
+    this.client.subscribe(`$SYS.REQ.SERVER.${id}.*`, (s, reply, _h, body) => this.serverRequest(lastToken(s), reply, body));
+    this.client.subscribe('$SYS.REQ.ACCOUNT.*.*', (s, reply, _h, body) => this.accountRequest(s, reply, body));
+    this.scheduleStatsz();
+  }
+
+  /** A thread reported a client connect or disconnect. */
+  clientEvent(ev: ClientEvent): void {
+    const json = clientEventJson(ev, serverBlock(this.source, ++this.seq));
+    this.client.publish(clientEventSubject(ev.kind, ev.client.account), '', undefined, goJson(json, false));
+  }
+
+  close(): void {
+    if (this.statszTimer !== undefined) clearTimeout(this.statszTimer);
+    this.statszTimer = undefined;
+  }
+
+  private varz(): VarzContext {
+    if (this.varzContext !== undefined) return this.varzContext();
+    const o = this.source.options;
+    return {
+      source: this.source,
+      httpHost: o.httpHost,
+      httpPort: o.httpPort,
+      httpsPort: o.httpsPort,
+      httpBasePath: o.httpBasePath,
+      httpReqStats: {},
+      configLoadTime: this.source.startTime,
+    };
+  }
+
+  private scheduleStatsz(): void {
+    this.statszTimer = setTimeout(() => {
+      this.statszEvery = Math.min(this.statszEvery * 2, STATSZ_EVERY_MS);
+      this.scheduleStatsz();
+      const subject = `$SYS.SERVER.${this.source.identity.serverId}.STATSZ`;
+      if (this.client.hasInterest(subject)) void this.sendStatsz(subject);
+    }, this.statszEvery);
+    this.statszTimer.unref();
+  }
+
+  private async sendStatsz(subject: string): Promise<void> {
+    const stats = await statsz(this.source);
+    this.send(subject, { server: serverBlock(this.source, ++this.seq), statsz: stats });
+  }
+
+  /** Bare PING, and STATSZ: `{"server":…,"statsz":…}`. */
+  private statszRequest(reply: string, body: Buffer): void {
+    void this.answer(reply, body, async () => ({ statsz: await statsz(this.source) }));
+  }
+
+  private serverRequest(endpoint: string, reply: string, body: Buffer): void {
+    if (endpoint === 'STATSZ' || endpoint === 'PING') {
+      // `$SYS.REQ.SERVER.<id>.PING` is not a request nats-server serves.
+      if (endpoint === 'STATSZ') this.statszRequest(reply, body);
+      return;
+    }
+    if (endpoint === 'IDZ') {
+      void this.answer(reply, body, async () => ({ bare: this.idz() }));
+      return;
+    }
+    const run = this.endpoints.get(endpoint);
+    if (run === undefined) return;
+    void this.answer(reply, body, async (opts) => ({ data: await run(opts) }));
+  }
+
+  /** `$SYS.REQ.ACCOUNT.<acc>.<endpoint>`, and `$SYS.REQ.ACCOUNT.PING.STATZ` for every account. */
+  private accountRequest(subject: string, reply: string, body: Buffer): void {
+    const tokens = subject.split('.');
+    const acc = tokens[3] ?? '';
+    const endpoint = tokens[4] ?? '';
+    if (acc === 'PING') {
+      if (endpoint === 'STATZ') void this.answer(reply, body, (opts) => this.accountStatz(opts, undefined));
+      return;
+    }
+    const source = this.source;
+    switch (endpoint) {
+      case 'CONNZ':
+        void this.answer(reply, body, async (opts) => ({ data: await connz(source, withParam(queryFor('CONNZ', opts), 'acc', acc)) }));
+        return;
+      case 'SUBSZ': {
+        const q = (opts: RequestBody | undefined) => withParam(withParam(queryFor('SUBSZ', opts), 'acc', acc), 'subs', 'true');
+        void this.answer(reply, body, async (opts) => ({ data: await subsz(source, q(opts)) }));
+        return;
+      }
+      case 'INFO':
+        void this.answer(reply, body, async () => {
+          const out = await accountz(source, new URLSearchParams({ acc }));
+          return { data: out.account_detail };
+        });
+        return;
+      case 'STATZ':
+        void this.answer(reply, body, (opts) => this.accountStatz(opts, acc));
+        return;
+    }
+  }
+
+  /** Account STATZ: nothing is sent when no account qualifies, unless unused ones were asked for. */
+  private async accountStatz(opts: RequestBody | undefined, acc: string | undefined): Promise<Record<string, unknown> | undefined> {
+    const q = queryFor('STATZ', opts);
+    if (acc !== undefined) q.set('accounts', acc);
+    const data = await accstatz(this.source, q);
+    const list = data.account_statz as unknown[];
+    if (list.length === 0 && opts?.include_unused !== true) return undefined;
+    return { data };
+  }
+
+  private idz(): Record<string, unknown> {
+    return { name: this.source.identity.serverName, host: this.source.options.host, id: this.source.identity.serverId };
+  }
+
+  /**
+   * Decode the body (a bad one is a 400), apply the filter (no answer when it names another server), run
+   * the endpoint (an error is a 500, as nats-server reports them) and send the wrapped answer to `reply`.
+   * `build` returns the fields after `server` (`data`, `statsz`), `{bare}` for an unwrapped answer, or
+   * undefined for no answer.
+   */
+  private async answer(
+    reply: string,
+    body: Buffer,
+    build: (opts: RequestBody | undefined) => Promise<Record<string, unknown> | undefined>,
+  ): Promise<void> {
+    if (reply === '') return;
+    let opts: RequestBody | undefined;
+    try {
+      opts = parseBody(body);
+    } catch (err) {
+      if (err instanceof BadRequest) this.sendError(reply, 400, err.message);
+      return;
+    }
+    if (filteredOut(this.source, opts)) return;
+    let fields: Record<string, unknown> | undefined;
+    try {
+      fields = await build(opts);
+    } catch (err) {
+      this.sendError(reply, 500, err instanceof Error ? err.message : String(err));
+      return;
+    }
+    if (fields === undefined) return;
+    if ('bare' in fields) this.send(reply, fields.bare);
+    else this.send(reply, { server: serverBlock(this.source, ++this.seq), ...fields });
+  }
+
+  private sendError(reply: string, code: number, description: string): void {
+    this.send(reply, { server: serverBlock(this.source, ++this.seq), error: { code, description } });
+  }
+
+  private send(subject: string, value: unknown): void {
+    try {
+      this.client.publish(subject, '', undefined, goJson(value, false));
+    } catch (err) {
+      this.log.error(`Error sending system account message on ${subject}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+function lastToken(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1);
+}
+
+function withParam(q: URLSearchParams, name: string, value: string): URLSearchParams {
+  q.set(name, value);
+  return q;
+}
