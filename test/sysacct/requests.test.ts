@@ -143,6 +143,13 @@ describe('system account requests', { timeout: 60_000 }, () => {
     assert.deepEqual(Object.keys(statz[0]), ['acc', 'name', 'conns', 'leafnodes', 'total_conns', 'num_subscriptions', 'sent', 'received', 'slow_consumers']);
   });
 
+  test('another account has no system services: its PING gets no responders', async () => {
+    await assert.rejects(app.request('$SYS.REQ.SERVER.PING', sc.encode(''), { timeout: 5000 }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, '503');
+      return true;
+    });
+  });
+
   test('STATSZ is published on $SYS.SERVER.<id>.STATSZ', async () => {
     const id = ((await ask('$SYS.REQ.SERVER.PING')).server as Json).id as string;
     const sub = sys.subscribe(`$SYS.SERVER.${id}.STATSZ`, { max: 1, timeout: 30_000 });
