@@ -190,6 +190,7 @@ export class Server {
     if (this.lameDuck || this.shuttingDown) return;
     this.lameDuck = true;
     this.log.info('Entering lame duck mode, stop accepting new clients');
+    this.system?.lameDuck();
     this.closeListener();
     this.local?.announceLameDuck();
     this.workers.announceLameDuck();

@@ -28,8 +28,6 @@ export class ClientConnection {
   /** Who authenticated ('' without auth or for a token) and into which account, for /connz. */
   user = '';
   account = '$G';
-  /** Admitted by the authenticator (with auth configured); a disconnect event is reported only then. */
-  authenticated = false;
   /** Engine time (ms) when a socket write was last refused; 0 while writes flow. */
   blockedSinceMs = 0;
   /** Set once the connection is being closed; the CloseReason code. */

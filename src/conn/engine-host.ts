@@ -31,7 +31,7 @@ import { HostMonitor } from '../monitor/host-monitor.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import { ServerTls } from '../net/tls-upgrade.js';
 import type { TlsSettings } from '../net/tls-settings.js';
-import { clientEventSubject, GLOBAL_ACCOUNT, type ClientEvent } from '../system/client-event.js';
+import { clientEventSubjects, type ClientEvent } from '../system/client-event.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -107,6 +107,7 @@ export class EngineHost {
   onClientEvent: ((event: ClientEvent) => void) | undefined;
   /** The system account's name: events are published there, so interest is checked there. */
   private readonly systemAccount: string;
+  private readonly serverId: string;
 
   constructor(
     settings: EngineHostSettings,
@@ -114,6 +115,7 @@ export class EngineHost {
   ) {
     this.options = settings.options;
     this.systemAccount = settings.auth?.systemAccount ?? '';
+    this.serverId = settings.identity.serverId;
     this.clockOrigin = settings.clockOrigin;
     const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
     this.auth = auth?.enabled === true ? auth : undefined;
@@ -283,6 +285,7 @@ export class EngineHost {
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
       if (!result.ok) {
         this.log.error(`${conn.logPrefix} - ${result.reason}`);
+        this.reportClient(conn, 'auth_error', CLOSE_REASON_TEXT[CloseReason.AuthenticationViolation]);
         this.engine.closeWith(conn.slot, WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
         this.handleEvents();
         return;
@@ -291,7 +294,6 @@ export class EngineHost {
       conn.authTimer = undefined;
       conn.user = result.user;
       conn.account = result.account;
-      conn.authenticated = true;
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
       if (flags & HAS_EVENTS) this.handleEvents();
@@ -361,7 +363,8 @@ export class EngineHost {
       if (conn === undefined) continue;
       if (ev.kind === EVENT_CONNECT) {
         conn.applyConnect(ev.json ?? '{}');
-        this.authenticate(conn, ev.json ?? '{}');
+        if (this.auth !== undefined) this.authenticate(conn, ev.json ?? '{}');
+        else this.reportClient(conn, 'connect');
       } else if (ev.kind === EVENT_CLOSE) {
         this.closeConnection(conn, ev.reason);
       }
@@ -391,7 +394,7 @@ export class EngineHost {
     this.flusher.blocked.delete(conn);
     const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
     this.monitor.recordClose(conn, reason, this.nowMs());
-    if (conn.authenticated) this.reportClient(conn, 'disconnect', reason);
+    this.reportClient(conn, 'disconnect', reason);
     this.engine.closeConn(conn.slot);
     this.conns[conn.slot] = undefined;
     this.connCount--;
@@ -406,19 +409,21 @@ export class EngineHost {
   }
 
   /**
-   * Tell the system account's service about a client in an account other than $G, when someone listens
-   * for it. Once per connect and disconnect; the engine slot must still be open.
+   * Tell the system account's service about a client's connect, disconnect or failed authentication, when
+   * a client in the system account listens for it (a trie match per subject, per connection event). The
+   * engine slot must still be open.
    */
   private reportClient(conn: ClientConnection, kind: ClientEvent['kind'], reason?: string): void {
     const report = this.onClientEvent;
-    if (report === undefined || this.systemAccount === '' || conn.account === GLOBAL_ACCOUNT) return;
-    if (!this.engine.hasInterest(this.systemAccount, clientEventSubject(kind, conn.account))) return;
-    const client = this.monitor.connRecord(conn, false);
-    if (kind === 'disconnect') {
-      client.stop = this.clockOrigin + this.nowMs();
-      client.reason = reason ?? '';
+    if (report === undefined || this.systemAccount === '') return;
+    const subjects = clientEventSubjects(kind, conn.account, this.serverId);
+    if (!subjects.some((s) => this.engine.hasInterest(this.systemAccount, s))) return;
+    const event: ClientEvent = { kind, client: this.monitor.connRecord(conn, false) };
+    if (kind !== 'connect') {
+      event.client.stop = this.clockOrigin + this.nowMs();
+      event.client.reason = reason ?? '';
     }
-    report({ kind, client });
+    report(event);
   }
 
   /**

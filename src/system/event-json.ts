@@ -12,6 +12,7 @@ import type { ClientEvent } from './client-event.js';
 
 export const CONNECT_EVENT_TYPE = 'io.nats.server.advisory.v1.client_connect';
 export const DISCONNECT_EVENT_TYPE = 'io.nats.server.advisory.v1.client_disconnect';
+export const ACCOUNT_CONNS_TYPE = 'io.nats.server.advisory.v1.account_connections';
 
 /** nats-server's capability flags with JetStream on (JetStream, binary snapshots, account NRG). */
 const JETSTREAM_FLAGS = 7;
@@ -40,7 +41,18 @@ export function eventId(): string {
   return s;
 }
 
-/** A connect or disconnect advisory; the `server` block is put in when it is sent. */
+/**
+ * The head of an account_connections advisory (the `server` block and the account's STATZ entry follow);
+ * both subjects it goes to share its id, as in nats-server.
+ */
+export function accountConnsHead(): Record<string, unknown> {
+  return { type: ACCOUNT_CONNS_TYPE, id: eventId(), timestamp: goTime(Date.now()) };
+}
+
+/**
+ * A connect, disconnect or auth-error advisory (the last two have the same shape); the `server` block is
+ * put in when it is sent.
+ */
 export function clientEventJson(ev: ClientEvent, server: Record<string, unknown>): Record<string, unknown> {
   const c = ev.client;
   const connect = ev.kind === 'connect';

@@ -16,8 +16,8 @@ import { goJson } from '../monitor/go-format.js';
 import { subsz } from '../monitor/subsz.js';
 import { varz, type VarzContext } from '../monitor/varz.js';
 import type { Logger } from '../log.js';
-import { clientEventSubject, type ClientEvent } from './client-event.js';
-import { clientEventJson, serverBlock, statsz } from './event-json.js';
+import { accountConnsSubjects, clientEventSubject, type ClientEvent } from './client-event.js';
+import { accountConnsHead, clientEventJson, serverBlock, statsz } from './event-json.js';
 import { BadRequest, filteredOut, parseBody, queryFor, type RequestBody } from './request-options.js';
 
 /** nats-server's statsz heartbeat: first after 250 ms, doubling up to every 10 s. */
@@ -32,6 +32,8 @@ export class SystemService {
   private seq = 0;
   private statszTimer: NodeJS.Timeout | undefined;
   private statszEvery = STATSZ_FIRST_MS;
+  /** Set at shutdown: nothing more is published (the engines are going away). */
+  private closed = false;
   private readonly endpoints: Map<string, Endpoint>;
   /** Set when HTTP monitoring runs, so VARZ reports its listener and request counts. */
   varzContext: (() => VarzContext) | undefined;
@@ -66,11 +68,31 @@ export class SystemService {
 
   /** A thread reported a client connect or disconnect. */
   clientEvent(ev: ClientEvent): void {
-    const json = clientEventJson(ev, serverBlock(this.source, ++this.seq));
-    this.client.publish(clientEventSubject(ev.kind, ev.client.account), '', undefined, goJson(json, false));
+    if (this.closed) return;
+    const account = ev.client.account;
+    const conns = accountConnsSubjects(ev.kind, account).filter((s) => this.client.hasInterest(s));
+    // On the next turn: a main-thread disconnect is reported while its connection is still listed.
+    if (conns.length > 0) setImmediate(() => void this.sendAccountConns(account, conns));
+    const subject = clientEventSubject(ev.kind, account, this.source.identity.serverId);
+    if (this.client.hasInterest(subject)) this.send(subject, clientEventJson(ev, serverBlock(this.source, ++this.seq)));
+  }
+
+  /** Lame-duck mode started: `$SYS.SERVER.<id>.LAMEDUCK` carries the server block alone. */
+  lameDuck(): void {
+    this.send(`$SYS.SERVER.${this.source.identity.serverId}.LAMEDUCK`, serverBlock(this.source, ++this.seq));
+  }
+
+  /** An account's connection count changed: its STATZ entry, as an account_connections advisory. */
+  private async sendAccountConns(account: string, subjects: string[]): Promise<void> {
+    const data = await accstatz(this.source, new URLSearchParams({ accounts: account, unused: 'true' }));
+    const entry = (data.account_statz as Record<string, unknown>[])[0];
+    if (entry === undefined) return;
+    const head = accountConnsHead();
+    for (const s of subjects) this.send(s, { ...head, server: serverBlock(this.source, ++this.seq), ...entry });
   }
 
   close(): void {
+    this.closed = true;
     if (this.statszTimer !== undefined) clearTimeout(this.statszTimer);
     this.statszTimer = undefined;
   }
@@ -206,6 +228,7 @@ export class SystemService {
   }
 
   private send(subject: string, value: unknown): void {
+    if (this.closed) return;
     try {
       this.client.publish(subject, '', undefined, goJson(value, false));
     } catch (err) {

@@ -14,3 +14,13 @@ system_account: SYS
 
 export const SYS_USER = { user: 'sys', pass: 'sys' };
 export const APP_USER = { user: 'app', pass: 'app' };
+
+/**
+ * Only the system account and $G, with no authorization block: nats-server then lets clients without
+ * credentials into $G as an invented user.
+ */
+export const SYS_ONLY_CONFIG = `
+server_name: ${SERVER_NAME}
+accounts { SYS: { users: [{user: sys, password: sys}] } }
+system_account: SYS
+`;
