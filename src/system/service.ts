@@ -24,7 +24,7 @@ import { BadRequest, filteredOut, parseBody, queryFor, type RequestBody } from '
 const STATSZ_FIRST_MS = 250;
 const STATSZ_EVERY_MS = 10_000;
 
-/** An endpoint's answer (`data`), or undefined when this server has nothing to say. */
+/** An endpoint: the request's options (if any) in, its answer (`data`) out. */
 type Endpoint = (body: RequestBody | undefined) => Promise<unknown>;
 
 export class SystemService {
@@ -152,33 +152,42 @@ export class SystemService {
     const acc = tokens[3] ?? '';
     const endpoint = tokens[4] ?? '';
     if (acc === 'PING') {
-      if (endpoint === 'STATZ') void this.answer(reply, body, (opts) => this.accountStatz(opts, undefined));
+      if (endpoint === 'STATZ') void this.answer(reply, body, (opts) => this.accountStatz(opts));
       return;
     }
+    if (endpoint === 'STATZ') {
+      void this.answer(reply, body, (opts) => this.accountStatz(opts, acc));
+      return;
+    }
+    const run = this.accountEndpoint(endpoint, acc);
+    if (run !== undefined) void this.answer(reply, body, async (opts) => ({ data: await run(opts) }));
+  }
+
+  /** One account's CONNZ, SUBSZ (always with its subscriptions, as nats-server) or INFO (its /accountz detail). */
+  private accountEndpoint(endpoint: string, acc: string): Endpoint | undefined {
     const source = this.source;
+    const scoped = (name: string, opts: RequestBody | undefined, param: string) => {
+      const q = queryFor(name, opts);
+      q.set(param, acc);
+      return q;
+    };
     switch (endpoint) {
       case 'CONNZ':
-        void this.answer(reply, body, async (opts) => ({ data: await connz(source, withParam(queryFor('CONNZ', opts), 'acc', acc)) }));
-        return;
-      case 'SUBSZ': {
-        const q = (opts: RequestBody | undefined) => withParam(withParam(queryFor('SUBSZ', opts), 'acc', acc), 'subs', 'true');
-        void this.answer(reply, body, async (opts) => ({ data: await subsz(source, q(opts)) }));
-        return;
-      }
+        return (opts) => connz(source, scoped('CONNZ', opts, 'acc'));
+      case 'SUBSZ':
+        return (opts) => {
+          const q = scoped('SUBSZ', opts, 'acc');
+          q.set('subs', 'true');
+          return subsz(source, q);
+        };
       case 'INFO':
-        void this.answer(reply, body, async () => {
-          const out = await accountz(source, new URLSearchParams({ acc }));
-          return { data: out.account_detail };
-        });
-        return;
-      case 'STATZ':
-        void this.answer(reply, body, (opts) => this.accountStatz(opts, acc));
-        return;
+        return async () => (await accountz(source, new URLSearchParams({ acc }))).account_detail;
     }
+    return undefined;
   }
 
   /** Account STATZ: nothing is sent when no account qualifies, unless unused ones were asked for. */
-  private async accountStatz(opts: RequestBody | undefined, acc: string | undefined): Promise<Record<string, unknown> | undefined> {
+  private async accountStatz(opts: RequestBody | undefined, acc?: string): Promise<Record<string, unknown> | undefined> {
     const q = queryFor('STATZ', opts);
     if (acc !== undefined) q.set('accounts', acc);
     const data = await accstatz(this.source, q);
@@ -241,7 +250,3 @@ function lastToken(subject: string): string {
   return subject.slice(subject.lastIndexOf('.') + 1);
 }
 
-function withParam(q: URLSearchParams, name: string, value: string): URLSearchParams {
-  q.set(name, value);
-  return q;
-}
