@@ -110,7 +110,9 @@ export class Server {
     this.workers.onConnectionClosed = () => this.connCount--;
     if (this.systemAccount !== '') {
       const local = this.local;
-      const system = new SystemService((acc, onDeliveries) => local.openInternal(acc, onDeliveries), this.systemAccount, this, this.log);
+      const open = (acc: string, onDeliveries: (bytes: Buffer) => void) => local.openInternal(acc, onDeliveries);
+      const accounts = ['$G', ...this.configuredAccounts];
+      const system = new SystemService(open, this.systemAccount, this, this.log, accounts);
       this.system = system;
       local.onClientEvent = (ev) => system.clientEvent(ev);
       this.workers.onClientEvent = (ev) => system.clientEvent(ev);

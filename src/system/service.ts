@@ -43,6 +43,7 @@ export class SystemService {
     readonly account: string,
     private readonly source: MonitorSource,
     private readonly log: Logger,
+    accounts: string[] = [],
   ) {
     this.client = new InternalClient(open, account);
     const q = queryFor;
@@ -63,7 +64,26 @@ export class SystemService {
     this.client.subscribe('$SYS.REQ.SERVER.PING.*', (s, reply, _h, body) => this.serverRequest(lastToken(s), reply, body));
     this.client.subscribe(`$SYS.REQ.SERVER.${id}.*`, (s, reply, _h, body) => this.serverRequest(lastToken(s), reply, body));
     this.client.subscribe('$SYS.REQ.ACCOUNT.*.*', (s, reply, _h, body) => this.accountRequest(s, reply, body));
+    for (const acc of accounts) if (acc !== account) this.serveAccount(open, acc);
     this.scheduleStatsz();
+  }
+
+  /**
+   * What nats-server imports from the system account into every other account, scoped to that account:
+   * `$SYS.REQ.SERVER.PING.CONNZ` and `$SYS.REQ.ACCOUNT.PING.CONNZ` (its connections) and
+   * `$SYS.REQ.ACCOUNT.PING.STATZ` (its STATZ). Served by an internal client in the account itself, so
+   * publishes elsewhere pay nothing for it. (`$SYS.REQ.USER.INFO` needs the asker's identity: not served.)
+   */
+  private serveAccount(open: InternalOpener, acc: string): void {
+    const client = new InternalClient(open, acc);
+    const connz = this.accountEndpoint('CONNZ', acc)!;
+    const onConnz = (_s: string, reply: string, _h: Buffer | undefined, body: Buffer): void =>
+      void this.answer(reply, body, async (opts) => ({ data: await connz(opts) }), client);
+    client.subscribe('$SYS.REQ.SERVER.PING.CONNZ', onConnz);
+    client.subscribe('$SYS.REQ.ACCOUNT.PING.CONNZ', onConnz);
+    client.subscribe('$SYS.REQ.ACCOUNT.PING.STATZ', (_s, reply, _h, body) =>
+      void this.answer(reply, body, (opts) => this.accountStatz(opts, acc), client),
+    );
   }
 
   /** A thread reported a client connect or disconnect. */
@@ -210,13 +230,14 @@ export class SystemService {
     reply: string,
     body: Buffer,
     build: (opts: RequestBody | undefined) => Promise<Record<string, unknown> | undefined>,
+    via = this.client,
   ): Promise<void> {
     if (reply === '') return;
     let opts: RequestBody | undefined;
     try {
       opts = parseBody(body);
     } catch (err) {
-      if (err instanceof BadRequest) this.sendError(reply, 400, err.message);
+      if (err instanceof BadRequest) this.sendError(reply, 400, err.message, via);
       return;
     }
     if (filteredOut(this.source, opts)) return;
@@ -224,22 +245,23 @@ export class SystemService {
     try {
       fields = await build(opts);
     } catch (err) {
-      this.sendError(reply, 500, err instanceof Error ? err.message : String(err));
+      this.sendError(reply, 500, err instanceof Error ? err.message : String(err), via);
       return;
     }
     if (fields === undefined) return;
-    if ('bare' in fields) this.send(reply, fields.bare);
-    else this.send(reply, { server: serverBlock(this.source, ++this.seq), ...fields });
+    if ('bare' in fields) this.send(reply, fields.bare, via);
+    else this.send(reply, { server: serverBlock(this.source, ++this.seq), ...fields }, via);
   }
 
-  private sendError(reply: string, code: number, description: string): void {
-    this.send(reply, { server: serverBlock(this.source, ++this.seq), error: { code, description } });
+  private sendError(reply: string, code: number, description: string, via: InternalClient): void {
+    this.send(reply, { server: serverBlock(this.source, ++this.seq), error: { code, description } }, via);
   }
 
-  private send(subject: string, value: unknown): void {
+  /** Publish `value` as Go's compact JSON, in the system account or, `via` another client, in its account. */
+  private send(subject: string, value: unknown, via = this.client): void {
     if (this.closed) return;
     try {
-      this.client.publish(subject, '', undefined, goJson(value, false));
+      via.publish(subject, '', undefined, goJson(value, false));
     } catch (err) {
       this.log.error(`Error sending system account message on ${subject}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -150,6 +150,27 @@ describe('system account requests', { timeout: 60_000 }, () => {
     });
   });
 
+  test('another account asks for its own CONNZ and STATZ, as nats-server imports them', async () => {
+    const ownConnz = async (subject: string) => {
+      const m = await app.request(subject, sc.encode(''), { timeout: 5000 });
+      const r = JSON.parse(sc.decode(m.data)) as Json;
+      assert.deepEqual(Object.keys(r), ['server', 'data']);
+      return ((r.data as Json).connections as Json[]).map((c) => c.name);
+    };
+    assert.deepEqual(await ownConnz('$SYS.REQ.SERVER.PING.CONNZ'), ['app-client']);
+    assert.deepEqual(await ownConnz('$SYS.REQ.ACCOUNT.PING.CONNZ'), ['app-client']);
+    // Asking for another account's STATZ still answers with one's own.
+    const m = await app.request('$SYS.REQ.ACCOUNT.PING.STATZ', sc.encode('{"accounts":["SYS"]}'), { timeout: 5000 });
+    const statz = ((JSON.parse(sc.decode(m.data)) as Json).data as Json).account_statz as Json[];
+    assert.deepEqual(statz.map((a) => a.acc), ['APP']);
+  });
+
+  test('surveyor\'s account STATZ with include_unused lists every account', async () => {
+    const r = await ask('$SYS.REQ.ACCOUNT.PING.STATZ', JSON.stringify({ accounts: null, include_unused: true }));
+    const names = ((r.data as Json).account_statz as Json[]).map((a) => a.acc);
+    assert.ok(names.includes('APP') && names.includes('SYS'), JSON.stringify(names));
+  });
+
   test('STATSZ is published on $SYS.SERVER.<id>.STATSZ', async () => {
     const id = ((await ask('$SYS.REQ.SERVER.PING')).server as Json).id as string;
     const sub = sys.subscribe(`$SYS.SERVER.${id}.STATSZ`, { max: 1, timeout: 30_000 });
