@@ -180,3 +180,24 @@ describe('system account requests', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('no_system_account', { timeout: 30_000 }, () => {
+  const cases: [string, string, boolean][] = [
+    ['turns the system services off', 'no_system_account: true', false],
+    ['yields to a named system account', 'no_system_account: true\nsystem_account: SYS', true],
+  ];
+  for (const [name, extra, served] of cases) {
+    test(name, async () => {
+      const srv = await startServer({ config: `accounts { SYS: { users: [{user: sys, password: sys}] } }\n${extra}\n` });
+      const nc = await connect({ servers: srv.url, ...SYS_USER });
+      try {
+        const asked = nc.request('$SYS.REQ.SERVER.PING', sc.encode(''), { timeout: 5000 });
+        if (served) assert.ok((await asked).data.length > 0);
+        else await assert.rejects(asked, (err: Error & { code?: string }) => err.code === '503');
+      } finally {
+        await nc.close();
+        await srv.stop();
+      }
+    });
+  }
+});
