@@ -16,13 +16,15 @@ import { goJson } from '../monitor/go-format.js';
 import { subsz } from '../monitor/subsz.js';
 import { varz, type VarzContext } from '../monitor/varz.js';
 import type { Logger } from '../log.js';
-import { accountConnsSubjects, clientEventSubject, type ClientEvent } from './client-event.js';
+import { accountConnsSubjects, clientEventSubject, GLOBAL_ACCOUNT, type ClientEvent } from './client-event.js';
 import { accountConnsHead, clientEventJson, serverBlock, statsz } from './event-json.js';
 import { BadRequest, filteredOut, parseBody, queryFor, type RequestBody } from './request-options.js';
 
 /** nats-server's statsz heartbeat: first after 250 ms, doubling up to every 10 s. */
 const STATSZ_FIRST_MS = 250;
 const STATSZ_EVERY_MS = 10_000;
+/** nats-server's account-connections heartbeat, while an account has connections. */
+const ACCOUNT_CONNS_EVERY_MS = 30_000;
 
 /** An endpoint: the request's options (if any) in, its answer (`data`) out. */
 type Endpoint = (body: RequestBody | undefined) => Promise<unknown>;
@@ -32,6 +34,9 @@ export class SystemService {
   private seq = 0;
   private statszTimer: NodeJS.Timeout | undefined;
   private statszEvery = STATSZ_FIRST_MS;
+  private readonly connsTimer: NodeJS.Timeout;
+  /** Accounts whose connection counts are announced (all but $G, whose counts nats-server does not send). */
+  private readonly trackedAccounts: string[];
   /** Set at shutdown: nothing more is published (the engines are going away). */
   private closed = false;
   private readonly endpoints: Map<string, Endpoint>;
@@ -65,7 +70,10 @@ export class SystemService {
     this.client.subscribe(`$SYS.REQ.SERVER.${id}.*`, (s, reply, _h, body) => this.serverRequest(lastToken(s), reply, body));
     this.client.subscribe('$SYS.REQ.ACCOUNT.*.*', (s, reply, _h, body) => this.accountRequest(s, reply, body));
     for (const acc of accounts) if (acc !== account) this.serveAccount(open, acc);
+    this.trackedAccounts = [account, ...accounts.filter((a) => a !== account && a !== GLOBAL_ACCOUNT)];
     this.scheduleStatsz();
+    this.connsTimer = setInterval(() => void this.accountConnsHeartbeat(), ACCOUNT_CONNS_EVERY_MS);
+    this.connsTimer.unref();
   }
 
   /**
@@ -106,13 +114,32 @@ export class SystemService {
   private async sendAccountConns(account: string, subjects: string[]): Promise<void> {
     const data = await accstatz(this.source, new URLSearchParams({ accounts: account, unused: 'true' }));
     const entry = (data.account_statz as Record<string, unknown>[])[0];
-    if (entry === undefined) return;
+    if (entry !== undefined) this.publishAccountConns(entry, subjects);
+  }
+
+  private publishAccountConns(entry: Record<string, unknown>, subjects: string[]): void {
     const head = accountConnsHead();
     for (const s of subjects) this.send(s, { ...head, server: serverBlock(this.source, ++this.seq), ...entry });
   }
 
+  /** Every 30 s, the counts of the accounts that have connections, where someone listens for them. */
+  private async accountConnsHeartbeat(): Promise<void> {
+    const listened = new Map<string, string[]>();
+    for (const acc of this.trackedAccounts) {
+      const subjects = accountConnsSubjects('connect', acc).filter((s) => this.client.hasInterest(s));
+      if (subjects.length > 0) listened.set(acc, subjects);
+    }
+    if (listened.size === 0) return;
+    const data = await accstatz(this.source, new URLSearchParams({ accounts: [...listened.keys()].join(',') }));
+    for (const entry of data.account_statz as Record<string, unknown>[]) {
+      const subjects = listened.get(entry.acc as string);
+      if (subjects !== undefined && (entry.conns as number) > 0) this.publishAccountConns(entry, subjects);
+    }
+  }
+
   close(): void {
     this.closed = true;
+    clearInterval(this.connsTimer);
     if (this.statszTimer !== undefined) clearTimeout(this.statszTimer);
     this.statszTimer = undefined;
   }
