@@ -111,7 +111,8 @@ export class Server {
     if (this.systemAccount !== '') {
       const local = this.local;
       const open = (acc: string, onDeliveries: (bytes: Buffer) => void) => local.openInternal(acc, onDeliveries);
-      const accounts = ['$G', ...this.configuredAccounts];
+      // Every account a client can be in: $G, the configured ones, an operator's preloaded ones.
+      const accounts = ['$G', ...this.configuredAccounts, ...(this.auth?.operator?.accounts.keys() ?? [])];
       const system = new SystemService(open, this.systemAccount, this, this.log, accounts);
       this.system = system;
       local.onClientEvent = (ev) => system.clientEvent(ev);
