@@ -121,6 +121,10 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
     log.warn('Websocket not configured with TLS. DO NOT USE IN PRODUCTION!');
     log.debug(`Websocket listener: ${server.websocketImplementation === 'uws' ? 'uWebSockets.js' : 'ws'}`);
   }
+  if (monitor !== undefined && server.system !== undefined) {
+    const http = monitor.server;
+    server.system.varzContext = () => http.varzContext();
+  }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
   if (options.portsFileDir !== '') {

@@ -30,6 +30,7 @@ export class WebSocketListenError extends Error {
 }
 import { startJetStream } from './jetstream/start.js';
 import type { JetStreamService } from './jetstream/service.js';
+import { SystemService } from './system/service.js';
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -47,6 +48,8 @@ export class Server {
   private lameDuck = false;
   private shuttingDown = false;
   private jetstream: JetStreamService[] = [];
+  /** The system account's events and `$SYS.REQ` services (src/system). */
+  system: SystemService | undefined;
 
   constructor(
     readonly options: Options,
@@ -125,6 +128,16 @@ export class Server {
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;
     this.workers.onRotateLog = () => this.log.rotateIfOverLimit();
+    if (this.systemAccount !== '') {
+      const local = this.local;
+      const open = (acc: string, onDeliveries: (bytes: Buffer) => void) => local.openInternal(acc, onDeliveries);
+      // Every account a client can be in: $G, the configured ones, an operator's preloaded ones.
+      const accounts = ['$G', ...this.configuredAccounts, ...(this.auth?.operator?.accounts.keys() ?? [])];
+      const system = new SystemService(open, this.systemAccount, this, this.log, accounts);
+      this.system = system;
+      local.onClientEvent = (ev) => system.clientEvent(ev);
+      this.workers.onClientEvent = (ev) => system.clientEvent(ev);
+    }
     await this.workers.start(threads - 1, (i) => settings(i + 1));
     if (threads > 1) this.log.info(`Serving clients on ${threads} threads`);
   }
@@ -253,6 +266,7 @@ export class Server {
     if (this.lameDuck || this.shuttingDown) return;
     this.lameDuck = true;
     this.log.info('Entering lame duck mode, stop accepting new clients');
+    this.system?.lameDuck();
     this.closeListener();
     this.local?.announceLameDuck();
     this.workers.announceLameDuck();
@@ -278,6 +292,7 @@ export class Server {
     this.log.info('Initiating Shutdown...');
     this.closeListener();
     for (const js of this.jetstream) js.close();
+    this.system?.close();
     await Promise.all([this.local?.shutdown(), this.workers.shutdown()]);
     if (this.routerId >= 0) releaseRouter(this.routerId);
     this.log.info('Server Exiting..');

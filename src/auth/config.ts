@@ -153,8 +153,13 @@ export interface AuthConfig {
    * land in $G, but INFO still says auth_required. `noAuthUser` names the invented user.
    */
   systemAccountOnlyNoAuthUser?: string;
-  /** The system account's name (or public key in operator mode); DEFAULT_SYSTEM_ACCOUNT if unset. */
+  /**
+   * The system account's name (or public key in operator mode); DEFAULT_SYSTEM_ACCOUNT if unset, '' with
+   * `no_system_account` and none named.
+   */
   systemAccount: string;
+  /** `no_system_account: true`: no system account unless one is named. */
+  noSystemAccount?: boolean;
   /** Operator (decentralised JWT) mode. */
   operator?: OperatorConfig;
   /** An `authorization` block was present (even one with only `timeout`). */
@@ -267,6 +272,9 @@ class AuthParser {
 
     if (raw.no_auth_user !== undefined) this.guard(raw.no_auth_user, () => (config.noAuthUser = str(raw.no_auth_user!)));
     if (raw.system_account !== undefined) this.guard(raw.system_account, () => (config.systemAccount = str(raw.system_account!)));
+    if (raw.no_system_account !== undefined) {
+      this.guard(raw.no_system_account, () => (config.noSystemAccount = bool(raw.no_system_account!)));
+    }
 
     const trusted = raw.trusted !== undefined ? this.parseTrusted(raw.trusted) : undefined;
     const operators = raw.operator !== undefined ? this.parseOperators(raw.operator) : undefined;
@@ -1123,6 +1131,7 @@ function validateAuthConfig(config: AuthConfig): void {
  * block nor no_auth_user exists, clients without credentials go to $G as that user.
  */
 function finishSystemAccount(config: AuthConfig, raw: RawAuthConfig): void {
+  if (config.systemAccount === '' && config.noSystemAccount === true) return;
   const explicit = config.systemAccount !== '' || config.accounts.some((a) => a.name === DEFAULT_SYSTEM_ACCOUNT);
   if (config.systemAccount === '') config.systemAccount = DEFAULT_SYSTEM_ACCOUNT;
   if (config.operator !== undefined || !explicit) return;

@@ -67,6 +67,7 @@ export interface RawAuthConfig {
   accounts?: ConfNode;
   no_auth_user?: ConfNode;
   system_account?: ConfNode;
+  no_system_account?: ConfNode;
   operator?: ConfNode;
   resolver?: ConfNode;
   resolver_preload?: ConfNode;
@@ -105,8 +106,7 @@ const IGNORED_TOP_LEVEL = new Set([
   'default_sentinel', 'cluster',
   'gateway', 'leaf', 'leafnodes',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol',
-  'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'no_system_account',
-  'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'mqtt',
+  'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'connect_error_reports', 'reconnect_error_reports', 'mqtt',
   'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall',
 ]);
 
@@ -122,6 +122,9 @@ const AUTH_TOP_LEVEL = new Map<string, keyof RawAuthConfig>([
   ['no_auth_user', 'no_auth_user'],
   ['system_account', 'system_account'],
   ['system', 'system_account'],
+  ['no_system_account', 'no_system_account'],
+  ['no_system', 'no_system_account'],
+  ['no_sys_acc', 'no_system_account'],
   ['operator', 'operator'],
   ['operators', 'operator'],
   ['roots', 'operator'],

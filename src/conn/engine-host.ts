@@ -31,6 +31,7 @@ import { HostMonitor } from '../monitor/host-monitor.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import { ServerTls } from '../net/tls-upgrade.js';
 import type { TlsSettings } from '../net/tls-settings.js';
+import { clientEventSubjects, type ClientEvent } from '../system/client-event.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -107,12 +108,19 @@ export class EngineHost {
   private readonly tracing: boolean;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
+  /** Receives client connect/disconnect events for the system account (see src/system). */
+  onClientEvent: ((event: ClientEvent) => void) | undefined;
+  /** The system account's name: events are published there, so interest is checked there. */
+  private readonly systemAccount: string;
+  private readonly serverId: string;
 
   constructor(
     settings: EngineHostSettings,
     private readonly log: Logger,
   ) {
     this.options = settings.options;
+    this.systemAccount = settings.auth?.systemAccount ?? '';
+    this.serverId = settings.identity.serverId;
     this.clockOrigin = settings.clockOrigin;
     this.tracing = this.options.trace && log.traceEnabled;
     const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
@@ -285,6 +293,7 @@ export class EngineHost {
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
       if (!result.ok) {
         this.log.error(`${conn.logPrefix} - ${result.reason}`);
+        this.reportClient(conn, 'auth_error', CLOSE_REASON_TEXT[CloseReason.AuthenticationViolation]);
         this.engine.closeWith(conn.slot, WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
         this.handleEvents();
         return;
@@ -299,6 +308,7 @@ export class EngineHost {
       if (flags & HAS_EVENTS) this.handleEvents();
       if (flags & HAS_DIRTY) this.flusher.schedule();
       if (!conn.stalled) conn.socket.resume();
+      this.reportClient(conn, 'connect');
     });
   }
 
@@ -374,7 +384,8 @@ export class EngineHost {
       if (conn === undefined) continue;
       if (ev.kind === EVENT_CONNECT) {
         if (!this.tracing) conn.applyConnect(ev.json ?? '{}');
-        this.authenticate(conn, ev.json ?? '{}');
+        if (this.auth !== undefined) this.authenticate(conn, ev.json ?? '{}');
+        else this.reportClient(conn, 'connect');
       } else if (ev.kind === EVENT_CLOSE) {
         this.closeConnection(conn, ev.reason);
       }
@@ -404,6 +415,7 @@ export class EngineHost {
     this.flusher.blocked.delete(conn);
     const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
     this.monitor.recordClose(conn, reason, this.nowMs());
+    this.reportClient(conn, 'disconnect', reason);
     this.engine.closeConn(conn.slot);
     this.conns[conn.slot] = undefined;
     this.connCount--;
@@ -440,6 +452,24 @@ export class EngineHost {
       this.log.trace(`${conn.logPrefix} - ${text}`);
       if (text.startsWith('<<- [CONNECT ')) conn.showLabels();
     }
+  }
+
+  /**
+   * Tell the system account's service about a client's connect, disconnect or failed authentication, when
+   * a client in the system account listens for it (a trie match per subject, per connection event). The
+   * engine slot must still be open.
+   */
+  private reportClient(conn: ClientConnection, kind: ClientEvent['kind'], reason?: string): void {
+    const report = this.onClientEvent;
+    if (report === undefined || this.systemAccount === '') return;
+    const subjects = clientEventSubjects(kind, conn.account, this.serverId);
+    if (!subjects.some((s) => this.engine.hasInterest(this.systemAccount, s))) return;
+    const event: ClientEvent = { kind, client: this.monitor.connRecord(conn, false) };
+    if (kind !== 'connect') {
+      event.client.stop = this.clockOrigin + this.nowMs();
+      event.client.reason = reason ?? '';
+    }
+    report(event);
   }
 
   /**

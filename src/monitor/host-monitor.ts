@@ -27,7 +27,7 @@ export class HostMonitor {
   /** A connection's socket is gone; call before its engine slot is freed. */
   recordClose(conn: ClientConnection, reason: string, nowMs: number): void {
     if (!this.enabled) return;
-    const record = this.record(conn, true);
+    const record = this.connRecord(conn, true);
     record.stop = this.clockOrigin + nowMs;
     record.reason = reason;
     const t = this.trafficOf(this.closedTraffic, conn.account);
@@ -51,7 +51,7 @@ export class HostMonitor {
     for (const conn of walk ? conns : []) {
       bySlot.set(conn.slot, conn.cid);
       if (!query.conns && !query.accounts) continue;
-      const record = this.record(conn, query.connSubs);
+      const record = this.connRecord(conn, query.connSubs);
       const t = this.trafficOf(traffic, conn.account);
       t.conns++;
       t.inMsgs += record.inMsgs;
@@ -77,7 +77,8 @@ export class HostMonitor {
     };
   }
 
-  private record(conn: ClientConnection, withSubs: boolean): ConnRecord {
+  /** What /connz (and a connect/disconnect event) reports about one open connection. */
+  connRecord(conn: ClientConnection, withSubs: boolean): ConnRecord {
     const s = this.engine.connStats(conn.slot);
     const record: ConnRecord = {
       cid: conn.cid,

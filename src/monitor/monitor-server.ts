@@ -97,7 +97,8 @@ export class MonitorServer {
     return route.run(req);
   }
 
-  private varzContext(): VarzContext {
+  /** What /varz reports about this listener; the system account's VARZ uses it too. */
+  varzContext(): VarzContext {
     const o = this.source.options;
     return {
       source: this.source,

@@ -27,6 +27,11 @@ class CpuMeter {
 
 const cpuMeter = new CpuMeter();
 
+/** CPU use since the last /varz or statsz, in percent of one core. */
+export function cpuPercent(): number {
+  return cpuMeter.percent();
+}
+
 export interface VarzContext {
   source: MonitorSource;
   /** The bound monitoring host and the configured ports (-1 stays -1, as nats-server reports it). */

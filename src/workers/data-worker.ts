@@ -18,6 +18,8 @@ const o = init.settings.options;
 const log = new Logger({ ...loggerOptions(o), onRotateNeeded: () => port.postMessage({ type: 'rotate-log' }) });
 const host = new EngineHost(init.settings, log);
 host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
+// The system account's service runs on the main thread.
+host.onClientEvent = (event) => port.postMessage({ type: 'client-event', event });
 
 port.on('message', (msg: ToWorker) => {
   switch (msg.type) {

@@ -4,6 +4,7 @@
 import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
+import type { ClientEvent } from '../system/client-event.js';
 
 export interface WorkerInit {
   settings: EngineHostSettings;
@@ -21,6 +22,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'closed'; cid: number }
+  | { type: 'client-event'; event: ClientEvent }
   | { type: 'clients-closed' }
   | { type: 'rotate-log' }
   | { type: 'shut-down' }

@@ -11,6 +11,7 @@ import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
+import type { ClientEvent } from '../system/client-event.js';
 
 /** Longest a worker may take to close its connections and exit on shutdown. */
 const SHUTDOWN_WAIT_MS = 3000;
@@ -23,6 +24,8 @@ export class WorkerSet {
   private nextStatsId = 1;
   /** Called when a worker's connection is gone. */
   onConnectionClosed: (cid: number) => void = () => {};
+  /** Called with a worker's client connect/disconnect event for the system account. */
+  onClientEvent: (event: ClientEvent) => void = () => {};
 
   /** Start `count` workers; `settingsFor(i)` gives worker i's settings (its router worker index is i + 1). */
   async start(count: number, settingsFor: (index: number) => EngineHostSettings): Promise<void> {
@@ -52,6 +55,10 @@ export class WorkerSet {
     }
     if (msg.type === 'rotate-log') {
       this.onRotateLog();
+      return;
+    }
+    if (msg.type === 'client-event') {
+      this.onClientEvent(msg.event);
       return;
     }
     const key = `${index}:${msg.type}${msg.type === 'stats' || msg.type === 'monitor' ? `:${msg.id}` : ''}`;

@@ -56,7 +56,10 @@ describe('/metrics', { skip: isGo, timeout: 60_000 }, () => {
     assert.equal(samples.get(`gnatsd_varz_http_port{${id}}`), -1);
     assert.ok((samples.get(`gnatsd_varz_http_req_stats_varz{${id}}`) ?? 0) >= 1);
     assert.ok(Math.abs((samples.get(`gnatsd_varz_start{${id}}`) ?? 0) - Date.parse(varz.start as string)) < 1000);
-    assert.equal(samples.get(`gnatsd_subsz_num_subscriptions{${id}}`), 3);
+    // The system account's own subscriptions count too, as in nats-server: compare with /subsz.
+    const subsz = await getJson(m, '/subsz');
+    assert.equal(samples.get(`gnatsd_subsz_num_subscriptions{${id}}`), subsz.num_subscriptions);
+    assert.ok((subsz.num_subscriptions as number) >= 3);
     assert.equal(samples.get(`gnatsd_connz_num_connections{${id}}`), 2);
     assert.equal(samples.get(`gnatsd_connz_out_msgs{${id}}`), 10);
     assert.equal(samples.get(`gnatsd_connz_subscriptions{${id}}`), 3);
