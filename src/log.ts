@@ -65,13 +65,13 @@ const COLORED_LABELS = Object.fromEntries(
 
 export class Logger {
   /** True when debug lines are written; test it before doing costly work for a debug line. */
-  readonly debugEnabled: boolean;
+  debugEnabled: boolean;
   /** True when trace lines are written. */
-  readonly traceEnabled: boolean;
+  traceEnabled: boolean;
 
-  private readonly prefix: string;
-  private readonly labels: Record<LogLevel, string>;
-  private readonly timestamps: TimestampFormatter | undefined;
+  private prefix: string;
+  private labels: Record<LogLevel, string>;
+  private timestamps: TimestampFormatter | undefined;
   private write: (line: string) => void;
   private fd: number | undefined;
 
@@ -131,6 +131,23 @@ export class Logger {
 
   trace(message: LogMessage): void {
     if (this.traceEnabled) this.emit('TRC', message);
+  }
+
+  /**
+   * Take new settings (config reload): levels, timestamps and destination. The old log file, if any, is
+   * closed after the new destination is open, so no line is lost in between.
+   */
+  reconfigure(options: LoggerOptions): void {
+    const next = new Logger(options);
+    const oldFd = this.fd;
+    this.debugEnabled = next.debugEnabled;
+    this.traceEnabled = next.traceEnabled;
+    this.prefix = next.prefix;
+    this.labels = next.labels;
+    this.timestamps = next.timestamps;
+    this.write = next.write;
+    this.fd = next.fd;
+    if (oldFd !== undefined) closeSync(oldFd);
   }
 
   /** Closes the log file, if there is one. Later lines are dropped. */

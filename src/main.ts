@@ -12,6 +12,7 @@ import { Server } from './server.js';
 import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
+import { loggerOptions, planReload } from './config/reload.js';
 
 export function main(argv: string[]): void {
   const exe = executableBaseName();
@@ -55,13 +56,20 @@ export function main(argv: string[]): void {
     process.stdout.write(`${exe}: configuration file ${options.configFile} is valid\n`);
     return;
   }
-  run(options, auth, tls, warnings, exe).catch((err: unknown) => {
+  run(options, auth, tls, warnings, exe, parsed.options).catch((err: unknown) => {
     process.stderr.write(`${exe}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
 
-async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, warnings: string[], exe: string): Promise<void> {
+async function run(
+  options: Options,
+  auth: AuthConfig,
+  tls: TlsSettings | undefined,
+  warnings: string[],
+  exe: string,
+  flags: Partial<Options>,
+): Promise<void> {
   setProcessTitle(exe);
   const log = new Logger({
     logtime: options.logtime,
@@ -96,17 +104,20 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
-  if (options.portsFileDir !== '') {
+  let portsFileDir = options.portsFileDir;
+  const writePorts = (): void => {
+    if (portsFileDir === '') return;
     const nats = listenerUrls('nats', options.host, server.port);
-    writePortsFile(options.portsFileDir, { nats, monitoring: monitor?.urls });
-  }
+    writePortsFile(portsFileDir, { nats, monitoring: monitor?.urls });
+  };
+  writePorts();
   log.info('Server is ready');
 
   const cleanup = (): void => {
     void monitor?.server.close();
-    if (options.portsFileDir !== '') {
+    if (portsFileDir !== '') {
       try {
-        removePortsFile(options.portsFileDir);
+        removePortsFile(portsFileDir);
       } catch (err) {
         log.error(`Error removing ports file: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -133,7 +144,39 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
       process.exit(0);
     });
   });
-  process.on('SIGHUP', () => log.warn('Configuration reload is not supported yet; keeping the current settings'));
+  // Config reload (SIGHUP, `--signal reload`), one at a time, as nats-server logs and applies it.
+  let currentAuth = auth;
+  let reloading = Promise.resolve();
+  const reload = async (): Promise<void> => {
+    let plan;
+    try {
+      plan = planReload(server.options, currentAuth, flags, server.port);
+    } catch (err) {
+      log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const change of plan.changes) log.info(`Reloaded: ${change}`);
+    if (plan.options.pidFile !== server.options.pidFile && plan.options.pidFile !== '') writePidFile(plan.options.pidFile);
+    if (plan.options.portsFileDir !== portsFileDir) {
+      if (portsFileDir !== '') {
+        try {
+          removePortsFile(portsFileDir);
+        } catch (err) {
+          log.error(`Error cleaning up ports file: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      portsFileDir = plan.options.portsFileDir;
+      writePorts();
+    }
+    if (plan.loggingChanged) log.reconfigure(loggerOptions(plan.options));
+    await server.reload(plan.options, plan.auth, plan.loggingChanged);
+    currentAuth = plan.auth;
+    log.info('Reloaded server configuration');
+  };
+  process.on('SIGHUP', () => {
+    log.info('Trapped "hangup" signal');
+    reloading = reloading.then(reload, reload);
+  });
   process.on('SIGUSR1', () => log.info('Reopening log file is not needed: lines are appended as written'));
 }
 

@@ -33,11 +33,14 @@ export class Server {
   private totalConnections = 0;
   private lameDuck = false;
   private shuttingDown = false;
+  /** The router holds account import tables (so a reload that removes every import must clear them). */
+  private importsInstalled = false;
 
   constructor(
-    readonly options: Options,
+    /** Replaced by a config reload. */
+    public options: Options,
     private readonly log: Logger,
-    private readonly auth?: AuthConfig,
+    private auth?: AuthConfig,
     private readonly tls?: TlsSettings,
   ) {
     const serverId = newServerId();
@@ -84,11 +87,7 @@ export class Server {
 
     const threads = Math.max(1, this.options.workers);
     this.routerId = createRouter(threads);
-    if (this.auth !== undefined) {
-      const imports = routerImports(this.auth);
-      for (const skipped of imports.skipped) this.log.debug(`Error adding account import: ${skipped}`);
-      if (imports.json !== undefined) setAccountImports(this.routerId, imports.json);
-    }
+    this.installImports();
     const settings = (worker: number) => ({
       options: this.options,
       identity: { ...this.identity },
@@ -103,6 +102,27 @@ export class Server {
     this.workers.onConnectionClosed = () => this.connCount--;
     await this.workers.start(threads - 1, (i) => settings(i + 1));
     if (threads > 1) this.log.info(`Serving clients on ${threads} threads`);
+  }
+
+  private installImports(): void {
+    if (this.auth === undefined) return;
+    const imports = routerImports(this.auth);
+    for (const skipped of imports.skipped) this.log.debug(`Error adding account import: ${skipped}`);
+    if (imports.json !== undefined || this.importsInstalled) setAccountImports(this.routerId, imports.json ?? '{}');
+    this.importsInstalled = imports.json !== undefined;
+  }
+
+  /**
+   * Apply a reloaded configuration (planned by src/config/reload.ts): the account import tables (one native
+   * call), then every thread's limits, INFO and clients (one message per worker thread). Resolves when
+   * every thread has checked its clients again. `logging`: worker threads rebuild their loggers.
+   */
+  async reload(options: Options, auth: AuthConfig, logging: boolean): Promise<void> {
+    if (this.shuttingDown) return;
+    this.options = options;
+    this.auth = auth;
+    this.installImports();
+    await Promise.all([this.local?.reload(options, auth), this.workers.reload(options, auth, logging)]);
   }
 
   private accept(socket: Socket): void {

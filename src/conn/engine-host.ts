@@ -27,6 +27,8 @@ import type { Logger } from '../log.js';
 import { InfoBuilder, type ServerIdentity } from '../info.js';
 import { AuthGate } from '../auth/gate.js';
 import type { AuthConfig } from '../auth/config.js';
+import { VerifyPool } from '../auth/verify-pool.js';
+import { recheckClient } from './reload-clients.js';
 import { HostMonitor } from '../monitor/host-monitor.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import { ServerTls } from '../net/tls-upgrade.js';
@@ -79,14 +81,21 @@ export class EngineHost {
   private readonly conns: (ClientConnection | undefined)[] = [];
   private connCount = 0;
   private readonly flusher: OutboundFlusher;
-  readonly info: InfoBuilder;
-  private readonly options: Options;
+  /** Replaced on a config reload (max_payload, auth_required); keeps the lame-duck flag. */
+  info: InfoBuilder;
+  private options: Options;
+  private readonly identity: ServerIdentity;
   private readonly clockOrigin: number;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly emptyWaiters: (() => void)[] = [];
   /** This thread's read buffer for sockets adopted by descriptor; valid only during one onread callback. */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  private readonly auth: AuthGate | undefined;
+  /** Replaced on a config reload. */
+  private auth: AuthGate | undefined;
+  /** The configuration `auth` was built from (kept across reloads for nats-server's "moved" check). */
+  private authConfig: AuthConfig | undefined;
+  /** bcrypt and signature checks, for every AuthGate this host has (started on first use). */
+  private readonly verifier = new VerifyPool();
   private readonly monitor: HostMonitor;
   /** Where client TLS terminates: in this thread, on the socket this host owns. */
   private readonly tls: ServerTls | undefined;
@@ -98,9 +107,10 @@ export class EngineHost {
     private readonly log: Logger,
   ) {
     this.options = settings.options;
+    this.identity = settings.identity;
     this.clockOrigin = settings.clockOrigin;
-    const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
-    this.auth = auth?.enabled === true ? auth : undefined;
+    this.auth = this.gateFor(settings.auth, this.options);
+    this.authConfig = settings.auth;
     this.tls = settings.tls !== undefined ? new ServerTls(settings.tls) : undefined;
     this.engine = createEngine(
       engineOptions(this.options, this.auth !== undefined),
@@ -115,9 +125,78 @@ export class EngineHost {
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
     this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());
+    this.startTickTimer();
+  }
+
+  private gateFor(config: AuthConfig | undefined, options: Options): AuthGate | undefined {
+    const gate = config !== undefined ? new AuthGate(config, options.authTimeout, this.verifier) : undefined;
+    return gate?.enabled === true ? gate : undefined;
+  }
+
+  private startTickTimer(): void {
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
     // One timer drives every connection's ping timer and the write deadline check.
     const tickMs = Math.max(20, Math.min(1000, Math.floor(this.options.pingInterval / 4)));
     this.tickTimer = setInterval(() => this.tick(), tickMs);
+  }
+
+  /**
+   * Config reload, as nats-server applies it: new limits for the engine (one native call; existing
+   * connections' parsers take the new max_payload and max_control_line), a new INFO for new clients, and
+   * every client checked again under the new authorization (see reload-clients.ts). Resolves when every
+   * client has been checked.
+   */
+  async reload(options: Options, auth: AuthConfig | undefined): Promise<void> {
+    const previous = this.authConfig;
+    const pingChanged = options.pingInterval !== this.options.pingInterval;
+    this.options = options;
+    this.auth = this.gateFor(auth, options);
+    this.authConfig = auth;
+    this.engine.configure(engineOptions(options, this.auth !== undefined));
+    const lameDuck = this.info.lameDuck;
+    this.info = new InfoBuilder(this.identity, options, this.auth?.required ?? false);
+    this.info.lameDuck = lameDuck;
+    if (pingChanged) this.startTickTimer();
+    const getGate = (): AuthGate | undefined => this.auth;
+    const host = {
+      engine: this.engine,
+      log: this.log,
+      get gate() {
+        return getGate();
+      },
+      previous,
+      tlsMap: this.tls?.settings.map === true,
+      isCurrent: (conn: ClientConnection) => this.conns[conn.slot] === conn && conn.closeReason === 0,
+      afterNative: (flags: number) => this.afterNative(flags),
+      setExpiry: (conn: ClientConnection, at: number | undefined) => this.setExpiry(conn, at),
+    };
+    await Promise.all([...this.connections()].map((conn) => recheckClient(host, conn)));
+    this.flusher.schedule();
+  }
+
+  private afterNative(flags: number): void {
+    if (flags & HAS_EVENTS) this.handleEvents();
+    if (flags & HAS_DIRTY) this.flusher.schedule();
+  }
+
+  /**
+   * A user JWT's expiry (or the end of its connect window): nats-server closes the client then with
+   * `-ERR 'User Authentication Expired'`.
+   */
+  private setExpiry(conn: ClientConnection, at: number | undefined): void {
+    if (conn.expiryTimer !== undefined) clearTimeout(conn.expiryTimer);
+    conn.expiryTimer = undefined;
+    if (at === undefined) return;
+    // setTimeout's limit is about 24.8 days; a longer wait is re-armed when it ends.
+    const wait = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+    conn.expiryTimer = setTimeout(() => {
+      conn.expiryTimer = undefined;
+      if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
+      if (Date.now() < at) return this.setExpiry(conn, at);
+      if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - User Authentication Expired`);
+      this.engine.closeWith(conn.slot, WireError.UserAuthenticationExpired, CloseReason.AuthenticationExpired);
+      this.handleEvents();
+    }, wait);
   }
 
   /** Milliseconds since the server started: the engine's clock. */
@@ -263,8 +342,18 @@ export class EngineHost {
     const auth = this.auth;
     if (auth === undefined) return;
     conn.socket.pause();
+    conn.authPending = true;
     void auth.decide(json, conn.nonce, conn.ip, this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined).then((result) => {
+      conn.authPending = false;
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
+      // A reload replaced the authorization while this was decided: decide again under the new one (with
+      // none, the client is admitted as every client then is).
+      if (this.auth !== auth) {
+        if (this.auth !== undefined) return this.authenticate(conn, json);
+        this.afterNative(this.engine.authorize(conn.slot, '$G', null));
+        if (!conn.stalled) conn.socket.resume();
+        return;
+      }
       if (!result.ok) {
         this.log.error(`${conn.logPrefix} - ${result.reason}`);
         this.engine.closeWith(conn.slot, WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
@@ -275,6 +364,7 @@ export class EngineHost {
       conn.authTimer = undefined;
       conn.user = result.user;
       conn.account = result.account;
+      this.setExpiry(conn, result.expiresAt);
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
       if (flags & HAS_EVENTS) this.handleEvents();
@@ -342,6 +432,7 @@ export class EngineHost {
       const conn = this.conns[ev.conn];
       if (conn === undefined) continue;
       if (ev.kind === EVENT_CONNECT) {
+        conn.connectJson = ev.json ?? '{}';
         conn.applyConnect(ev.json ?? '{}');
         this.authenticate(conn, ev.json ?? '{}');
       } else if (ev.kind === EVENT_CLOSE) {
@@ -370,6 +461,7 @@ export class EngineHost {
   private onSocketClosed(conn: ClientConnection): void {
     if (this.conns[conn.slot] !== conn) return;
     if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
+    if (conn.expiryTimer !== undefined) clearTimeout(conn.expiryTimer);
     this.flusher.blocked.delete(conn);
     const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
     this.monitor.recordClose(conn, reason, this.nowMs());
@@ -439,7 +531,7 @@ export class EngineHost {
     }
     await Promise.race([closed, delay(CLOSE_LINGER_MS)]);
     for (const conn of this.connections()) conn.socket.destroy();
-    this.auth?.close();
+    void this.verifier.close();
   }
 }
 

@@ -30,6 +30,8 @@ export const CloseReason = {
   LameDuckMode: 15,
   /** The TLS handshake failed or timed out (decided in TS; the engine never sees such a client's bytes). */
   TlsHandshakeError: 16,
+  /** A user JWT expired (or its connect window ended) while connected (decided in TS). */
+  AuthenticationExpired: 17,
 } as const;
 export type CloseReasonCode = (typeof CloseReason)[keyof typeof CloseReason];
 
@@ -51,6 +53,7 @@ export const CLOSE_REASON_TEXT: Record<number, string> = {
   14: 'Server Shutdown',
   15: 'Lame Duck Mode',
   16: 'TLS Handshake Failure',
+  17: 'Authentication Expired',
 };
 
 /** Wire error codes (`WireError` in Rust). TS never writes `-ERR` text itself: it names one of these. */
@@ -69,4 +72,5 @@ export const WireError = {
   AuthenticationTimeout: 11,
   MaxConnectionsExceeded: 12,
   SecureConnectionTlsRequired: 13,
+  UserAuthenticationExpired: 14,
 } as const;

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { EngineHost } from '../conn/engine-host.js';
 import { Logger } from '../log.js';
 import type { ToWorker, WorkerInit } from './messages.js';
+import { loggerOptions } from '../config/reload.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -38,6 +39,10 @@ port.on('message', (msg: ToWorker) => {
       break;
     case 'stats':
       port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });
+      break;
+    case 'reload':
+      if (msg.logging) log.reconfigure(loggerOptions(msg.options));
+      void host.reload(msg.options, msg.auth).then(() => port.postMessage({ type: 'reloaded' }));
       break;
     case 'monitor':
       port.postMessage({ type: 'monitor', id: msg.id, snapshot: host.monitorSnapshot(msg.query) });

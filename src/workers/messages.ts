@@ -4,6 +4,8 @@
 import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
+import type { Options } from '../config/options.js';
+import type { AuthConfig } from '../auth/config.js';
 
 export interface WorkerInit {
   settings: EngineHostSettings;
@@ -15,12 +17,16 @@ export type ToWorker =
   | { type: 'close-clients'; windowMs: number }
   | { type: 'shutdown' }
   | { type: 'stats'; id: number }
-  | { type: 'monitor'; id: number; query: MonitorQuery };
+  | { type: 'monitor'; id: number; query: MonitorQuery }
+  /** Config reload: the new options and authorization; `logging` says the logger must be rebuilt first. */
+  | { type: 'reload'; options: Options; auth: AuthConfig | undefined; logging: boolean };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'closed'; cid: number }
   | { type: 'clients-closed' }
   | { type: 'shut-down' }
+  /** The reload is applied and every client of the worker was checked again. */
+  | { type: 'reloaded' }
   | { type: 'stats'; id: number; stats: EngineStats & { connections: number } }
   | { type: 'monitor'; id: number; snapshot: HostSnapshot };

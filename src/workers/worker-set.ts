@@ -11,6 +11,8 @@ import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
+import type { Options } from '../config/options.js';
+import type { AuthConfig } from '../auth/config.js';
 
 /** Longest a worker may take to close its connections and exit on shutdown. */
 const SHUTDOWN_WAIT_MS = 3000;
@@ -87,6 +89,13 @@ export class WorkerSet {
   async closeClients(windowMs: number): Promise<void> {
     const done = this.workers.map((_, i) => this.next(i, 'clients-closed'));
     for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'close-clients', windowMs });
+    await Promise.all(done);
+  }
+
+  /** Config reload: one message per worker; resolves when each has applied it and checked its clients. */
+  async reload(options: Options, auth: AuthConfig | undefined, logging: boolean): Promise<void> {
+    const done = this.workers.map((_, i) => this.next(i, 'reloaded'));
+    for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'reload', options, auth, logging });
     await Promise.all(done);
   }
 

@@ -54,6 +54,14 @@ impl From<&EngineOptions> for EngineConfig {
     }
 }
 
+/// A subscription a config reload removed (its connection's new permissions deny it).
+#[napi(object)]
+pub struct RemovedSubscription {
+    pub subject: String,
+    pub queue: Option<String>,
+    pub sid: String,
+}
+
 /// An engine event. `kind` 1 = connect (`json` set), 2 = close (`reason` set).
 #[napi(object)]
 pub struct EngineEvent {
@@ -275,9 +283,7 @@ impl NativeEngine {
             }
             // SAFETY: `out` is a live slice owned by the engine for the duration of this call; send reads at
             // most `out.len()` bytes from it. MSG_NOSIGNAL keeps a closed peer from raising SIGPIPE.
-            let n = unsafe {
-                libc::send(fd, out.as_ptr().cast(), out.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT)
-            };
+            let n = unsafe { libc::send(fd, out.as_ptr().cast(), out.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
             let total = out.len();
             if n < 0 {
                 let err = std::io::Error::last_os_error();
@@ -301,6 +307,25 @@ impl NativeEngine {
         self.inner
             .authorize(id, &account, permissions.as_deref().map(str::as_bytes))
             .map_err(|e| Error::new(Status::InvalidArg, format!("invalid permissions: {e}")))
+    }
+
+    /// Config reload: replace a connection's permissions (JSON, or null for none). Subscriptions they deny are
+    /// removed and the client told; they are returned for the log. One call per connection per reload.
+    #[napi]
+    pub fn set_permissions(&mut self, id: u32, permissions: Option<String>) -> Result<Vec<RemovedSubscription>> {
+        let removed = self
+            .inner
+            .set_permissions(id, permissions.as_deref().map(str::as_bytes))
+            .map_err(|e| Error::new(Status::InvalidArg, format!("invalid permissions: {e}")))?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Ok(removed
+            .into_iter()
+            .map(|r| RemovedSubscription {
+                subject: text(&r.subject),
+                queue: r.queue.as_deref().map(text),
+                sid: text(&r.sid),
+            })
+            .collect())
     }
 
     #[napi]

@@ -1120,6 +1120,8 @@ impl OpHandler for Ctx<'_> {
 
 mod monitor;
 pub use monitor::SubscriptionView;
+mod reload;
+pub use reload::RemovedSub;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,167 @@
+// Config reload (SIGHUP, `--signal reload`): re-read the config file, layer the command-line flags over it as
+// at startup (nats-server's MergeOptions over FlagSnapshot), check it, and list what changed in
+// nats-server's words. An option nats-server cannot change on a running server makes the whole reload fail
+// with its text, `config reload not supported for <Field>: old=<v>, new=<v>`, and the server keeps running on
+// its current configuration. Applying the plan is the server's job (Server.reload).
+
+import { buildAuthConfig, type AuthConfig } from '../auth/config.js';
+import { ConfigError, ConfigProcessError, loadConfigFile } from './config-file.js';
+import { formatGoDuration } from './duration.js';
+import { buildOptions, validateOptions, type Options } from './options.js';
+import type { LoggerOptions } from '../log.js';
+
+export class ReloadError extends Error {
+  override name = 'ReloadError';
+}
+
+export interface ReloadPlan {
+  options: Options;
+  auth: AuthConfig;
+  /** The `Reloaded: …` texts (without that prefix), in nats-server's order: its Options struct's. */
+  changes: string[];
+  /** Logging options changed: the logger is rebuilt after the changes are logged. */
+  loggingChanged: boolean;
+  warnings: string[];
+}
+
+type Value = Options[keyof Options];
+
+/** The logger settings among the options (each thread rebuilds its logger from them after a reload). */
+export function loggerOptions(o: Options): LoggerOptions {
+  return { logtime: o.logtime, logtimeUTC: o.logtimeUTC, debug: o.debug, trace: o.trace, logFile: o.logFile };
+}
+
+/**
+ * One option as nats-server's diffOptions sees it: `reloaded` gives the `Reloaded:` text for a new value; an
+ * option without it cannot be reloaded and is named by its Go field in the error. `go` values are printed as
+ * Go's %v prints them (durations as Go durations).
+ */
+interface Rule {
+  key: keyof Options;
+  go: string;
+  reloaded?: (v: Value) => string;
+  duration?: boolean;
+  logging?: boolean;
+}
+
+const AUTH_RULES = Symbol('auth');
+
+// In the order of the fields of nats-server's Options struct (server/opts.go), which is the order it logs
+// changes in and the order in which the first unsupported change is found.
+const RULES: (Rule | typeof AUTH_RULES)[] = [
+  { key: 'serverName', go: 'ServerName' },
+  { key: 'host', go: 'Host' },
+  { key: 'port', go: 'Port' },
+  { key: 'trace', go: 'Trace', reloaded: (v) => `trace = ${String(v)}`, logging: true },
+  { key: 'debug', go: 'Debug', reloaded: (v) => `debug = ${String(v)}`, logging: true },
+  { key: 'traceVerbose', go: 'TraceVerbose', reloaded: (v) => `trace_verbose = ${String(v)}`, logging: true },
+  { key: 'noHeaderSupport', go: 'NoHeaderSupport' },
+  { key: 'logtime', go: 'Logtime', reloaded: (v) => `logtime = ${String(v)}`, logging: true },
+  { key: 'logtimeUTC', go: 'LogtimeUTC', reloaded: (v) => `logtime_utc = ${String(v)}`, logging: true },
+  { key: 'maxConnections', go: 'MaxConn', reloaded: (v) => `max_connections = ${String(v)}` },
+  { key: 'maxSubscriptions', go: 'MaxSubs' },
+  AUTH_RULES,
+  { key: 'pingInterval', go: 'PingInterval', reloaded: (v) => `ping_interval = ${formatGoDuration(v as number)}` },
+  { key: 'pingMax', go: 'MaxPingsOut', reloaded: (v) => `ping_max = ${String(v)}` },
+  { key: 'httpHost', go: 'HTTPHost' },
+  { key: 'httpPort', go: 'HTTPPort' },
+  { key: 'httpBasePath', go: 'HTTPBasePath' },
+  { key: 'httpsPort', go: 'HTTPSPort' },
+  { key: 'authTimeout', go: 'AuthTimeout', reloaded: (v) => `authorization timeout = ${(v as number) / 1000}` },
+  { key: 'maxControlLine', go: 'MaxControlLine', reloaded: (v) => `max_control_line = ${String(v)}` },
+  { key: 'maxPayload', go: 'MaxPayload', reloaded: (v) => `max_payload = ${String(v)}` },
+  { key: 'maxPending', go: 'MaxPending' },
+  { key: 'clusterListen', go: 'Cluster' },
+  { key: 'clusterName', go: 'Cluster' },
+  { key: 'clusterAdvertise', go: 'Cluster' },
+  { key: 'clusterNoAdvertise', go: 'Cluster' },
+  { key: 'clusterConnectRetries', go: 'Cluster' },
+  { key: 'routes', go: 'Routes' },
+  { key: 'jetstream', go: 'JetStream' },
+  { key: 'storeDir', go: 'StoreDir' },
+  { key: 'profPort', go: 'ProfPort' },
+  { key: 'pidFile', go: 'PidFile', reloaded: (v) => `pid_file = ${String(v)}` },
+  { key: 'portsFileDir', go: 'PortsFileDir', reloaded: (v) => `ports_file_dir = ${String(v)}` },
+  { key: 'logFile', go: 'LogFile', reloaded: (v) => `log_file = ${String(v)}`, logging: true },
+  { key: 'writeDeadline', go: 'WriteDeadline', reloaded: (v) => `write_deadline = ${formatGoDuration(v as number)}` },
+  { key: 'lameDuckDuration', go: 'LameDuckDuration', duration: true },
+  { key: 'lameDuckGracePeriod', go: 'LameDuckGracePeriod', duration: true },
+  { key: 'maxClosedClients', go: 'MaxClosedClients' },
+  // Reloadable in nats-server; Myelin builds its TLS contexts at startup only, so a change is refused.
+  { key: 'tls', go: 'TLSConfig' },
+  { key: 'tlsCert', go: 'TLSConfig' },
+  { key: 'tlsKey', go: 'TLSConfig' },
+  { key: 'tlsCaCert', go: 'TLSConfig' },
+  { key: 'tlsVerify', go: 'TLSConfig' },
+  { key: 'tlsMap', go: 'TLSMap' },
+  { key: 'tlsTimeout', go: 'TLSTimeout' },
+  { key: 'tlsHandshakeFirst', go: 'TLSHandshakeFirst' },
+  // Myelin's own: the thread count is fixed at startup.
+  { key: 'workers', go: 'workers' },
+];
+// Not compared: configFile (the same file), the credentials flags (part of the auth comparison), and the
+// options accepted for compatibility but not used (syslog, log size limit, traced message length,
+// client_advertise).
+
+/**
+ * Build the new configuration from `configFile` and the flags given at startup, and compare it with the
+ * running one. `boundPort` is the client port actually bound (a random port `-1` stays what it is).
+ * Throws ReloadError with nats-server's text when the file is bad or an option cannot change.
+ */
+export function planReload(current: Options, currentAuth: AuthConfig, flags: Partial<Options>, boundPort: number): ReloadPlan {
+  const file = current.configFile;
+  if (file === '') throw new ReloadError('can only reload config when a file is provided using -c or --config');
+  let options: Options;
+  let auth: AuthConfig;
+  const warnings: string[] = [];
+  try {
+    const fromFile = loadConfigFile(file);
+    warnings.push(...fromFile.warnings);
+    options = buildOptions(fromFile.options, flags);
+    warnings.push(...validateOptions(options));
+    const built = buildAuthConfig(fromFile.auth, flags, { tlsMap: options.tls && options.tlsMap });
+    auth = built.config;
+  } catch (err) {
+    if (err instanceof ConfigProcessError) throw new ReloadError(err.errors.map((e) => e.message).join('\n'));
+    if (err instanceof ConfigError || err instanceof Error) throw new ReloadError(err.message);
+    throw new ReloadError(String(err));
+  }
+  // nats-server compares against the port it bound when the old or the new value asks for a random one.
+  if (options.port === -1 || options.port === boundPort) options.port = current.port;
+
+  const changes: string[] = [];
+  let loggingChanged = false;
+  for (const rule of RULES) {
+    if (rule === AUTH_RULES) {
+      changes.push(...authChanges(currentAuth, auth));
+      continue;
+    }
+    const before = current[rule.key];
+    const after = options[rule.key];
+    if (before === after) continue;
+    if (rule.reloaded === undefined) {
+      const show = (v: Value): string => (rule.duration === true ? formatGoDuration(v as number) : String(v));
+      throw new ReloadError(`config reload not supported for ${rule.go}: old=${show(before)}, new=${show(after)}`);
+    }
+    changes.push(rule.reloaded(after));
+    if (rule.logging === true) loggingChanged = true;
+  }
+  return { options, auth, changes, loggingChanged, warnings };
+}
+
+/**
+ * The authorization part of the diff. nats-server rebuilds its users and accounts on every reload and logs
+ * `authorization users` and `accounts` each time (observed with nats-server 2.12); nkey users, the single
+ * user's name and password, and the token are logged when they change.
+ */
+function authChanges(before: AuthConfig, after: AuthConfig): string[] {
+  const out: string[] = [];
+  if ((before.nkeys.length > 0 || after.nkeys.length > 0) && JSON.stringify(before.nkeys) !== JSON.stringify(after.nkeys)) {
+    out.push('authorization nkey users');
+  }
+  out.push('authorization users', 'accounts');
+  if (before.username !== after.username) out.push('authorization username');
+  if (before.password !== after.password) out.push('authorization password');
+  if (before.token !== after.token) out.push('authorization token');
+  return out;
+}
