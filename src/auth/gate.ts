@@ -57,6 +57,20 @@ export class AuthGate {
     return this.authenticator.expectConnect;
   }
 
+  /**
+   * nats-server admits a client whose first op is not CONNECT as the no_auth_user when that is a password
+   * user (client.go's parse: `RegisterUser` with the configured user), for telnet-style use.
+   */
+  get admitsBeforeConnect(): boolean {
+    const name = this.config.noAuthUser;
+    return name !== undefined && this.config.users.some((u) => u.username === name);
+  }
+
+  /** Decide on a client whose first op was not CONNECT (see admitsBeforeConnect). Never throws. */
+  async decideWithoutConnect(clientIp: string): Promise<AuthResult> {
+    return this.authenticator.authenticateWithoutConnect({ clientIp });
+  }
+
   /** A fresh nonce for INFO, or undefined when no method signs one. */
   nonce(): string | undefined {
     return this.authenticator.needsNonce ? this.authenticator.newNonce() : undefined;

@@ -16,6 +16,7 @@ import {
   CloseReason,
   EVENT_CLOSE,
   EVENT_CONNECT,
+  EVENT_OP_BEFORE_CONNECT,
   HAS_DIRTY,
   HAS_EVENTS,
   HAS_STALL,
@@ -47,7 +48,7 @@ const STALL_MS = 2;
 const READ_BUFFER_BYTES = 64 * 1024;
 const STALL_MAX_MS = 10;
 
-export function engineOptions(o: Options, authEnabled = false): EngineOptions {
+export function engineOptions(o: Options, authEnabled = false, admitBeforeConnect = false): EngineOptions {
   return {
     maxPayload: o.maxPayload,
     maxControlLine: o.maxControlLine,
@@ -59,6 +60,7 @@ export function engineOptions(o: Options, authEnabled = false): EngineOptions {
     // Measured in native/core/benches/sublist.rs: ~10x faster on repeated subjects, self-bypassing when not.
     matchCache: 1024,
     authEnabled,
+    admitBeforeConnect,
   };
 }
 
@@ -113,7 +115,7 @@ export class EngineHost {
     this.authConfig = settings.auth;
     this.tls = settings.tls !== undefined ? new ServerTls(settings.tls) : undefined;
     this.engine = createEngine(
-      engineOptions(this.options, this.auth !== undefined),
+      engineOptions(this.options, this.auth !== undefined, this.auth?.admitsBeforeConnect === true),
       randomInt(0, 2 ** 32),
       settings.routerId,
       settings.worker,
@@ -152,7 +154,7 @@ export class EngineHost {
     this.options = options;
     this.auth = this.gateFor(auth, options);
     this.authConfig = auth;
-    this.engine.configure(engineOptions(options, this.auth !== undefined));
+    this.engine.configure(engineOptions(options, this.auth !== undefined, this.auth?.admitsBeforeConnect === true));
     const lameDuck = this.info.lameDuck;
     this.info = new InfoBuilder(this.identity, options, this.auth?.required ?? false);
     this.info.lameDuck = lameDuck;
@@ -338,12 +340,17 @@ export class EngineHost {
    * A CONNECT arrived while auth is on: the engine holds the client's later input; stop reading the socket
    * too (bounding what is held) until the verdict.
    */
-  private authenticate(conn: ClientConnection, json: string): void {
+  private authenticate(conn: ClientConnection, json: string | undefined): void {
     const auth = this.auth;
     if (auth === undefined) return;
     conn.socket.pause();
     conn.authPending = true;
-    void auth.decide(json, conn.nonce, conn.ip, this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined).then((result) => {
+    // `json` undefined: the client's first op was not CONNECT (the no_auth_user exception).
+    const decision =
+      json === undefined
+        ? auth.decideWithoutConnect(conn.ip)
+        : auth.decide(json, conn.nonce, conn.ip, this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined);
+    void decision.then((result) => {
       conn.authPending = false;
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
       // A reload replaced the authorization while this was decided: decide again under the new one (with
@@ -364,6 +371,8 @@ export class EngineHost {
       conn.authTimer = undefined;
       conn.user = result.user;
       conn.account = result.account;
+      // Checked again on a reload as the empty CONNECT it stands for.
+      if (json === undefined) conn.connectJson = '{}';
       this.setExpiry(conn, result.expiresAt);
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
@@ -435,6 +444,8 @@ export class EngineHost {
         conn.connectJson = ev.json ?? '{}';
         conn.applyConnect(ev.json ?? '{}');
         this.authenticate(conn, ev.json ?? '{}');
+      } else if (ev.kind === EVENT_OP_BEFORE_CONNECT) {
+        this.authenticate(conn, undefined);
       } else if (ev.kind === EVENT_CLOSE) {
         this.closeConnection(conn, ev.reason);
       }

@@ -10,6 +10,8 @@ export const HAS_STALL = 4;
 /** `EngineEvent.kind` values. */
 export const EVENT_CONNECT = 1;
 export const EVENT_CLOSE = 2;
+/** An op came before CONNECT and the no_auth_user may be admitted for it (engine option admitBeforeConnect). */
+export const EVENT_OP_BEFORE_CONNECT = 3;
 
 /** Why a connection closed (`CloseReason` in Rust). The names are nats-server's ClosedState names. */
 export const CloseReason = {

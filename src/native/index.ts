@@ -14,6 +14,8 @@ export interface EngineOptions {
   matchCache: number;
   /** Every CONNECT waits for `authorize` (or a close). */
   authEnabled: boolean;
+  /** The no_auth_user is a password user: an op before CONNECT is an event (kind 3), not a violation. */
+  admitBeforeConnect: boolean;
 }
 
 export interface EngineEvent {

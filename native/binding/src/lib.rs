@@ -36,6 +36,8 @@ pub struct EngineOptions {
     pub match_cache: u32,
     /// Authentication is configured: every CONNECT waits for `authorize` (or a close).
     pub auth_enabled: bool,
+    /// The no_auth_user is a password user: an op before CONNECT is an event (kind 3), not a violation.
+    pub admit_before_connect: bool,
 }
 
 impl From<&EngineOptions> for EngineConfig {
@@ -50,6 +52,7 @@ impl From<&EngineOptions> for EngineConfig {
             headers_supported: o.headers_supported,
             match_cache: o.match_cache as usize,
             auth_enabled: o.auth_enabled,
+            admit_before_connect: o.admit_before_connect,
         }
     }
 }
@@ -62,7 +65,7 @@ pub struct RemovedSubscription {
     pub sid: String,
 }
 
-/// An engine event. `kind` 1 = connect (`json` set), 2 = close (`reason` set).
+/// An engine event. `kind` 1 = connect (`json` set), 2 = close (`reason` set), 3 = an op before CONNECT.
 #[napi(object)]
 pub struct EngineEvent {
     pub kind: u32,
@@ -354,6 +357,7 @@ impl NativeEngine {
                     EngineEvent { kind: 1, conn, reason: 0, json: Some(String::from_utf8_lossy(&json).into_owned()) }
                 }
                 Event::Close { conn, reason } => EngineEvent { kind: 2, conn, reason: reason as u32, json: None },
+                Event::OpBeforeConnect { conn } => EngineEvent { kind: 3, conn, reason: 0, json: None },
             })
             .collect()
     }
