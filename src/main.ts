@@ -110,8 +110,6 @@ async function run(
     const nats = listenerUrls('nats', options.host, server.port);
     writePortsFile(portsFileDir, { nats, monitoring: monitor?.urls });
   };
-  writePorts();
-  log.info('Server is ready');
 
   const cleanup = (): void => {
     void monitor?.server.close();
@@ -178,6 +176,10 @@ async function run(
     reloading = reloading.then(reload, reload);
   });
   process.on('SIGUSR1', () => log.info('Reopening log file is not needed: lines are appended as written'));
+
+  // Signal handlers are in place before anyone can see the server as ready (the ports file).
+  writePorts();
+  log.info('Server is ready');
 }
 
 function hostPort(host: string, port: number): string {
