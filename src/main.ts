@@ -153,7 +153,13 @@ async function run(
       log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
-    for (const change of plan.changes) log.info(`Reloaded: ${change}`);
+    for (const change of plan.changes) {
+      if (change.startsWith('max_connections = ')) {
+        const closed = await server.enforceMaxConnections(plan.options.maxConnections);
+        if (closed > 0) log.info(`Closed ${closed} connections to fall within max_connections`);
+      }
+      log.info(`Reloaded: ${change}`);
+    }
     if (plan.options.pidFile !== server.options.pidFile && plan.options.pidFile !== '') writePidFile(plan.options.pidFile);
     if (plan.options.portsFileDir !== portsFileDir) {
       if (portsFileDir !== '') {

@@ -125,6 +125,18 @@ export class Server {
     await Promise.all([this.local?.reload(options, auth), this.workers.reload(options, auth, logging)]);
   }
 
+  /**
+   * A reload lowered max_connections below the number of clients: close the excess (this thread's clients
+   * first, then each worker's), as nats-server does. Returns how many were closed.
+   */
+  async enforceMaxConnections(max: number): Promise<number> {
+    if (max <= 0 || this.connCount <= max) return 0;
+    const excess = this.connCount - max;
+    let closed = this.local?.closeExcess(excess) ?? 0;
+    for (let i = 0; i < this.workers.size && closed < excess; i++) closed += await this.workers.closeExcess(i, excess - closed);
+    return closed;
+  }
+
   private accept(socket: Socket): void {
     const local = this.local;
     if (this.shuttingDown || this.lameDuck || local === undefined) {

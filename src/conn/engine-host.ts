@@ -503,6 +503,23 @@ export class EngineHost {
     return this.monitor.snapshot(query, this.connections(), this.connCount);
   }
 
+  /**
+   * A reload lowered max_connections: close up to `count` clients with `-ERR 'maximum connections exceeded'`,
+   * as nats-server does. Returns how many were closed.
+   */
+  closeExcess(count: number): number {
+    let closed = 0;
+    for (const conn of this.connections()) {
+      if (closed >= count) break;
+      if (conn.closeReason !== 0) continue;
+      this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
+      this.engine.closeWith(conn.slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
+      closed++;
+    }
+    if (closed > 0) this.handleEvents();
+    return closed;
+  }
+
   /** Lame-duck mode started: tell the clients that take asynchronous INFO. */
   announceLameDuck(): void {
     this.info.lameDuck = true;

@@ -44,6 +44,9 @@ port.on('message', (msg: ToWorker) => {
       if (msg.logging) log.reconfigure(loggerOptions(msg.options));
       void host.reload(msg.options, msg.auth).then(() => port.postMessage({ type: 'reloaded' }));
       break;
+    case 'close-excess':
+      port.postMessage({ type: 'closed-excess', closed: host.closeExcess(msg.count) });
+      break;
     case 'monitor':
       port.postMessage({ type: 'monitor', id: msg.id, snapshot: host.monitorSnapshot(msg.query) });
       break;

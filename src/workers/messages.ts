@@ -19,7 +19,9 @@ export type ToWorker =
   | { type: 'stats'; id: number }
   | { type: 'monitor'; id: number; query: MonitorQuery }
   /** Config reload: the new options and authorization; `logging` says the logger must be rebuilt first. */
-  | { type: 'reload'; options: Options; auth: AuthConfig | undefined; logging: boolean };
+  | { type: 'reload'; options: Options; auth: AuthConfig | undefined; logging: boolean }
+  /** max_connections was lowered by a reload: close up to `count` clients. */
+  | { type: 'close-excess'; count: number };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -28,5 +30,6 @@ export type FromWorker =
   | { type: 'shut-down' }
   /** The reload is applied and every client of the worker was checked again. */
   | { type: 'reloaded' }
+  | { type: 'closed-excess'; closed: number }
   | { type: 'stats'; id: number; stats: EngineStats & { connections: number } }
   | { type: 'monitor'; id: number; snapshot: HostSnapshot };

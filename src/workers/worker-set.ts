@@ -99,6 +99,13 @@ export class WorkerSet {
     await Promise.all(done);
   }
 
+  /** Ask worker `index` to close up to `count` clients (max_connections lowered); resolves with how many it closed. */
+  async closeExcess(index: number, count: number): Promise<number> {
+    const reply = this.next(index, 'closed-excess');
+    this.post(index, { type: 'close-excess', count });
+    return ((await reply) as Extract<FromWorker, { type: 'closed-excess' }>).closed;
+  }
+
   async shutdown(): Promise<void> {
     const exited = this.workers.map(
       (w) => new Promise<void>((resolve) => (w.threadId < 0 ? resolve() : w.once('exit', () => resolve()))),

@@ -81,6 +81,28 @@ describe('config reload: limits, logging, refusals, --signal', { timeout: 90_000
     assert.doesNotMatch(log2.slice(log2.indexOf(RELOADED)), /\[DBG\]/);
   });
 
+  test('max_connections lowered: the excess clients are closed with the -ERR, the others stay', async () => {
+    srv = await startServer({ config: 'max_connections: 100\n' });
+    const clients: WireClient[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await WireClient.connectAndHandshake(srv.port);
+      closers.push(() => c.close());
+      clients.push(c);
+    }
+    const mark = srv.stderr().length;
+    assert.equal(await reload(srv, 'max_connections: 2\n'), RELOADED);
+    assert.match(logSince(srv, mark), /Closed 2 connections to fall within max_connections\n[^\n]*Reloaded: max_connections = 2\n/);
+    // Which clients go is the server's choice: two of them.
+    const outcomes = await Promise.all(
+      clients.map(async (c) => {
+        await c.send('PING\r\n').catch(() => {});
+        const m = await c.expect(/^(PONG\r\n|-ERR 'maximum connections exceeded'\r\n)/, 5000);
+        return m[1] === 'PONG\r\n' ? 'open' : 'closed';
+      }),
+    );
+    assert.deepEqual(outcomes.sort(), ['closed', 'closed', 'open', 'open']);
+  });
+
   test("a port change is refused with nats-server's text; the server keeps its old configuration", async () => {
     const port = await freePort();
     const other = await freePort();
