@@ -144,11 +144,12 @@ async function run(
   });
   // Config reload (SIGHUP, `--signal reload`), one at a time, as nats-server logs and applies it.
   let currentAuth = auth;
+  let currentTls = tls;
   let reloading = Promise.resolve();
   const reload = async (): Promise<void> => {
     let plan;
     try {
-      plan = planReload(server.options, currentAuth, flags, server.port);
+      plan = planReload(server.options, currentAuth, currentTls, flags, server.port);
     } catch (err) {
       log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`);
       return;
@@ -173,8 +174,9 @@ async function run(
       writePorts();
     }
     if (plan.loggingChanged) log.reconfigure(loggerOptions(plan.options));
-    await server.reload(plan.options, plan.auth, plan.loggingChanged);
+    await server.reload(plan.options, plan.auth, plan.tls, plan.loggingChanged);
     currentAuth = plan.auth;
+    currentTls = plan.tls;
     log.info('Reloaded server configuration');
   };
   process.on('SIGHUP', () => {

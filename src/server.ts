@@ -41,7 +41,7 @@ export class Server {
     public options: Options,
     private readonly log: Logger,
     private auth?: AuthConfig,
-    private readonly tls?: TlsSettings,
+    private tls?: TlsSettings,
   ) {
     const serverId = newServerId();
     this.identity = { serverId, serverName: options.serverName !== '' ? options.serverName : serverId, port: 0 };
@@ -117,12 +117,13 @@ export class Server {
    * call), then every thread's limits, INFO and clients (one message per worker thread). Resolves when
    * every thread has checked its clients again. `logging`: worker threads rebuild their loggers.
    */
-  async reload(options: Options, auth: AuthConfig, logging: boolean): Promise<void> {
+  async reload(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, logging: boolean): Promise<void> {
     if (this.shuttingDown) return;
     this.options = options;
     this.auth = auth;
+    this.tls = tls;
     this.installImports();
-    await Promise.all([this.local?.reload(options, auth), this.workers.reload(options, auth, logging)]);
+    await Promise.all([this.local?.reload(options, auth, tls), this.workers.reload(options, auth, tls, logging)]);
   }
 
   /**

@@ -9,6 +9,7 @@ import { ConfigError, ConfigProcessError, loadConfigFile } from './config-file.j
 import { formatGoDuration } from './duration.js';
 import { buildOptions, validateOptions, type Options } from './options.js';
 import type { LoggerOptions } from '../log.js';
+import { loadTlsSettings, type TlsSettings } from '../net/tls-settings.js';
 
 export class ReloadError extends Error {
   override name = 'ReloadError';
@@ -17,6 +18,8 @@ export class ReloadError extends Error {
 export interface ReloadPlan {
   options: Options;
   auth: AuthConfig;
+  /** TLS on the client port (PEM texts read again), undefined when off. New connections use it. */
+  tls: TlsSettings | undefined;
   /** The `Reloaded: …` texts (without that prefix), in nats-server's order: its Options struct's. */
   changes: string[];
   /** Logging options changed: the logger is rebuilt after the changes are logged. */
@@ -45,10 +48,11 @@ interface Rule {
 }
 
 const AUTH_RULES = Symbol('auth');
+const TLS_RULES = Symbol('tls');
 
 // In the order of the fields of nats-server's Options struct (server/opts.go), which is the order it logs
 // changes in and the order in which the first unsupported change is found.
-const RULES: (Rule | typeof AUTH_RULES)[] = [
+const RULES: (Rule | typeof AUTH_RULES | typeof TLS_RULES)[] = [
   { key: 'serverName', go: 'ServerName' },
   { key: 'host', go: 'Host' },
   { key: 'port', go: 'Port' },
@@ -80,6 +84,8 @@ const RULES: (Rule | typeof AUTH_RULES)[] = [
   { key: 'jetstream', go: 'JetStream' },
   { key: 'storeDir', go: 'StoreDir' },
   { key: 'profPort', go: 'ProfPort' },
+  { key: 'tlsTimeout', go: 'TLSTimeout', reloaded: (v) => `tls timeout = ${(v as number) / 1000}` },
+  TLS_RULES,
   { key: 'logFile', go: 'LogFile', reloaded: (v) => `log_file = ${String(v)}`, logging: true },
   { key: 'pidFile', go: 'PidFile', reloaded: (v) => `pid_file = ${String(v)}` },
   { key: 'portsFileDir', go: 'PortsFileDir', reloaded: (v) => `ports_file_dir = ${String(v)}` },
@@ -87,15 +93,6 @@ const RULES: (Rule | typeof AUTH_RULES)[] = [
   { key: 'lameDuckDuration', go: 'LameDuckDuration', duration: true },
   { key: 'lameDuckGracePeriod', go: 'LameDuckGracePeriod', duration: true },
   { key: 'maxClosedClients', go: 'MaxClosedClients' },
-  // Reloadable in nats-server; Myelin builds its TLS contexts at startup only, so a change is refused.
-  { key: 'tls', go: 'TLSConfig' },
-  { key: 'tlsCert', go: 'TLSConfig' },
-  { key: 'tlsKey', go: 'TLSConfig' },
-  { key: 'tlsCaCert', go: 'TLSConfig' },
-  { key: 'tlsVerify', go: 'TLSConfig' },
-  { key: 'tlsMap', go: 'TLSMap' },
-  { key: 'tlsTimeout', go: 'TLSTimeout' },
-  { key: 'tlsHandshakeFirst', go: 'TLSHandshakeFirst' },
   // Myelin's own: the thread count is fixed at startup.
   { key: 'workers', go: 'workers' },
 ];
@@ -108,11 +105,18 @@ const RULES: (Rule | typeof AUTH_RULES)[] = [
  * running one. `boundPort` is the client port actually bound (a random port `-1` stays what it is).
  * Throws ReloadError with nats-server's text when the file is bad or an option cannot change.
  */
-export function planReload(current: Options, currentAuth: AuthConfig, flags: Partial<Options>, boundPort: number): ReloadPlan {
+export function planReload(
+  current: Options,
+  currentAuth: AuthConfig,
+  currentTls: TlsSettings | undefined,
+  flags: Partial<Options>,
+  boundPort: number,
+): ReloadPlan {
   const file = current.configFile;
   if (file === '') throw new ReloadError('can only reload config when a file is provided using -c or --config');
   let options: Options;
   let auth: AuthConfig;
+  let tls: TlsSettings | undefined;
   const warnings: string[] = [];
   try {
     const fromFile = loadConfigFile(file);
@@ -121,6 +125,7 @@ export function planReload(current: Options, currentAuth: AuthConfig, flags: Par
     warnings.push(...validateOptions(options));
     const built = buildAuthConfig(fromFile.auth, flags, { tlsMap: options.tls && options.tlsMap });
     auth = built.config;
+    tls = loadTlsSettings(options);
   } catch (err) {
     if (err instanceof ConfigProcessError) throw new ReloadError(err.errors.map((e) => e.message).join('\n'));
     if (err instanceof ConfigError || err instanceof Error) throw new ReloadError(err.message);
@@ -136,6 +141,10 @@ export function planReload(current: Options, currentAuth: AuthConfig, flags: Par
       changes.push(...authChanges(currentAuth, auth));
       continue;
     }
+    if (rule === TLS_RULES) {
+      changes.push(...tlsChanges(currentTls, tls));
+      continue;
+    }
     const before = current[rule.key];
     const after = options[rule.key];
     if (before === after) continue;
@@ -146,7 +155,19 @@ export function planReload(current: Options, currentAuth: AuthConfig, flags: Par
     changes.push(rule.reloaded(after));
     if (rule.logging === true) loggingChanged = true;
   }
-  return { options, auth, changes, loggingChanged, warnings };
+  return { options, auth, tls, changes, loggingChanged, warnings };
+}
+
+/**
+ * nats-server's `tls = enabled|disabled` line, for any change of the certificate, key, CA (their contents
+ * too: a rotated certificate under the same path), verification, mapping or handshake_first. New
+ * connections get the new settings; established ones keep their session.
+ */
+function tlsChanges(before: TlsSettings | undefined, after: TlsSettings | undefined): string[] {
+  const out: string[] = [];
+  const rest = (t: TlsSettings | undefined): string => (t === undefined ? '' : JSON.stringify({ ...t, timeoutMs: 0 }));
+  if (rest(before) !== rest(after)) out.push(`tls = ${after !== undefined ? 'enabled' : 'disabled'}`);
+  return out;
 }
 
 /**

@@ -99,8 +99,8 @@ export class EngineHost {
   /** bcrypt and signature checks, for every AuthGate this host has (started on first use). */
   private readonly verifier = new VerifyPool();
   private readonly monitor: HostMonitor;
-  /** Where client TLS terminates: in this thread, on the socket this host owns. */
-  private readonly tls: ServerTls | undefined;
+  /** Where client TLS terminates: in this thread, on the socket this host owns. Replaced on a reload. */
+  private tls: ServerTls | undefined;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
 
@@ -148,8 +148,10 @@ export class EngineHost {
    * every client checked again under the new authorization (see reload-clients.ts). Resolves when every
    * client has been checked.
    */
-  async reload(options: Options, auth: AuthConfig | undefined): Promise<void> {
+  async reload(options: Options, auth: AuthConfig | undefined, tls: TlsSettings | undefined): Promise<void> {
     const previous = this.authConfig;
+    // New connections handshake with the new settings; established ones keep their session.
+    if (JSON.stringify(tls) !== JSON.stringify(this.tls?.settings)) this.tls = tls !== undefined ? new ServerTls(tls) : undefined;
     const pingChanged = options.pingInterval !== this.options.pingInterval;
     this.options = options;
     this.auth = this.gateFor(auth, options);

@@ -42,7 +42,7 @@ port.on('message', (msg: ToWorker) => {
       break;
     case 'reload':
       if (msg.logging) log.reconfigure(loggerOptions(msg.options));
-      void host.reload(msg.options, msg.auth).then(() => port.postMessage({ type: 'reloaded' }));
+      void host.reload(msg.options, msg.auth, msg.tls).then(() => port.postMessage({ type: 'reloaded' }));
       break;
     case 'close-excess':
       port.postMessage({ type: 'closed-excess', closed: host.closeExcess(msg.count) });

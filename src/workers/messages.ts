@@ -6,6 +6,7 @@ import type { EngineStats } from '../native/index.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import type { Options } from '../config/options.js';
 import type { AuthConfig } from '../auth/config.js';
+import type { TlsSettings } from '../net/tls-settings.js';
 
 export interface WorkerInit {
   settings: EngineHostSettings;
@@ -19,7 +20,7 @@ export type ToWorker =
   | { type: 'stats'; id: number }
   | { type: 'monitor'; id: number; query: MonitorQuery }
   /** Config reload: the new options and authorization; `logging` says the logger must be rebuilt first. */
-  | { type: 'reload'; options: Options; auth: AuthConfig | undefined; logging: boolean }
+  | { type: 'reload'; options: Options; auth: AuthConfig | undefined; tls: TlsSettings | undefined; logging: boolean }
   /** max_connections was lowered by a reload: close up to `count` clients. */
   | { type: 'close-excess'; count: number };
 

@@ -13,6 +13,7 @@ import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import type { Options } from '../config/options.js';
 import type { AuthConfig } from '../auth/config.js';
+import type { TlsSettings } from '../net/tls-settings.js';
 
 /** Longest a worker may take to close its connections and exit on shutdown. */
 const SHUTDOWN_WAIT_MS = 3000;
@@ -93,9 +94,9 @@ export class WorkerSet {
   }
 
   /** Config reload: one message per worker; resolves when each has applied it and checked its clients. */
-  async reload(options: Options, auth: AuthConfig | undefined, logging: boolean): Promise<void> {
+  async reload(options: Options, auth: AuthConfig | undefined, tls: TlsSettings | undefined, logging: boolean): Promise<void> {
     const done = this.workers.map((_, i) => this.next(i, 'reloaded'));
-    for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'reload', options, auth, logging });
+    for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'reload', options, auth, tls, logging });
     await Promise.all(done);
   }
 

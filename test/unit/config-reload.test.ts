@@ -21,7 +21,7 @@ function plan(before: string, afterText: string, flags: Partial<Options> = {}) {
   const options = buildOptions(loaded.options, { ...flags, configFile: file });
   const auth = buildAuthConfig(loaded.auth, flags).config;
   writeFileSync(file, afterText);
-  return planReload(options, auth, { ...flags, configFile: file }, options.port);
+  return planReload(options, auth, undefined, { ...flags, configFile: file }, options.port);
 }
 
 describe('planReload', () => {
@@ -80,7 +80,7 @@ describe('planReload', () => {
   test('a server started without a config file cannot reload', () => {
     const options = buildOptions({}, {});
     assert.throws(
-      () => planReload(options, buildAuthConfig(undefined).config, {}, 4222),
+      () => planReload(options, buildAuthConfig(undefined).config, undefined, {}, 4222),
       /^ReloadError: can only reload config when a file is provided using -c or --config$/,
     );
   });
