@@ -131,6 +131,12 @@ export function planReload(
     if (err instanceof ConfigError || err instanceof Error) throw new ReloadError(err.message);
     throw new ReloadError(String(err));
   }
+  // nats-server refuses a change of the trusted operators (its text then prints Go structures).
+  const operators = (a: AuthConfig): string => (a.operator?.operators ?? []).map((o) => o.claims.sub ?? '').join(' ');
+  const jwts = (a: AuthConfig): string => JSON.stringify((a.operator?.operators ?? []).map((o) => o.claims));
+  if (jwts(currentAuth) !== jwts(auth)) {
+    throw new ReloadError(`config reload not supported for TrustedOperators: old=[${operators(currentAuth)}], new=[${operators(auth)}]`);
+  }
   // nats-server compares against the port it bound when the old or the new value asks for a random one.
   if (options.port === -1 || options.port === boundPort) options.port = current.port;
 

@@ -59,7 +59,11 @@ export async function recheckClient(host: ReloadHost, conn: ClientConnection): P
   if (!host.isCurrent(conn) || host.gate !== gate) return;
   if (!result.ok) {
     host.log.error(`${conn.logPrefix} - ${result.reason}`);
-    host.engine.closeWith(conn.slot, WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+    if (result.revoked === true) {
+      host.engine.closeWith(conn.slot, WireError.UserAuthenticationRevoked, CloseReason.AuthenticationRevoked);
+    } else {
+      host.engine.closeWith(conn.slot, WireError.AuthorizationViolation, CloseReason.AuthenticationViolation);
+    }
     host.afterNative(HAS_EVENTS | HAS_DIRTY);
     return;
   }

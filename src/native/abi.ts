@@ -34,6 +34,8 @@ export const CloseReason = {
   TlsHandshakeError: 16,
   /** A user JWT expired (or its connect window ended) while connected (decided in TS). */
   AuthenticationExpired: 17,
+  /** The user was revoked in its account JWT while connected (config reload). */
+  AuthenticationRevoked: 18,
 } as const;
 export type CloseReasonCode = (typeof CloseReason)[keyof typeof CloseReason];
 
@@ -56,6 +58,7 @@ export const CLOSE_REASON_TEXT: Record<number, string> = {
   15: 'Lame Duck Mode',
   16: 'TLS Handshake Failure',
   17: 'Authentication Expired',
+  18: 'Authentication Revoked',
 };
 
 /** Wire error codes (`WireError` in Rust). TS never writes `-ERR` text itself: it names one of these. */
@@ -75,4 +78,5 @@ export const WireError = {
   MaxConnectionsExceeded: 12,
   SecureConnectionTlsRequired: 13,
   UserAuthenticationExpired: 14,
+  UserAuthenticationRevoked: 15,
 } as const;

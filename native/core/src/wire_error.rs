@@ -44,13 +44,15 @@ pub enum CloseReason {
     TlsHandshakeError = 16,
     /// A user JWT expired (or its connect window ended) while the client was connected (decided in TS).
     AuthenticationExpired = 17,
+    /// The user was revoked in its account JWT while connected (decided in TS, on a config reload).
+    AuthenticationRevoked = 18,
 }
 
 impl CloseReason {
     /// Decode a code received over the boundary; unknown codes count as a server-side close.
     pub fn from_code(code: u32) -> CloseReason {
         use CloseReason::*;
-        const ALL: [CloseReason; 17] = [
+        const ALL: [CloseReason; 18] = [
             ClientClosed,
             ProtocolViolation,
             MaxControlLineExceeded,
@@ -68,6 +70,7 @@ impl CloseReason {
             LameDuckMode,
             TlsHandshakeError,
             AuthenticationExpired,
+            AuthenticationRevoked,
         ];
         ALL.into_iter().find(|r| *r as u32 == code).unwrap_or(ServerShutdown)
     }
@@ -91,6 +94,7 @@ pub enum WireError {
     MaxConnectionsExceeded = 12,
     SecureConnectionTlsRequired = 13,
     UserAuthenticationExpired = 14,
+    UserAuthenticationRevoked = 15,
 }
 
 impl WireError {
@@ -111,13 +115,14 @@ impl WireError {
             WireError::MaxConnectionsExceeded => "maximum connections exceeded",
             WireError::SecureConnectionTlsRequired => "Secure Connection - TLS Required",
             WireError::UserAuthenticationExpired => "User Authentication Expired",
+            WireError::UserAuthenticationRevoked => "User Authentication Revoked",
         }
     }
 
     /// Decode a code received over the boundary.
     pub fn from_code(code: u32) -> Option<WireError> {
         use WireError::*;
-        const ALL: [WireError; 14] = [
+        const ALL: [WireError; 15] = [
             UnknownProtocolOperation,
             MaxControlLineExceeded,
             MaxPayloadViolation,
@@ -132,6 +137,7 @@ impl WireError {
             MaxConnectionsExceeded,
             SecureConnectionTlsRequired,
             UserAuthenticationExpired,
+            UserAuthenticationRevoked,
         ];
         ALL.into_iter().find(|e| *e as u32 == code)
     }
@@ -219,12 +225,12 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for code in 1..=14 {
+        for code in 1..=15 {
             let e = WireError::from_code(code).expect("known code");
             assert_eq!(e as u32, code);
         }
         assert_eq!(WireError::from_code(0), None);
-        assert_eq!(WireError::from_code(15), None);
+        assert_eq!(WireError::from_code(16), None);
     }
 
     #[test]
