@@ -22,6 +22,8 @@ import type { HostSnapshot, MonitorQuery } from './monitor/snapshot.js';
 export class Server {
   readonly identity: ServerIdentity;
   readonly startTime = new Date();
+  /** When the configuration was last loaded: startup, then each successful reload (/varz). */
+  configLoadTime = new Date();
   private readonly clockOrigin = Date.now();
   private routerId = -1;
   private local: EngineHost | undefined;
@@ -122,6 +124,7 @@ export class Server {
     this.options = options;
     this.auth = auth;
     this.tls = tls;
+    this.configLoadTime = new Date();
     this.installImports();
     await Promise.all([this.local?.reload(options, auth, tls), this.workers.reload(options, auth, tls, logging)]);
   }

@@ -11,6 +11,8 @@ import type { AccountTraffic, ConnRecord, HostSnapshot, MonitorQuery, SubRecord 
 export interface MonitorSource {
   readonly identity: ServerIdentity;
   readonly startTime: Date;
+  /** When the configuration was last loaded (startup or reload); /varz `config_load_time`. */
+  readonly configLoadTime?: Date;
   readonly options: Options;
   readonly connectionCount: number;
   readonly totalConnectionCount: number;

@@ -106,7 +106,7 @@ export class MonitorServer {
       httpsPort: o.httpsPort,
       httpBasePath: o.httpBasePath,
       httpReqStats: this.reqStats,
-      configLoadTime: this.configLoadTime,
+      configLoadTime: this.source.configLoadTime ?? this.configLoadTime,
     };
   }
 

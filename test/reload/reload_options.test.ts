@@ -3,7 +3,7 @@
 import { describe, test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'nats';
@@ -54,6 +54,21 @@ describe('config reload: limits, logging, refusals, --signal', { timeout: 90_000
     await old.send(`PUB big 600000\r\n`);
     await old.expect("-ERR 'Maximum Payload Violation'\r\n", 5000);
     await old.waitClosed(5000);
+  });
+
+  test('/varz shows the reloaded options and a new config_load_time', async () => {
+    srv = await startServer({ config: 'max_payload: 1000\n', args: ['-m', '-1'] });
+    const ports = JSON.parse(readFileSync(srv.portsFile, 'utf8')) as { monitoring?: string[] };
+    const base = ports.monitoring?.[0];
+    assert.ok(base !== undefined, 'monitoring URL in the ports file');
+    const varz = async (): Promise<{ max_payload: number; config_load_time: string }> =>
+      (await (await fetch(`${base}/varz`)).json()) as { max_payload: number; config_load_time: string };
+    const before = await varz();
+    assert.equal(before.max_payload, 1000);
+    assert.equal(await reload(srv, 'max_payload: 3000\n'), RELOADED);
+    const after = await varz();
+    assert.equal(after.max_payload, 3000);
+    assert.ok(Date.parse(after.config_load_time) > Date.parse(before.config_load_time), 'config_load_time moves on');
   });
 
   test('debug turned on by a reload: the change is logged and debug lines follow', async () => {
