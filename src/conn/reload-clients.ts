@@ -46,7 +46,10 @@ export async function recheckClient(host: ReloadHost, conn: ClientConnection): P
   if (gate === undefined) {
     if (conn.connectJson !== undefined && namedUser(connect) && hasUsers(host.previous)) return closeMoved(host, conn);
     if (conn.account !== '$G') return closeMoved(host, conn);
-    // Everyone is admitted now, without restrictions (a client still to send CONNECT need not authenticate).
+    // Everyone is admitted now, without restrictions (a client still to send CONNECT need not authenticate,
+    // so its auth timer stops).
+    if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
+    conn.authTimer = undefined;
     host.afterNative(host.engine.authorize(conn.slot, '$G', null));
     host.setExpiry(conn, undefined);
     return;

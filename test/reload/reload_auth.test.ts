@@ -79,6 +79,27 @@ describe('config reload: authorization', { timeout: 90_000 }, () => {
     await c.pingPong();
   });
 
+  test('authorization removed: a named user is disconnected, anyone may connect', async () => {
+    srv = await startServer({ config: usersConfig(B) });
+    const rawB = await WireClient.connectAndHandshake(srv.port, { user: 'b', pass: 'b' });
+    closers.push(() => rawB.close());
+    assert.equal(await reload(srv, 'max_payload: 1MB\n'), RELOADED);
+    await rawB.waitClosed(5000);
+    assert.equal(rawB.pending(), '');
+    const anon = await WireClient.connectAndHandshake(srv.port);
+    closers.push(() => anon.close());
+    assert.equal(anon.info.auth_required, undefined);
+  });
+
+  test('token removed: the token client stays, unrestricted', async () => {
+    srv = await startServer({ config: 'authorization { token: t0k }\n' });
+    const tok = await WireClient.connectAndHandshake(srv.port, { auth_token: 't0k' });
+    closers.push(() => tok.close());
+    assert.equal(await reload(srv, 'max_payload: 1MB\n'), RELOADED);
+    await tok.send('SUB any 1\r\nPUB any 1\r\nx\r\n');
+    await tok.expect('MSG any 1 1\r\nx\r\n', 5000);
+  });
+
   test('shrunk permissions drop the denied subscriptions with their sids; the rest keeps working', async () => {
     srv = await startServer({ config: usersConfig(`${A_WIDE}\n${B}`) });
     const a = await WireClient.connectAndHandshake(srv.port, { user: 'a', pass: 'a' });
