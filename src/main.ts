@@ -13,6 +13,7 @@ import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
 import { loggerOptions, planReload } from './config/reload.js';
+import { configFileDigest } from './config/config-digest.js';
 
 export function main(argv: string[]): void {
   const exe = executableBaseName();
@@ -84,7 +85,10 @@ async function run(
   log.info(`  Version:  ${MYELIN_VERSION} (nats-server ${NATS_SERVER_LEVEL} compatible)`);
   log.info(`  Name:     ${server.serverName}`);
   log.info(`  ID:       ${server.serverId}`);
-  if (options.configFile !== '') log.info(`Using configuration file: ${options.configFile}`);
+  if (options.configFile !== '') {
+    server.configDigest = configFileDigest(options.configFile);
+    log.info(`Using configuration file: ${options.configFile} (${server.configDigest})`);
+  }
   for (const w of warnings) log.warn(w);
   if (options.jetstream) log.warn('JetStream is not available in this release; starting without it');
   if (options.pidFile !== '') writePidFile(options.pidFile);
@@ -177,7 +181,8 @@ async function run(
     await server.reload(plan.options, plan.auth, plan.tls, plan.loggingChanged);
     currentAuth = plan.auth;
     currentTls = plan.tls;
-    log.info('Reloaded server configuration');
+    server.configDigest = plan.digest;
+    log.info(`Reloaded server configuration (${plan.digest})`);
   };
   process.on('SIGHUP', () => {
     log.info('Trapped "hangup" signal');

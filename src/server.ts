@@ -24,6 +24,8 @@ export class Server {
   readonly startTime = new Date();
   /** When the configuration was last loaded: startup, then each successful reload (/varz). */
   configLoadTime = new Date();
+  /** `sha256:…` of the config file as nats-server computes it ('' without one); /varz `config_digest`. */
+  configDigest = '';
   private readonly clockOrigin = Date.now();
   private routerId = -1;
   private local: EngineHost | undefined;

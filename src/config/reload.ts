@@ -7,6 +7,7 @@
 import { buildAuthConfig, type AuthConfig } from '../auth/config.js';
 import { ConfigError, ConfigProcessError, loadConfigFile } from './config-file.js';
 import { formatGoDuration } from './duration.js';
+import { configFileDigest } from './config-digest.js';
 import { buildOptions, validateOptions, type Options } from './options.js';
 import type { LoggerOptions } from '../log.js';
 import { loadTlsSettings, type TlsSettings } from '../net/tls-settings.js';
@@ -22,6 +23,8 @@ export interface ReloadPlan {
   tls: TlsSettings | undefined;
   /** The `Reloaded: …` texts (without that prefix), in nats-server's order: its Options struct's. */
   changes: string[];
+  /** `sha256:…` of the file as nats-server computes it (logged after `Reloaded server configuration`). */
+  digest: string;
   /** Logging options changed: the logger is rebuilt after the changes are logged. */
   loggingChanged: boolean;
   warnings: string[];
@@ -117,6 +120,7 @@ export function planReload(
   let options: Options;
   let auth: AuthConfig;
   let tls: TlsSettings | undefined;
+  let digest: string;
   const warnings: string[] = [];
   try {
     const fromFile = loadConfigFile(file);
@@ -126,6 +130,7 @@ export function planReload(
     const built = buildAuthConfig(fromFile.auth, flags, { tlsMap: options.tls && options.tlsMap });
     auth = built.config;
     tls = loadTlsSettings(options);
+    digest = configFileDigest(file);
   } catch (err) {
     if (err instanceof ConfigProcessError) throw new ReloadError(err.errors.map((e) => e.message).join('\n'));
     if (err instanceof ConfigError || err instanceof Error) throw new ReloadError(err.message);
@@ -161,7 +166,7 @@ export function planReload(
     changes.push(rule.reloaded(after));
     if (rule.logging === true) loggingChanged = true;
   }
-  return { options, auth, tls, changes, loggingChanged, warnings };
+  return { options, auth, tls, digest, changes, loggingChanged, warnings };
 }
 
 /**

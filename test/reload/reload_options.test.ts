@@ -61,13 +61,17 @@ describe('config reload: limits, logging, refusals, --signal', { timeout: 90_000
     const ports = JSON.parse(readFileSync(srv.portsFile, 'utf8')) as { monitoring?: string[] };
     const base = ports.monitoring?.[0];
     assert.ok(base !== undefined, 'monitoring URL in the ports file');
-    const varz = async (): Promise<{ max_payload: number; config_load_time: string }> =>
-      (await (await fetch(`${base}/varz`)).json()) as { max_payload: number; config_load_time: string };
+    type Varz = { max_payload: number; config_load_time: string; config_digest: string };
+    const varz = async (): Promise<Varz> => (await (await fetch(`${base}/varz`)).json()) as Varz;
     const before = await varz();
     assert.equal(before.max_payload, 1000);
     assert.equal(await reload(srv, 'max_payload: 3000\n'), RELOADED);
     const after = await varz();
     assert.equal(after.max_payload, 3000);
+    // The digest of the file, as both servers print it after the reload line.
+    assert.match(after.config_digest, /^sha256:[0-9a-f]{64}$/);
+    assert.notEqual(after.config_digest, before.config_digest);
+    assert.ok(srv.stderr().includes(`Reloaded server configuration (${after.config_digest})\n`));
     assert.ok(Date.parse(after.config_load_time) > Date.parse(before.config_load_time), 'config_load_time moves on');
   });
 

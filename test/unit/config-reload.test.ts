@@ -9,6 +9,7 @@ import { planReload, ReloadError } from '../../src/config/reload.js';
 import { loadConfigFile } from '../../src/config/config-file.js';
 import { buildOptions, type Options } from '../../src/config/options.js';
 import { buildAuthConfig } from '../../src/auth/config.js';
+import { configFileDigest } from '../../src/config/config-digest.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'myelin-reload-unit-'));
 const file = join(dir, 'server.conf');
@@ -75,6 +76,26 @@ describe('planReload', () => {
     assert.equal(refused('', 'lame_duck_duration: "1m"\n'), 'config reload not supported for LameDuckDuration: old=2m0s, new=1m0s');
     assert.equal(refused('', 'no_header_support: true\n'), 'config reload not supported for NoHeaderSupport: old=false, new=true');
     assert.match(refused('', 'bogus: 1\n'), /unknown field "bogus"/);
+  });
+
+  test("the config digest is nats-server's (values printed by nats-server 2.12 for the same files)", () => {
+    writeFileSync(file, 'listen: 127.0.0.1:14555\n');
+    assert.equal(configFileDigest(file), 'sha256:c6837d755f115c79ec4cbb03b9e7d0e59803f6b105a02419957600ca842847f4');
+    writeFileSync(
+      file,
+      'listen: 127.0.0.1:14555\nauthorization {\n  users: [\n' +
+        '    {user: a, password: a, permissions: {subscribe: ["foo.>", "bar"], publish: ["x.>", "y"]}}\n' +
+        '    {user: b, password: b}\n  ]\n}\n',
+    );
+    assert.equal(configFileDigest(file), 'sha256:f885e895fff7e7d69e7724347bd2e2e3752db5f76785fdcc67b8be02a02b3329');
+    writeFileSync(
+      file,
+      'listen: 127.0.0.1:14555\ndebug: true\nmax_payload: 512KB\nping_interval: "30s"\nwrite_deadline: "5s"\n' +
+        'max_connections: 100\nauthorization {\n  users: [\n' +
+        '    {user: a, password: a, permissions: {subscribe: ["foo.>"], publish: ["x.>"]}}\n' +
+        '    {user: c, password: c}\n  ]\n}\n',
+    );
+    assert.equal(configFileDigest(file), 'sha256:414cd3d3c1b511c0e9952f674148745493300ddcc073ca452624807db073fb41');
   });
 
   test('a server started without a config file cannot reload', () => {
