@@ -186,7 +186,9 @@ async function run(
   };
   process.on('SIGHUP', () => {
     log.info('Trapped "hangup" signal');
-    reloading = reloading.then(reload, reload);
+    reloading = reloading
+      .then(reload)
+      .catch((err: unknown) => log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`));
   });
   process.on('SIGUSR1', () => log.info('Reopening log file is not needed: lines are appended as written'));
 

@@ -42,7 +42,11 @@ port.on('message', (msg: ToWorker) => {
       break;
     case 'reload':
       if (msg.logging) log.reconfigure(loggerOptions(msg.options));
-      void host.reload(msg.options, msg.auth, msg.tls).then(() => port.postMessage({ type: 'reloaded' }));
+      // Always answered, so the main thread's reload completes even if this thread's part failed.
+      void host
+        .reload(msg.options, msg.auth, msg.tls)
+        .catch((err: unknown) => log.error(`Reload failed on this thread: ${err instanceof Error ? err.message : String(err)}`))
+        .then(() => port.postMessage({ type: 'reloaded' }));
       break;
     case 'close-excess':
       port.postMessage({ type: 'closed-excess', closed: host.closeExcess(msg.count) });
