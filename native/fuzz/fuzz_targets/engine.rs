@@ -97,7 +97,7 @@ impl World {
         for e in 0..self.engines.len() {
             for ev in self.engines[e].take_events() {
                 match ev {
-                    Event::Connect { conn, .. } => {
+                    Event::Connect { conn, .. } | Event::OpBeforeConnect { conn } => {
                         assert!(self.clients.iter().any(|(ce, c)| *ce == e && c.id == conn), "connect event for an unknown connection");
                     }
                     Event::Close { conn, reason } => {
