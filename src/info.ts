@@ -10,6 +10,8 @@ export interface ServerIdentity {
   serverId: string;
   serverName: string;
   port: number;
+  /** The WebSocket listener, when one is configured: INFO to a WebSocket client names it instead. */
+  websocket?: { host: string; port: number };
 }
 
 export class InfoBuilder {
@@ -37,13 +39,14 @@ export class InfoBuilder {
 
   private build(conn: ClientConnection, connectInfo: boolean): Buffer {
     const o = this.options;
+    const ws = conn.connectionType === 'WEBSOCKET' ? this.server.websocket : undefined;
     const info: Record<string, unknown> = {
       server_id: this.server.serverId,
       server_name: this.server.serverName,
       version: NATS_SERVER_LEVEL,
       proto: 1,
-      host: o.host,
-      port: this.server.port,
+      host: ws?.host ?? o.host,
+      port: ws?.port ?? this.server.port,
       headers: !o.noHeaderSupport,
     };
     if (this.authRequired) info.auth_required = true;

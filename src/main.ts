@@ -6,13 +6,25 @@ import { loadConfigFile } from './config/config-file.js';
 import { buildAuthConfig, type AuthConfig } from './auth/config.js';
 import { tlsHelpText, usageText, versionText } from './config/usage.js';
 import { Logger } from './log.js';
-import { executableBaseName, removePortsFile, setProcessTitle, writePidFile, writePortsFile, listenerUrls } from './process/files.js';
+import {
+  executableBaseName,
+  goPathError,
+  goStdLogTime,
+  listenerUrls,
+  portsFilePath,
+  removePortsFile,
+  setProcessTitle,
+  writePidFile,
+  writePortsFile,
+  type PortsInfo,
+} from './process/files.js';
 import { sendSignal } from './process/signal.js';
-import { Server } from './server.js';
+import { loggerOptions, loggingWarnings } from './process/log-options.js';
+import { Server, WebSocketListenError } from './server.js';
 import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
-import { loggerOptions, planReload } from './config/reload.js';
+import { planReload } from './config/reload.js';
 import { configFileDigest } from './config/config-digest.js';
 
 export function main(argv: string[]): void {
@@ -72,13 +84,15 @@ async function run(
   flags: Partial<Options>,
 ): Promise<void> {
   setProcessTitle(exe);
-  const log = new Logger({
-    logtime: options.logtime,
-    logtimeUTC: options.logtimeUTC,
-    debug: options.debug,
-    trace: options.trace,
-    logFile: options.logFile,
-  });
+  let log: Logger;
+  try {
+    log = new Logger(loggerOptions(options));
+  } catch (err) {
+    // nats-server cannot open its log file before it has a logger either: Go's log.Fatalf, exit 1.
+    process.stderr.write(`${goStdLogTime()}error opening file: ${goPathError(err)}\n`);
+    process.exit(1);
+  }
+  warnings.push(...loggingWarnings(options));
   const server = new Server(options, log, auth, tls);
 
   log.info('Starting myelin');
@@ -91,12 +105,20 @@ async function run(
   }
   for (const w of warnings) log.warn(w);
   if (options.jetstream) log.warn('JetStream is not available in this release; starting without it');
-  if (options.pidFile !== '') writePidFile(options.pidFile);
+  if (options.pidFile !== '') {
+    try {
+      writePidFile(options.pidFile);
+    } catch (err) {
+      log.fatal(`Could not write pidfile: ${goPathError(err)}`);
+      process.exit(1);
+    }
+  }
 
   try {
     await server.start();
   } catch (err) {
-    log.fatal(`Error listening on port: ${options.host}:${options.port}, "${err instanceof Error ? err.message : String(err)}"`);
+    if (err instanceof WebSocketListenError) log.fatal(err.message);
+    else log.fatal(`Error listening on port: ${options.host}:${options.port}, "${err instanceof Error ? err.message : String(err)}"`);
     process.exit(1);
   }
   let monitor: RunningMonitor | undefined;
@@ -106,13 +128,29 @@ async function run(
     log.fatal(err instanceof Error ? err.message : String(err));
     process.exit(1);
   }
+  const wsPort = server.websocketPort;
+  if (wsPort !== undefined) {
+    log.info(`Listening for websocket clients on ws://${hostPort(options.websocket.host, wsPort)}`);
+    log.warn('Websocket not configured with TLS. DO NOT USE IN PRODUCTION!');
+    log.debug(`Websocket listener: ${server.websocketImplementation === 'uws' ? 'uWebSockets.js' : 'ws'}`);
+  }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
   let portsFileDir = options.portsFileDir;
   const writePorts = (): void => {
     if (portsFileDir === '') return;
-    const nats = listenerUrls('nats', options.host, server.port);
-    writePortsFile(portsFileDir, { nats, monitoring: monitor?.urls });
+    // nats-server's Ports fields: each listener that is on adds its URLs.
+    const ports: PortsInfo = {
+      nats: listenerUrls('nats', options.host, server.port),
+      monitoring: monitor?.urls,
+      ...(wsPort !== undefined ? { websocket: listenerUrls('ws', options.websocket.host, wsPort) } : {}),
+    };
+    try {
+      writePortsFile(portsFileDir, ports);
+    } catch (err) {
+      // As in nats-server: reported, and the server keeps running.
+      log.error(`Error writing ports file (${portsFilePath(portsFileDir)}): ${goPathError(err)}`);
+    }
   };
 
   const cleanup = (): void => {
@@ -121,7 +159,7 @@ async function run(
       try {
         removePortsFile(portsFileDir);
       } catch (err) {
-        log.error(`Error removing ports file: ${err instanceof Error ? err.message : String(err)}`);
+        log.error(`Error cleaning up ports file ${portsFilePath(portsFileDir)}: ${goPathError(err)}`);
       }
     }
     // nats-server leaves the pid file in place at shutdown; so does Myelin.
@@ -171,7 +209,7 @@ async function run(
         try {
           removePortsFile(portsFileDir);
         } catch (err) {
-          log.error(`Error cleaning up ports file: ${err instanceof Error ? err.message : String(err)}`);
+          log.error(`Error cleaning up ports file ${portsFilePath(portsFileDir)}: ${goPathError(err)}`);
         }
       }
       portsFileDir = plan.options.portsFileDir;
@@ -190,7 +228,17 @@ async function run(
       .then(reload)
       .catch((err: unknown) => log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`));
   });
-  process.on('SIGUSR1', () => log.info('Reopening log file is not needed: lines are appended as written'));
+  process.on('SIGUSR1', () => {
+    log.info('Trapped "user defined signal 1" signal');
+    if (!log.toFile) return log.info('File log re-open ignored, not a file logger');
+    try {
+      log.reopen();
+      server.reopenWorkerLogs();
+      log.info('File log re-opened');
+    } catch (err) {
+      log.error(`Unable to re-open the log file: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
 
   // Signal handlers are in place before anyone can see the server as ready (the ports file).
   writePorts();

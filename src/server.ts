@@ -18,6 +18,16 @@ import { newServerId } from './server-id.js';
 import { WorkerSet } from './workers/worker-set.js';
 import { detachFd } from './conn/socket-fd.js';
 import type { HostSnapshot, MonitorQuery } from './monitor/snapshot.js';
+import { startWebSocketListener, type WebSocketListener, type WsTransport } from './net/websocket-listener.js';
+import { WebSocketClientSocket } from './conn/websocket-socket.js';
+
+/** Largest WebSocket frame accepted (unless max_pending is larger). */
+const MAX_WS_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** The WebSocket listener could not be started (nats-server's fatal "Unable to listen for websocket ..."). */
+export class WebSocketListenError extends Error {
+  override name = 'WebSocketListenError';
+}
 
 export class Server {
   readonly identity: ServerIdentity;
@@ -31,6 +41,7 @@ export class Server {
   private local: EngineHost | undefined;
   private readonly workers = new WorkerSet();
   private listener: NetServer | undefined;
+  private wsListener: WebSocketListener | undefined;
   private nextCid = 1;
   private nextHost = 0;
   private connCount = 0;
@@ -64,6 +75,11 @@ export class Server {
     return this.identity.port;
   }
 
+  /** The bound WebSocket port, when a WebSocket listener is configured and started. */
+  get websocketPort(): number | undefined {
+    return this.identity.websocket?.port;
+  }
+
   get isLameDuck(): boolean {
     return this.lameDuck;
   }
@@ -88,6 +104,7 @@ export class Server {
     listener.on('error', (err) => this.log.error(`Client listener error: ${err.message}`));
     const address = listener.address();
     this.identity.port = typeof address === 'object' && address !== null ? address.port : port;
+    if (this.options.websocket.port !== 0) await this.startWebSocket();
 
     const threads = Math.max(1, this.options.workers);
     this.routerId = createRouter(threads);
@@ -104,6 +121,7 @@ export class Server {
     this.local = new EngineHost(settings(0), this.log);
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;
+    this.workers.onRotateLog = () => this.log.rotateIfOverLimit();
     await this.workers.start(threads - 1, (i) => settings(i + 1));
     if (threads > 1) this.log.info(`Serving clients on ${threads} threads`);
   }
@@ -143,17 +161,65 @@ export class Server {
     return closed;
   }
 
-  private accept(socket: Socket): void {
-    const local = this.local;
-    if (this.shuttingDown || this.lameDuck || local === undefined) {
-      socket.destroy();
-      return;
+  /** Which implementation serves WebSocket clients ('uws' or 'ws'), once started. */
+  get websocketImplementation(): string | undefined {
+    return this.wsListener?.implementation;
+  }
+
+  /**
+   * Bind the WebSocket listener. Its connections stay on the main thread's EngineHost: the listener's
+   * sockets cannot be handed to another thread.
+   */
+  private async startWebSocket(): Promise<void> {
+    const o = this.options;
+    try {
+      this.wsListener = await startWebSocketListener(
+        {
+          options: o.websocket,
+          // nats-server sets no frame limit, and clients send their whole write buffer as one frame; a
+          // listener still needs a bound, since it assembles a frame in memory before handing it over.
+          maxFrameBytes: Math.max(MAX_WS_FRAME_BYTES, o.maxPending, o.maxPayload + o.maxControlLine),
+          maxBufferedBytes: Math.min(2 ** 31 - 1, 2 * o.maxPending),
+          maxHeldBytes: o.maxPending,
+          log: this.log,
+        },
+        (transport) => this.acceptWebSocket(transport),
+      );
+    } catch (err) {
+      throw new WebSocketListenError(
+        `Unable to listen for websocket connections: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
+    this.identity.websocket = { host: o.websocket.host, port: this.wsListener.port };
+  }
+
+  private acceptWebSocket(transport: WsTransport) {
+    return new WebSocketClientSocket(transport, (socket) => {
+      const admitted = this.admit();
+      if (admitted === undefined || this.local === undefined) socket.destroy();
+      else this.local.adopt(socket, admitted.cid, admitted.refuse);
+    }).handlers;
+  }
+
+  /** A client id for a new connection, and whether max_connections refuses it; undefined if not accepting. */
+  private admit(): { cid: number; refuse: boolean } | undefined {
+    if (this.shuttingDown || this.lameDuck || this.local === undefined) return undefined;
     const cid = this.nextCid++;
     this.connCount++;
     this.totalConnections++;
     const max = this.options.maxConnections;
-    if (max >= 0 && this.connCount > max) {
+    return { cid, refuse: max >= 0 && this.connCount > max };
+  }
+
+  private accept(socket: Socket): void {
+    const admitted = this.admit();
+    const local = this.local;
+    if (admitted === undefined || local === undefined) {
+      socket.destroy();
+      return;
+    }
+    const cid = admitted.cid;
+    if (admitted.refuse) {
       local.adopt(socket, cid, true);
       return;
     }
@@ -206,6 +272,11 @@ export class Server {
     };
   }
 
+  /** The data workers reopen their log files (the main thread's logger is the caller's). */
+  reopenWorkerLogs(): void {
+    this.workers.reopenLogs();
+  }
+
   /**
    * Lame-duck mode: stop accepting, tell clients (INFO with ldm), and after the grace period close them
    * spread over the rest of lame_duck_duration; then shut down.
@@ -250,5 +321,7 @@ export class Server {
   private closeListener(): void {
     this.listener?.close();
     this.listener = undefined;
+    this.wsListener?.close();
+    this.wsListener = undefined;
   }
 }

@@ -67,8 +67,8 @@ export class AuthGate {
   }
 
   /** Decide on a client whose first op was not CONNECT (see admitsBeforeConnect). Never throws. */
-  async decideWithoutConnect(clientIp: string): Promise<AuthResult> {
-    return this.authenticator.authenticateWithoutConnect({ clientIp });
+  async decideWithoutConnect(clientIp: string, connectionType = 'STANDARD'): Promise<AuthResult> {
+    return this.authenticator.authenticateWithoutConnect({ clientIp, connectionType });
   }
 
   /** A fresh nonce for INFO, or undefined when no method signs one. */
@@ -77,13 +77,15 @@ export class AuthGate {
   }
 
   /**
-   * Decide on a CONNECT (its JSON as the client sent it). `tlsMap` is given when verify_and_map is on, with
-   * the client certificate's identity. Never throws.
+   * Decide on a CONNECT (its JSON as the client sent it). `connectionType` is nats-server's name for the
+   * transport (STANDARD, WEBSOCKET), checked against `allowed_connection_types`. `tlsMap` is given when
+   * verify_and_map is on, with the client certificate's identity. Never throws.
    */
   async decide(
     json: string,
     nonce: string | undefined,
     clientIp: string,
+    connectionType = 'STANDARD',
     tlsMap?: { peer: CertIdentity | undefined },
   ): Promise<AuthResult> {
     let connect: ConnectRequest;
@@ -92,7 +94,11 @@ export class AuthGate {
     } catch {
       return { ok: false, reason: 'authentication error' };
     }
-    return this.authenticator.authenticate(connect, nonce, tlsMap !== undefined ? { clientIp, tlsMap } : { clientIp });
+    return this.authenticator.authenticate(
+      connect,
+      nonce,
+      tlsMap !== undefined ? { clientIp, connectionType, tlsMap } : { clientIp, connectionType },
+    );
   }
 
   close(): void {

@@ -13,7 +13,7 @@
 //     served as a `$variable` is fine).
 // Like nats-server, all problems are collected and reported together, warnings first.
 
-import type { Options } from './options.js';
+import { defaultWebsocketOptions, type Options, type WebsocketOptions } from './options.js';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import {
   goTypeName,
@@ -101,12 +101,12 @@ export function applyConfig(config: ConfMap, file = ''): AppliedConfig {
 
 /** Top-level keys nats-server knows and Myelin does not implement yet: warned about, ignored. */
 const IGNORED_TOP_LEVEL = new Set([
-  'client_advertise', 'trace_headers', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
+  'client_advertise', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
   'default_sentinel', 'cluster',
-  'gateway', 'leaf', 'leafnodes', 'logfile_size_limit', 'log_size_limit', 'logfile_max_num', 'log_max_num',
-  'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol', 'max_traced_msg_len',
+  'gateway', 'leaf', 'leafnodes',
+  'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol',
   'max_sub_tokens', 'max_subscription_tokens', 'write_timeout', 'no_system_account',
-  'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'websocket', 'ws', 'mqtt',
+  'no_system', 'no_sys_acc', 'connect_error_reports', 'reconnect_error_reports', 'mqtt',
   'server_tags', 'server_metadata', 'default_js_domain', 'no_fast_producer_stall',
 ]);
 
@@ -162,6 +162,14 @@ const IGNORED_JETSTREAM = new Set([
   'limits', 'tpm', 'unique_tag', 'max_outstanding_catchup', 'max_buffered_size', 'max_buffered_msgs',
   'request_queue_limit', 'meta_compact', 'meta_compact_size', 'meta_compact_sync', 'max_concurrent_io',
 ]);
+
+/** `websocket { ... }` keys nats-server knows that Myelin ignores for now (their absence grants nothing). */
+const IGNORED_WEBSOCKET = new Set([
+  'advertise', 'jwt_cookie', 'user_cookie', 'pass_cookie', 'token_cookie', 'no_auth_user', 'ping_interval',
+]);
+
+/** `websocket { ... }` keys that would protect or restrict access and are not implemented: refused. */
+const REFUSED_WEBSOCKET = new Set(['tls', 'authorization', 'authentication']);
 
 /** Largest max_payload / max_control_line nats-server accepts (it stores them in an int32). */
 const INT32_MAX = 2 ** 31 - 1;
@@ -231,6 +239,9 @@ class ConfigApplier {
       case 'trace':
         o.trace = bool(node);
         return;
+      case 'trace_headers':
+        o.traceHeaders = o.trace = bool(node);
+        return;
       case 'trace_verbose':
         o.traceVerbose = o.trace = bool(node);
         return;
@@ -250,6 +261,17 @@ class ConfigApplier {
         return;
       case 'ports_file_dir':
         o.portsFileDir = str(node);
+        return;
+      case 'logfile_size_limit':
+      case 'log_size_limit':
+        o.logSizeLimit = int(node);
+        return;
+      case 'logfile_max_num':
+      case 'log_max_num':
+        o.logMaxFiles = int(node);
+        return;
+      case 'max_traced_msg_len':
+        o.maxTracedMsgLen = int(node);
         return;
       case 'max_payload':
       case 'max_control_line': {
@@ -293,6 +315,9 @@ class ConfigApplier {
         return this.applyTls(node);
       case 'jetstream':
         return this.applyJetStream(node);
+      case 'websocket':
+      case 'ws':
+        return this.applyWebsocket(node);
       case 'store_dir':
       case 'storedir':
         this.setStoreDir(node);
@@ -524,6 +549,101 @@ class ConfigApplier {
     this.options.jetstream = enable;
   }
 
+  /** nats-server's parseWebsocket, for the keys Myelin implements; the rest are warned about or refused. */
+  private applyWebsocket(node: ConfNode): void {
+    if (node.kind !== 'map') return this.error(node, `Expected websocket to be a map, got ${goTypeName(node)}`);
+    const ws: WebsocketOptions = { ...defaultWebsocketOptions(), ...this.options.websocket };
+    for (const [key, child] of node.value) {
+      const name = key.toLowerCase();
+      try {
+        switch (name) {
+          case 'listen': {
+            const hostPort = child.kind === 'string' ? splitHostPort(child.value) : undefined;
+            if (child.kind === 'int') ws.port = child.value;
+            else if (hostPort === undefined || !/^[+-]?[0-9]+$/.test(hostPort.port)) {
+              this.error(child, `could not parse address string ${goQuote(child.kind === 'string' ? child.value : '')}`);
+            } else {
+              ws.host = hostPort.host;
+              ws.port = Number(hostPort.port);
+            }
+            break;
+          }
+          case 'port':
+            ws.port = int(child);
+            break;
+          case 'host':
+          case 'net':
+            ws.host = str(child);
+            break;
+          case 'no_tls':
+            ws.noTls = bool(child);
+            break;
+          case 'same_origin':
+            ws.sameOrigin = bool(child);
+            break;
+          case 'allowed_origins':
+          case 'allowed_origin':
+          case 'allow_origins':
+          case 'allow_origin':
+          case 'origins':
+          case 'origin':
+            ws.allowedOrigins = this.stringArray('allowed origins', child);
+            break;
+          case 'handshake_timeout':
+            if (child.kind === 'int') ws.handshakeTimeout = child.value * 1000;
+            else if (child.kind === 'string') {
+              const ms = this.parseDurationText('handshake_timeout', child, (err) => err.message);
+              if (ms !== undefined) ws.handshakeTimeout = ms;
+            } else this.error(child, `error parsing handshake timeout: unsupported type ${goTypeName(child)}`);
+            break;
+          case 'compress':
+          case 'compression':
+            ws.compression = bool(child);
+            break;
+          case 'headers':
+            ws.headers = this.headerMap(child);
+            break;
+          default:
+            if (IGNORED_WEBSOCKET.has(name)) this.notImplemented(`websocket.${key}`, child);
+            else if (REFUSED_WEBSOCKET.has(name)) this.refused(`websocket.${key}`, child);
+            else if (!child.usedAsVariable) this.error(child, `unknown field ${goQuote(key)}`);
+        }
+      } catch (err) {
+        if (!(err instanceof WrongType)) throw err;
+        this.error(child, err.message);
+      }
+    }
+    this.options.websocket = ws;
+  }
+
+  /** nats-server's parseStringArray: one string, or an array of strings. */
+  private stringArray(field: string, node: ConfNode): string[] {
+    if (node.kind === 'string') return [node.value];
+    if (node.kind !== 'array') {
+      this.error(node, `error parsing ${field}: unsupported type ${goTypeName(node)}`);
+      return [];
+    }
+    const out: string[] = [];
+    for (const item of node.value) {
+      if (item.kind === 'string') out.push(item.value);
+      else this.error(item, `error parsing ${field}: unsupported type in array ${goTypeName(item)}`);
+    }
+    return out;
+  }
+
+  private headerMap(node: ConfNode): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (node.kind !== 'map') {
+      this.error(node, `error parsing headers: unsupported type ${goTypeName(node)}`);
+      return out;
+    }
+    for (const [key, value] of node.value) {
+      if (value.kind === 'string') out[key] = value.value;
+      else this.error(value, `error parsing header key ${key}: unsupported type ${goTypeName(value)}`);
+    }
+    return out;
+  }
+
   /** The store directory may be given at the top level or in the jetstream block, not both. */
   private setStoreDir(node: ConfNode): boolean {
     if (this.options.storeDir !== undefined && this.options.storeDir !== '') {
@@ -549,12 +669,16 @@ class ConfigApplier {
     this.options[option] = int(node) * 1000;
   }
 
-  private parseDurationText(field: string, node: ConfNode): number | undefined {
+  private parseDurationText(
+    field: string,
+    node: ConfNode,
+    describe: (err: Error) => string = (err) => `error parsing ${field}: ${err.message}`,
+  ): number | undefined {
     try {
       return parseGoDuration(str(node));
     } catch (err) {
       if (err instanceof WrongType) throw err;
-      this.error(node, `error parsing ${field}: ${(err as Error).message}`);
+      this.error(node, describe(err as Error));
       return undefined;
     }
   }

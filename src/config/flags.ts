@@ -97,7 +97,7 @@ function setOption<K extends keyof Options>(state: ParseState, key: K, value: Op
   state.explicit.add(key);
 }
 
-// The flag set of nats-server's ConfigureOptions (server/opts.go), plus Myelin's --workers.
+// The flag set of nats-server's ConfigureOptions (server/opts.go), plus Myelin's --workers and --log_json.
 define(['h', 'help'], 'bool', (s, v) => { s.showHelp = v as boolean; });
 define(['v', 'version'], 'bool', (s, v) => { s.showVersion = v as boolean; });
 define(['help_tls'], 'bool', (s, v) => { s.showTLSHelp = v as boolean; });
@@ -134,6 +134,7 @@ option(['P', 'pid'], 'string', 'pidFile');
 option(['ports_file_dir'], 'string', 'portsFileDir');
 option(['l', 'log'], 'string', 'logFile');
 option(['log_size_limit'], 'int', 'logSizeLimit');
+option(['log_json'], 'bool', 'logJson');
 option(['s', 'syslog'], 'bool', 'syslog');
 option(['r', 'remote_syslog'], 'string', 'remoteSyslog');
 option(['profile'], 'int', 'profPort');

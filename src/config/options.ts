@@ -53,19 +53,25 @@ export interface Options {
   trace: boolean;
   /** Verbose trace (`-VV`, `trace_verbose`): also traces the system account in nats-server. */
   traceVerbose: boolean;
+  /** `trace_headers`: trace (implies `trace`), showing messages' header blocks instead of their payloads. */
+  traceHeaders: boolean;
   /** Prefix log lines with a timestamp (`-T`, `logtime`). */
   logtime: boolean;
   /** Timestamps in UTC rather than local time (`--logtime_utc`, `logtime_utc`). */
   logtimeUTC: boolean;
   /** Append log lines to this file instead of stderr (`-l`, `log_file`). */
   logFile: string;
-  /** Log file rotation size (`--log_size_limit`). Accepted, not yet used. */
+  /** Rotate the log file once it passes this many bytes; 0 = never (`--log_size_limit`, `logfile_size_limit`). */
   logSizeLimit: number;
+  /** Keep at most this many log files (the live one plus backups) when rotating; 0 = all (`logfile_max_num`). */
+  logMaxFiles: number;
+  /** Myelin's own: one JSON object per log line instead of nats-server's text format (`--log_json`). */
+  logJson: boolean;
   /** Truncate traced message bodies to this many bytes; 0 = unlimited (`--max_traced_msg_len`). */
   maxTracedMsgLen: number;
-  /** Log to syslog (`-s`). Accepted, not yet used. */
+  /** Log to syslog (`-s`). Accepted and warned about: Myelin logs to stderr or the log file. */
   syslog: boolean;
-  /** Remote syslog address (`-r`). Accepted, not yet used. */
+  /** Remote syslog address (`-r`). Accepted and warned about, as `syslog`. */
   remoteSyslog: string;
 
   // --- Process files ---------------------------------------------------------------------
@@ -125,9 +131,31 @@ export interface Options {
   clusterNoAdvertise: boolean;
   clusterConnectRetries: number;
 
+  // --- WebSocket (`websocket { ... }`) -------------------------------------------------------
+  websocket: WebsocketOptions;
+
   // --- Myelin only -------------------------------------------------------------------------
   /** Data-plane worker threads (`--workers`); defaults to the number of usable cores. */
   workers: number;
+}
+
+/** nats-server's WebsocketOpts, for the keys Myelin implements. Port 0 means no WebSocket listener. */
+export interface WebsocketOptions {
+  host: string;
+  /** -1 asks for a random free port. */
+  port: number;
+  /** Run without TLS (required: Myelin's WebSocket listener has no TLS yet). */
+  noTls: boolean;
+  /** The Origin header, when present, must match the request's Host. */
+  sameOrigin: boolean;
+  /** When not empty, the Origin header, when present, must be one of these (scheme, host and port). */
+  allowedOrigins: string[];
+  /** Negotiate permessage-deflate with clients that offer it. */
+  compression: boolean;
+  /** Time allowed for the HTTP upgrade request, ms; 0 = the listener's default. */
+  handshakeTimeout: number;
+  /** Extra headers for the upgrade response. */
+  headers: Record<string, string>;
 }
 
 // Defaults, from nats-server's server/const.go.
@@ -173,11 +201,14 @@ export function defaultOptions(): Options {
     debug: false,
     trace: false,
     traceVerbose: false,
+    traceHeaders: false,
     logtime: true,
     logtimeUTC: false,
     logFile: '',
     logSizeLimit: 0,
     maxTracedMsgLen: 0,
+    logMaxFiles: 0,
+    logJson: false,
     syslog: false,
     remoteSyslog: '',
     pidFile: '',
@@ -208,7 +239,21 @@ export function defaultOptions(): Options {
     clusterAdvertise: '',
     clusterNoAdvertise: false,
     clusterConnectRetries: 0,
+    websocket: defaultWebsocketOptions(),
     workers: availableParallelism(),
+  };
+}
+
+export function defaultWebsocketOptions(): WebsocketOptions {
+  return {
+    host: '',
+    port: 0,
+    noTls: false,
+    sameOrigin: false,
+    allowedOrigins: [],
+    compression: false,
+    handshakeTimeout: 0,
+    headers: {},
   };
 }
 
@@ -248,6 +293,7 @@ export function applyBaseline(opts: Options): Options {
   if (out.lameDuckGracePeriod === 0) out.lameDuckGracePeriod = DEFAULT_LAME_DUCK_GRACE_PERIOD_MS;
   if (out.workers <= 0) out.workers = availableParallelism();
   if (out.tlsTimeout === 0) out.tlsTimeout = TLS_TIMEOUT_MS;
+  if (out.websocket.port !== 0 && out.websocket.host === '') out.websocket = { ...out.websocket, host: DEFAULT_HOST };
   return out;
 }
 
@@ -303,6 +349,7 @@ export function validateOptions(opts: Options): string[] {
   if (opts.serverName.includes(' ')) {
     throw new OptionsError('server name cannot contain spaces');
   }
+  validateWebsocketOptions(opts.websocket);
   // Myelin-only: the worker count sizes a thread pool, so it must be a positive integer.
   if (!Number.isInteger(opts.workers) || opts.workers < 1) {
     throw new OptionsError(`workers must be a positive integer, got ${opts.workers}`);
@@ -313,6 +360,21 @@ export function validateOptions(opts: Options): string[] {
     warnings.push('Maximum payloads over 8.00 MB are generally discouraged and could lead to poor performance');
   }
   return warnings;
+}
+
+/** nats-server's validateWebsocketOptions, for what Myelin implements. */
+function validateWebsocketOptions(ws: WebsocketOptions): void {
+  if (ws.port === 0) return;
+  if (!ws.noTls) throw new OptionsError('websocket requires TLS configuration');
+  for (const key of Object.keys(ws.headers)) {
+    const k = key.toLowerCase();
+    if (['host', 'content-length', 'connection', 'upgrade', 'nats-no-masking'].includes(k)) {
+      throw new OptionsError(`websocket: invalid header ${JSON.stringify(key)} not allowed`);
+    }
+    if (k.startsWith('sec-websocket-')) {
+      throw new OptionsError(`websocket: invalid header ${JSON.stringify(key)}, "Sec-WebSocket-" prefix not allowed`);
+    }
+  }
 }
 
 function definedOnly(partial: Partial<Options>): Partial<Options> {

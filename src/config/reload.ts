@@ -9,7 +9,6 @@ import { ConfigError, ConfigProcessError, loadConfigFile } from './config-file.j
 import { formatGoDuration } from './duration.js';
 import { configFileDigest } from './config-digest.js';
 import { buildOptions, validateOptions, type Options } from './options.js';
-import type { LoggerOptions } from '../log.js';
 import { loadTlsSettings, type TlsSettings } from '../net/tls-settings.js';
 
 export class ReloadError extends Error {
@@ -32,10 +31,6 @@ export interface ReloadPlan {
 
 type Value = Options[keyof Options];
 
-/** The logger settings among the options (each thread rebuilds its logger from them after a reload). */
-export function loggerOptions(o: Options): LoggerOptions {
-  return { logtime: o.logtime, logtimeUTC: o.logtimeUTC, debug: o.debug, trace: o.trace, logFile: o.logFile };
-}
 
 /**
  * One option as nats-server's diffOptions sees it: `reloaded` gives the `Reloaded:` text for a new value; an
@@ -90,6 +85,10 @@ const RULES: (Rule | typeof AUTH_RULES | typeof TLS_RULES)[] = [
   { key: 'tlsTimeout', go: 'TLSTimeout', reloaded: (v) => `tls timeout = ${(v as number) / 1000}` },
   TLS_RULES,
   { key: 'logFile', go: 'LogFile', reloaded: (v) => `log_file = ${String(v)}`, logging: true },
+  { key: 'logSizeLimit', go: 'LogSizeLimit' },
+  { key: 'logMaxFiles', go: 'LogMaxFiles' },
+  // Myelin's own (JSON log lines).
+  { key: 'logJson', go: 'log_json', reloaded: (v) => `log_json = ${String(v)}`, logging: true },
   { key: 'pidFile', go: 'PidFile', reloaded: (v) => `pid_file = ${String(v)}` },
   { key: 'portsFileDir', go: 'PortsFileDir', reloaded: (v) => `ports_file_dir = ${String(v)}` },
   { key: 'writeDeadline', go: 'WriteDeadline', reloaded: (v) => `write_deadline = ${formatGoDuration(v as number)}` },

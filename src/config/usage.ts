@@ -27,8 +27,8 @@ Server Options:
 Logging Options:
     -l, --log <file>                 Append log lines to this file instead of stderr
     -T, --logtime                    Start log lines with a timestamp (default: true)
-    -s, --syslog                     Send log lines to syslog or the Windows event log
-    -r, --remote_syslog <addr>       Remote syslog address (udp://localhost:514)
+    -s, --syslog                     Accepted for nats-server compatibility; not implemented (warns)
+    -r, --remote_syslog <addr>       Accepted for nats-server compatibility; not implemented (warns)
     -D, --debug                      Log debug messages
     -V, --trace                      Log every protocol line
     -VV                              Like -V, including system account traffic
@@ -36,6 +36,7 @@ Logging Options:
     -DVV                             Same as -D -VV
         --log_size_limit <limit>     Rotate the log file at this size (default: no rotation)
         --max_traced_msg_len <len>   Cut traced message bodies at this length (default: no limit)
+        --logtime_utc                Log timestamps in UTC instead of local time
 
 JetStream Options:
     -js, --jetstream                 Turn JetStream on
@@ -67,6 +68,7 @@ Profiling Options:
 
 Myelin Options:
         --workers <number>           Data plane worker threads (default: number of CPU cores)
+        --log_json                   Write each log line as one JSON object
 
 Common Options:
     -h, --help                       Print this screen

@@ -2,7 +2,29 @@
 // (parser, subscriptions, outbound bytes) under the same slot number; this object holds the socket, the
 // identity the client gave in CONNECT, and the bookkeeping for backpressure and closing.
 
-import type { Socket } from 'node:net';
+/**
+ * What the control plane needs of a client's transport: a TCP `net.Socket` as it is, or a WebSocket
+ * connection through WebSocketClientSocket (src/conn/websocket-socket.ts).
+ */
+export interface ClientSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly destroyed: boolean;
+  readonly writableLength: number;
+  /** nats-server's connection type for `allowed_connection_types`; absent means STANDARD (TCP). */
+  readonly connectionType?: string;
+  write(bytes: Buffer): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  setNoDelay(noDelay?: boolean): unknown;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  /** Lets the transport read the connection's close reason (a WebSocket puts it in its close frame). */
+  bindConnection?(owner: { readonly closeReason: number }): void;
+}
 
 import type { CertIdentity } from '../auth/cert-identity.js';
 
@@ -12,7 +34,9 @@ export class ClientConnection {
   /** Engine slot: reused after the connection is gone. Set right after the engine opens it. */
   slot = -1;
   /** The client's socket; with TLS, the TLSSocket once the handshake is done (the accepted socket before). */
-  socket: Socket;
+  socket: ClientSocket;
+  /** `STANDARD` or `WEBSOCKET`, as nats-server names them. */
+  readonly connectionType: string;
   /**
    * The socket's descriptor when this thread made the socket from it (EngineHost.adoptFd): the flusher may
    * then write to it directly while Node has nothing queued. -1 otherwise (TLS, WebSocket, no descriptor).
@@ -47,30 +71,74 @@ export class ClientConnection {
   /** Closes the connection when its user JWT expires. */
   expiryTimer: NodeJS.Timeout | undefined;
 
-  constructor(cid: number, socket: Socket, nowMs: number) {
+  constructor(cid: number, socket: ClientSocket, nowMs: number) {
     this.cid = cid;
     this.socket = socket;
+    this.connectionType = socket.connectionType ?? 'STANDARD';
+    socket.bindConnection?.(this);
     this.ip = socket.remoteAddress ?? '';
     this.port = socket.remotePort ?? 0;
     this.startMs = nowMs;
   }
 
-  /** nats-server's log prefix for a client: `ip:port - cid:N`, plus `"version:lang:name"` once known. */
+  /**
+   * nats-server's log prefix for a client: `ip:port - cid:N`, and after its CONNECT the client label
+   * (`"v1.2.3:go:name"`) and `"<account>/<user label>"` when the client presented credentials, e.g.
+   * `127.0.0.1:5000 - cid:5 - "v1.2.3:go:me" - "$G/user:a"`.
+   */
   get logPrefix(): string {
     const base = `${this.ip}:${this.port} - cid:${this.cid}`;
-    if (this.name === '' && this.lang === '' && this.version === '') return base;
-    return `${base} - "v${this.version}:${this.lang}:${this.name}"`;
+    if (!this.labelled) return base;
+    const ncs = clientLabel(this.version, this.lang, this.name);
+    const label = this.authLabel === 'jwt:' ? `jwt:${this.user}` : this.authLabel;
+    const acs = label !== '' ? `${this.account}/${label}` : '';
+    if (ncs !== '' && acs !== '') return `${base} - ${JSON.stringify(ncs)} - ${JSON.stringify(acs)}`;
+    if (ncs !== '') return `${base} - ${JSON.stringify(ncs)}`;
+    if (acs !== '') return `${base} - ${JSON.stringify(acs)}`;
+    return base;
   }
 
-  /** Record the CONNECT fields the control plane reports on. */
-  applyConnect(json: string): void {
+  /**
+   * Record the CONNECT fields the control plane reports on. With `deferLabels` (protocol tracing), the prefix
+   * gains the labels only at `showLabels`, so the traced CONNECT line itself has the bare prefix, as in
+   * nats-server.
+   */
+  applyConnect(json: string, deferLabels = false): void {
     try {
-      const o = JSON.parse(json) as { name?: unknown; lang?: unknown; version?: unknown };
+      const o = JSON.parse(json) as Record<string, unknown>;
       if (typeof o.name === 'string') this.name = o.name;
       if (typeof o.lang === 'string') this.lang = o.lang;
       if (typeof o.version === 'string') this.version = o.version;
+      this.authLabel = credentialLabel(o);
     } catch {
       // The engine already accepted this JSON; a failure here only loses the labels.
     }
+    if (!deferLabels) this.labelled = true;
   }
+
+  /** The CONNECT has been logged: later lines carry the client's labels. */
+  showLabels(): void {
+    this.labelled = true;
+  }
+
+  private labelled = false;
+  /** nats-server's getAuthUserLabel: which credential the CONNECT carried. */
+  private authLabel = '';
+}
+
+/** nats-server's `"v<version>:<lang>:<name>"`, leaving out what the client did not send. */
+function clientLabel(version: string, lang: string, name: string): string {
+  let ncs = version !== '' ? `v${version}` : '';
+  if (lang !== '') ncs = version === '' ? lang : `${ncs}:${lang}`;
+  if (name !== '') ncs = version === '' && lang === '' ? name : `${ncs}:${name}`;
+  return ncs;
+}
+
+function credentialLabel(o: Record<string, unknown>): string {
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  if (text(o.nkey) !== '') return `nkey:${text(o.nkey)}`;
+  if (text(o.user) !== '') return `user:${text(o.user)}`;
+  if (text(o.jwt) !== '') return 'jwt:'; // the user's public key is added once authenticated (`user`)
+  if (text(o.auth_token) !== '') return 'token';
+  return '';
 }

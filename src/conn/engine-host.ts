@@ -9,7 +9,7 @@
 import { Socket, type SocketConstructorOpts } from 'node:net';
 import { randomInt } from 'node:crypto';
 
-import { ClientConnection } from './client-connection.js';
+import { ClientConnection, type ClientSocket } from './client-connection.js';
 import { OutboundFlusher } from './outbound-flusher.js';
 import {
   CLOSE_REASON_TEXT,
@@ -50,6 +50,9 @@ const STALL_MAX_MS = 10;
 
 export function engineOptions(o: Options, authEnabled = false, admitBeforeConnect = false): EngineOptions {
   return {
+    trace: o.trace,
+    maxTracedMsgLen: o.maxTracedMsgLen,
+    traceHeaders: o.traceHeaders,
     maxPayload: o.maxPayload,
     maxControlLine: o.maxControlLine,
     maxPending: o.maxPending,
@@ -101,6 +104,8 @@ export class EngineHost {
   private readonly monitor: HostMonitor;
   /** Where client TLS terminates: in this thread, on the socket this host owns. Replaced on a reload. */
   private tls: ServerTls | undefined;
+  /** Protocol tracing (-V): the engine keeps trace records, logged after each engine call (traceLog). */
+  private tracing: boolean;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
 
@@ -111,6 +116,7 @@ export class EngineHost {
     this.options = settings.options;
     this.identity = settings.identity;
     this.clockOrigin = settings.clockOrigin;
+    this.tracing = this.options.trace && log.traceEnabled;
     this.auth = this.gateFor(settings.auth, this.options);
     this.authConfig = settings.auth;
     this.tls = settings.tls !== undefined ? new ServerTls(settings.tls) : undefined;
@@ -154,6 +160,7 @@ export class EngineHost {
     if (JSON.stringify(tls) !== JSON.stringify(this.tls?.settings)) this.tls = tls !== undefined ? new ServerTls(tls) : undefined;
     const pingChanged = options.pingInterval !== this.options.pingInterval;
     this.options = options;
+    this.tracing = options.trace && this.log.traceEnabled;
     this.auth = this.gateFor(auth, options);
     this.authConfig = auth;
     this.engine.configure(engineOptions(options, this.auth !== undefined, this.auth?.admitsBeforeConnect === true));
@@ -221,7 +228,7 @@ export class EngineHost {
    * Take ownership of an accepted socket. With `refuse`, the client gets INFO and then
    * `-ERR 'maximum connections exceeded'`, as nats-server does, and is closed.
    */
-  adopt(socket: Socket, cid: number, refuse = false): ClientConnection {
+  adopt(socket: ClientSocket, cid: number, refuse = false): ClientConnection {
     return this.admit(socket, cid, refuse, true);
   }
 
@@ -247,7 +254,7 @@ export class EngineHost {
     return conn;
   }
 
-  private admit(socket: Socket, cid: number, refuse: boolean, listenForData: boolean, fd = -1): ClientConnection {
+  private admit(socket: ClientSocket, cid: number, refuse: boolean, listenForData: boolean, fd = -1): ClientConnection {
     const conn = new ClientConnection(cid, socket, this.nowMs());
     conn.fd = fd;
     conn.nonce = this.auth?.nonce();
@@ -258,7 +265,7 @@ export class EngineHost {
     socket.setNoDelay(true);
     if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Client connection created`);
     // A refused client gets its -ERR in plaintext, as from nats-server, which refuses before the handshake.
-    if (this.tls !== undefined && !refuse) {
+    if (this.tls !== undefined && !refuse && conn.connectionType === 'STANDARD') {
       this.startTls(conn, this.tls);
       return conn;
     }
@@ -295,7 +302,8 @@ export class EngineHost {
    * handshake, as in nats-server.
    */
   private startTls(conn: ClientConnection, tls: ServerTls): void {
-    const raw = conn.socket;
+    // Only STANDARD (TCP) connections come here, and their socket is a net.Socket.
+    const raw = conn.socket as Socket;
     if (!tls.handshakeFirst) this.flusher.write(conn, this.engine.takeOutbound(conn.slot));
     // Nothing else may reach the socket in plaintext (a lame-duck INFO, say) until the handshake is done.
     this.engine.setBlocked(conn.slot, true);
@@ -348,10 +356,11 @@ export class EngineHost {
     conn.socket.pause();
     conn.authPending = true;
     // `json` undefined: the client's first op was not CONNECT (the no_auth_user exception).
+    const tlsMap = this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined;
     const decision =
       json === undefined
-        ? auth.decideWithoutConnect(conn.ip)
-        : auth.decide(json, conn.nonce, conn.ip, this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined);
+        ? auth.decideWithoutConnect(conn.ip, conn.connectionType)
+        : auth.decide(json, conn.nonce, conn.ip, conn.connectionType, tlsMap);
     void decision.then((result) => {
       conn.authPending = false;
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
@@ -378,6 +387,7 @@ export class EngineHost {
       this.setExpiry(conn, result.expiresAt);
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
+      if (this.tracing) this.traceLog();
       if (flags & HAS_EVENTS) this.handleEvents();
       if (flags & HAS_DIRTY) this.flusher.schedule();
       if (!conn.stalled) conn.socket.resume();
@@ -388,6 +398,7 @@ export class EngineHost {
   private onChunk(conn: ClientConnection, chunk: Buffer, length: number): void {
     const flags = this.engine.ingest(conn.slot, chunk, length);
     if (flags & HAS_EVENTS) this.handleEvents();
+    else if (this.tracing) this.traceLog();
     if (flags & HAS_DIRTY) this.flusher.schedule();
     if (flags & HAS_STALL && !conn.stalled) this.stall(conn);
   }
@@ -411,6 +422,7 @@ export class EngineHost {
   /** The router says other workers forwarded messages to this host's subscriptions. */
   private onInbox(): void {
     const flags = this.engine.drainInbox();
+    if (this.tracing) this.traceLog();
     if (flags & HAS_EVENTS) this.handleEvents();
     // A wake-up is already its own loop callback carrying a whole batch: write now rather than a phase
     // later, which matters for request/reply latency across threads.
@@ -421,6 +433,7 @@ export class EngineHost {
     const now = this.nowMs();
     const flags = this.engine.tick(now);
     if (flags & HAS_EVENTS) this.handleEvents();
+    else if (this.tracing) this.traceLog();
     if (flags & HAS_DIRTY) this.flusher.schedule();
     const deadline = this.options.writeDeadline;
     if (deadline > 0 && this.flusher.blocked.size > 0) {
@@ -439,12 +452,21 @@ export class EngineHost {
   }
 
   private handleEvents(): void {
-    for (const ev of this.engine.takeEvents()) {
+    const events = this.engine.takeEvents();
+    if (this.tracing) {
+      // The trace lines of this engine call come first; the CONNECT line is logged before the client's
+      // labels join its prefix (traceLog calls showLabels).
+      for (const ev of events) {
+        if (ev.kind === EVENT_CONNECT) this.conns[ev.conn]?.applyConnect(ev.json ?? '{}', true);
+      }
+      this.traceLog();
+    }
+    for (const ev of events) {
       const conn = this.conns[ev.conn];
       if (conn === undefined) continue;
       if (ev.kind === EVENT_CONNECT) {
         conn.connectJson = ev.json ?? '{}';
-        conn.applyConnect(ev.json ?? '{}');
+        if (!this.tracing) conn.applyConnect(ev.json ?? '{}');
         this.authenticate(conn, ev.json ?? '{}');
       } else if (ev.kind === EVENT_OP_BEFORE_CONNECT) {
         this.authenticate(conn, undefined);
@@ -485,9 +507,34 @@ export class EngineHost {
       const why = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
       this.log.debug(`${conn.logPrefix} - Client connection closed: ${why}`);
     }
+    // Its subscriptions' DELSUB lines follow the close line, as in nats-server.
+    if (this.tracing) this.traceLog(conn);
     this.onConnectionClosed(conn.cid);
     if (this.connCount === 0) {
       for (const wake of this.emptyWaiters.splice(0)) wake();
+    }
+  }
+
+  /**
+   * Log the engine's protocol trace records (`<slot> <text>` lines, see native/core/src/engine/trace.rs) as
+   * nats-server's `[TRC] <client prefix> - <text>` lines. Only called when tracing is on. `closed`: a
+   * connection whose slot was just freed, whose last records are still to be logged.
+   */
+  private traceLog(closed?: ClientConnection): void {
+    const records = this.engine.takeTrace();
+    if (records === '') return;
+    let start = 0;
+    while (start < records.length) {
+      let end = records.indexOf('\n', start);
+      if (end < 0) end = records.length;
+      const space = records.indexOf(' ', start);
+      const slot = Number(records.slice(start, space));
+      const conn = this.conns[slot] ?? (closed?.slot === slot ? closed : undefined);
+      const text = records.slice(space + 1, end);
+      start = end + 1;
+      if (conn === undefined) continue;
+      this.log.trace(`${conn.logPrefix} - ${text}`);
+      if (text.startsWith('<<- [CONNECT ')) conn.showLabels();
     }
   }
 

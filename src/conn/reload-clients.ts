@@ -57,7 +57,8 @@ export async function recheckClient(host: ReloadHost, conn: ClientConnection): P
   if (conn.connectJson !== undefined && gate.movedOnReload(connect, conn.account, host.previous)) {
     return closeMoved(host, conn);
   }
-  const result = await gate.decide(conn.connectJson ?? '{}', conn.nonce, conn.ip, host.tlsMap ? { peer: conn.tlsPeer } : undefined);
+  const tlsMap = host.tlsMap ? { peer: conn.tlsPeer } : undefined;
+  const result = await gate.decide(conn.connectJson ?? '{}', conn.nonce, conn.ip, conn.connectionType, tlsMap);
   // Closed meanwhile, or a later reload replaced the gate and checks this client itself.
   if (!host.isCurrent(conn) || host.gate !== gate) return;
   if (!result.ok) {

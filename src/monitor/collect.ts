@@ -27,14 +27,8 @@ export interface MonitorSource {
   monitorSnapshots(query: MonitorQuery): Promise<HostSnapshot[]>;
 }
 
-export interface SublistTotals {
-  numSubs: number;
-  numInserts: number;
-  numRemoves: number;
-  numMatches: number;
-  numCacheHits: number;
-  numCache: number;
-}
+/** Trie counters summed over accounts and engines. */
+export type SublistTotals = Omit<AccountSublistStats, 'name'>;
 
 export interface Collected {
   inMsgs: number;

@@ -16,6 +16,12 @@ export interface EngineOptions {
   authEnabled: boolean;
   /** The no_auth_user is a password user: an op before CONNECT is an event (kind 3), not a violation. */
   admitBeforeConnect: boolean;
+  /** Protocol tracing (-V): records wait for takeTrace. */
+  trace?: boolean;
+  /** Traced payloads are cut to this many bytes; 0 = no limit. */
+  maxTracedMsgLen?: number;
+  /** Trace header blocks instead of payloads (`trace_headers`). */
+  traceHeaders?: boolean;
 }
 
 export interface EngineEvent {
@@ -104,6 +110,8 @@ export interface NativeEngine {
   /** Some connection, on any thread, is congested: a stalled publisher stays paused while this holds. */
   congested(): boolean;
   takeEvents(): EngineEvent[];
+  /** Protocol trace records since the last call: `<slot> <text>\n` each ("" when none). */
+  takeTrace(): string;
   tick(nowMs: number): number;
   setNow(nowMs: number): void;
   connStats(id: number): ConnStats | null;
@@ -132,18 +140,68 @@ interface Binding {
   isValidLiteralSubject(subject: string): boolean;
 }
 
+/**
+ * The platforms a prebuilt package (`myelin-<platform>`, an optionalDependency of this package) is published
+ * for: package.json `napi.targets`, in napi-rs's naming.
+ */
+export const PREBUILT_PLATFORMS = [
+  'linux-x64-gnu',
+  'linux-arm64-gnu',
+  'linux-x64-musl',
+  'linux-arm64-musl',
+  'darwin-x64',
+  'darwin-arm64',
+  'win32-x64-msvc',
+  'win32-arm64-msvc',
+] as const;
+
+/** napi-rs's name for this platform, e.g. linux-x64-gnu, linux-arm64-musl, darwin-arm64, win32-x64-msvc. */
+export function platformName(platform: string = process.platform, arch: string = process.arch, musl = isMusl()): string {
+  if (platform === 'linux') return `linux-${arch}-${musl ? 'musl' : 'gnu'}`;
+  if (platform === 'win32') return `win32-${arch}-msvc`;
+  return `${platform}-${arch}`;
+}
+
+/** A Linux whose Node reports no glibc runtime is a musl one (Alpine). */
+function isMusl(): boolean {
+  if (process.platform !== 'linux') return false;
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime === undefined;
+}
+
+/** The error for a platform with neither a prebuilt package nor a local build, saying how to build one. */
+export function missingBindingMessage(platform: string, details: string[]): string {
+  const prebuilt = (PREBUILT_PLATFORMS as readonly string[]).includes(platform);
+  return [
+    `myelin: the native data plane is not available for ${platform}.`,
+    prebuilt
+      ? `  The prebuilt package myelin-${platform} is not installed (was it skipped, e.g. with --no-optional?), ` +
+        'and there is no local build.'
+      : `  No prebuilt package is published for ${platform} (prebuilt: ${PREBUILT_PLATFORMS.join(', ')}), ` +
+        'and there is no local build.',
+    '  Build it from source: install a Rust toolchain (https://rustup.rs), then run `npm run build:native`',
+    '  in the myelin package directory (it writes native/binding/index.<platform>.node).',
+    ...details.map((d) => `  (${d})`),
+  ].join('\n');
+}
+
+/**
+ * The addon, from the local build (native/binding, whose napi-rs loader also finds the installed prebuilt
+ * package) or, when there is no loader there, from the prebuilt package for this platform directly.
+ */
 function loadBinding(): Binding {
   const require = createRequire(import.meta.url);
-  try {
-    // dist/src/native/index.js → <repo>/native/binding/index.cjs
-    return require('../../../native/binding/index.cjs') as Binding;
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new Error(
-      `myelin: the native data plane could not be loaded for ${process.platform}-${process.arch} (${detail}).\n` +
-        'Build it from source with `npm run build:native` (needs a Rust toolchain: https://rustup.rs).',
-    );
+  const platform = platformName();
+  const details: string[] = [];
+  // dist/src/native/index.js → <repo>/native/binding/index.cjs, then the platform package.
+  for (const candidate of ['../../../native/binding/index.cjs', `myelin-${platform}`]) {
+    try {
+      return require(candidate) as Binding;
+    } catch (err) {
+      details.push(`${candidate}: ${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)}`);
+    }
   }
+  throw new Error(missingBindingMessage(platform, details));
 }
 
 const binding = loadBinding();

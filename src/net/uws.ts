@@ -1,7 +1,7 @@
 // Loads the uWebSockets.js native addon, or says why it cannot. The package (an npm alias pinned in
 // package.json) ships one binary per platform and Node ABI; its own index would fall back to a pure-JS
 // emulation with a console warning, so the binary is required directly and a failure is reported to the
-// caller, which then uses node:http instead.
+// caller, which then uses its fallback (node:http for monitoring, the ws package for WebSocket).
 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

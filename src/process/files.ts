@@ -111,6 +111,36 @@ function joinHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/**
+ * A file-system error as Go prints an *os.PathError: `open /x/y.log: no such file or directory`, which is
+ * what nats-server's messages about its files contain.
+ */
+export function goPathError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e === null || typeof e !== 'object' || e.path === undefined) return err instanceof Error ? err.message : String(err);
+  const op = e.syscall === 'unlink' ? 'remove' : (e.syscall ?? 'open');
+  const text = (e.code !== undefined ? GO_ERRNO_TEXT[e.code] : undefined) ?? e.message;
+  return `${op} ${e.path}: ${text}`;
+}
+
+/** Go's strings for the errno values file operations commonly meet (syscall.Errno.Error). */
+const GO_ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EEXIST: 'file exists',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+};
+
+/** Go's standard logger prefix (`log.Fatalf` before nats-server's own logger exists): local `2006/01/02 15:04:05 `. */
+export function goStdLogTime(date: Date = new Date()): string {
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(date.getFullYear(), 4)}/${p(date.getMonth() + 1)}/${p(date.getDate())} ${p(date.getHours())}:${p(date.getMinutes())}:${p(date.getSeconds())} `;
+}
+
 function removeIfPresent(path: string): void {
   try {
     unlinkSync(path);

@@ -6,15 +6,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { EngineHost } from '../conn/engine-host.js';
 import { Logger } from '../log.js';
+import { loggerOptions } from '../process/log-options.js';
 import type { ToWorker, WorkerInit } from './messages.js';
-import { loggerOptions } from '../config/reload.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
 if (port === null) throw new Error('data-worker must run as a worker thread');
 
 const o = init.settings.options;
-const log = new Logger({ logtime: o.logtime, logtimeUTC: o.logtimeUTC, debug: o.debug, trace: o.trace, logFile: o.logFile });
+// Only the main thread renames the log file when it is too big; this thread asks it to.
+const workerLoggerOptions = (options: typeof o) => ({
+  ...loggerOptions(options),
+  onRotateNeeded: () => port.postMessage({ type: 'rotate-log' }),
+});
+const log = new Logger(workerLoggerOptions(o));
 const host = new EngineHost(init.settings, log);
 host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
 
@@ -37,11 +42,19 @@ port.on('message', (msg: ToWorker) => {
         process.exit(0);
       });
       break;
+    case 'reopen-log':
+      try {
+        log.reopen();
+      } catch (err) {
+        // Keep serving (and writing to the old handle); the main thread reports its own failure the same way.
+        log.error(`Unable to re-open the log file: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      break;
     case 'stats':
       port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });
       break;
     case 'reload':
-      if (msg.logging) log.reconfigure(loggerOptions(msg.options));
+      if (msg.logging) log.reconfigure(workerLoggerOptions(msg.options));
       // Always answered, so the main thread's reload completes even if this thread's part failed.
       void host
         .reload(msg.options, msg.auth, msg.tls)

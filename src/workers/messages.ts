@@ -17,6 +17,7 @@ export type ToWorker =
   | { type: 'lame-duck' }
   | { type: 'close-clients'; windowMs: number }
   | { type: 'shutdown' }
+  | { type: 'reopen-log' }
   | { type: 'stats'; id: number }
   | { type: 'monitor'; id: number; query: MonitorQuery }
   /** Config reload: the new options and authorization; `logging` says the logger must be rebuilt first. */
@@ -28,6 +29,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'closed'; cid: number }
   | { type: 'clients-closed' }
+  | { type: 'rotate-log' }
   | { type: 'shut-down' }
   /** The reload is applied and every client of the worker was checked again. */
   | { type: 'reloaded' }

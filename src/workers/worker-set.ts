@@ -53,6 +53,10 @@ export class WorkerSet {
       this.onConnectionClosed(msg.cid);
       return;
     }
+    if (msg.type === 'rotate-log') {
+      this.onRotateLog();
+      return;
+    }
     const key = `${index}:${msg.type}${msg.type === 'stats' || msg.type === 'monitor' ? `:${msg.id}` : ''}`;
     const list = this.waiters.get(key);
     const wake = list?.shift();
@@ -66,6 +70,14 @@ export class WorkerSet {
       list.push(resolve);
       this.waiters.set(`${index}:${type}`, list);
     });
+  }
+
+  /** A worker's log file is past the size limit: the main thread, the only one that renames it, rotates it. */
+  onRotateLog: () => void = () => {};
+
+  /** Every worker reopens its log file (SIGUSR1). */
+  reopenLogs(): void {
+    for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'reopen-log' });
   }
 
   private post(index: number, msg: ToWorker): void {

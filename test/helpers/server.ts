@@ -41,6 +41,8 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Leave out `-p -1`: the client port comes from the config file (a reload test changes it there). */
   portFromConfig?: boolean;
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 export interface StopOptions {
@@ -191,7 +193,8 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   }
   if (opts.args) args.push(...opts.args);
 
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = opts.env !== undefined ? { ...process.env, ...opts.env } : process.env;
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   live.add(proc);
   proc.on('exit', () => live.delete(proc));
   let errBuf = '';

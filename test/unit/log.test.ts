@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -136,4 +136,58 @@ test('the default clock stays within a couple of milliseconds of Date.now()', ()
   const micros = clock();
   const after = Date.now();
   assert.ok(micros / 1000 >= before - 1 && micros / 1000 <= after + 2, `${micros} vs ${before}..${after}`);
+});
+
+test('json: one object per line with a UTC microsecond time', () => {
+  const { log, lines } = capture({ json: true, debug: true });
+  log.info('Server is ready');
+  log.debug('multi\n');
+  assert.deepEqual(lines, [
+    '{"time":"2024-03-05T07:08:09.012345Z","pid":4242,"level":"INF","msg":"Server is ready"}\n',
+    '{"time":"2024-03-05T07:08:09.012345Z","pid":4242,"level":"DBG","msg":"multi"}\n',
+  ]);
+});
+
+test('rotation: past the size limit the file is renamed with a nanosecond stamp; max files purges', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'myelin-log-'));
+  try {
+    const file = join(dir, 'r.log');
+    const log = new Logger({ pid: 9, logtime: false, logFile: file, sizeLimit: 40, maxFiles: 2 });
+    for (let i = 0; i < 6; i++) log.info(`line number ${i} with some text`);
+    log.close();
+    const backups = readdirSync(dir).filter((n) => n !== 'r.log').sort();
+    assert.equal(backups.length, 1, backups.join(','));
+    assert.match(backups[0], /^r\.log\.\d{4}\.\d\d\.\d\d\.\d\d\.\d\d\.\d\d\.\d{9}$/);
+    const live = readFileSync(file, 'utf8');
+    assert.match(live, /^\[9\] \[INF\] Rotated log, backup saved as ".*r\.log\.\d{4}(\.\d\d){5}\.\d{9}"\r\n/);
+    assert.match(live, /\[9\] \[INF\] Purged log file "r\.log\.\d{4}(\.\d\d){5}\.\d{9}"\r\n/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reopen: a file moved away is replaced by a new one; a worker Logger asks instead of rotating', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'myelin-log-'));
+  try {
+    const file = join(dir, 'o.log');
+    const log = new Logger({ pid: 3, logtime: false, logFile: file });
+    log.info('before');
+    renameSync(file, `${file}.old`);
+    assert.equal(log.reopen(), true);
+    log.info('after');
+    log.close();
+    assert.equal(readFileSync(`${file}.old`, 'utf8'), '[3] [INF] before\n');
+    assert.equal(readFileSync(file, 'utf8'), '[3] [INF] after\n');
+    assert.equal(new Logger({ sink: () => {} }).reopen(), false);
+
+    let asked = 0;
+    const worker = new Logger({ pid: 4, logtime: false, logFile: join(dir, 'w.log'), sizeLimit: 10, onRotateNeeded: () => asked++ });
+    worker.info('one line past the limit');
+    worker.info('another');
+    worker.close();
+    assert.equal(asked, 1, 'asked once until the file moves');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('w.log')), ['w.log']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -38,6 +38,12 @@ pub struct EngineOptions {
     pub auth_enabled: bool,
     /// The no_auth_user is a password user: an op before CONNECT is an event (kind 3), not a violation.
     pub admit_before_connect: bool,
+    /// Protocol tracing (`-V`): records wait for `takeTrace`. Absent = off.
+    pub trace: Option<bool>,
+    /// `max_traced_msg_len`; 0 or absent = no limit.
+    pub max_traced_msg_len: Option<u32>,
+    /// `trace_headers`: trace with header blocks in place of payloads. Absent = off.
+    pub trace_headers: Option<bool>,
 }
 
 impl From<&EngineOptions> for EngineConfig {
@@ -53,6 +59,9 @@ impl From<&EngineOptions> for EngineConfig {
             match_cache: o.match_cache as usize,
             auth_enabled: o.auth_enabled,
             admit_before_connect: o.admit_before_connect,
+            trace: o.trace.unwrap_or(false),
+            max_traced_msg_len: o.max_traced_msg_len.unwrap_or(0) as usize,
+            trace_headers: o.trace_headers.unwrap_or(false),
         }
     }
 }
@@ -360,6 +369,13 @@ impl NativeEngine {
                 Event::OpBeforeConnect { conn } => EngineEvent { kind: 3, conn, reason: 0, json: None },
             })
             .collect()
+    }
+
+    /// Protocol trace records since the last call, `<slot> <text>\n` each ("" when none or tracing is off).
+    #[napi]
+    pub fn take_trace(&mut self) -> String {
+        let records = self.inner.take_trace();
+        String::from_utf8(records).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     #[napi]

@@ -29,6 +29,7 @@ use crate::sublist::{MatchResult, Matcher};
 use crate::wire_error::{
     write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal, WireError,
 };
+use trace::Tracer;
 
 /// Limits and switches, named after nats-server's options.
 #[derive(Clone, Copy, Debug)]
@@ -51,6 +52,12 @@ pub struct EngineConfig {
     /// ([`Event::OpBeforeConnect`]) instead of being an authorization violation, as nats-server admits such a
     /// client as that user.
     pub admit_before_connect: bool,
+    /// Protocol tracing (`-V`, `trace`): records go to [`Engine::take_trace`]. Off costs one test per op.
+    pub trace: bool,
+    /// `max_traced_msg_len`: traced payloads are cut to this many bytes; 0 = no limit.
+    pub max_traced_msg_len: usize,
+    /// `trace_headers`: trace, showing only messages' header blocks instead of their payloads.
+    pub trace_headers: bool,
 }
 
 impl Default for EngineConfig {
@@ -66,6 +73,9 @@ impl Default for EngineConfig {
             match_cache: 0,
             auth_enabled: false,
             admit_before_connect: false,
+            trace: false,
+            max_traced_msg_len: 0,
+            trace_headers: false,
         }
     }
 }
@@ -145,6 +155,8 @@ struct Tables {
     congested_reported: bool,
     /// Set during an ingest that fed a congested destination.
     stall: bool,
+    /// Protocol trace records (`engine/trace.rs`), taken by the control plane.
+    trace: Tracer,
 }
 
 pub struct Engine {
@@ -221,7 +233,9 @@ impl Tables {
     }
 
     fn send_err(&mut self, id: u32, e: WireError) {
+        let before = self.conn(id).out.len();
         e.write_to(&mut self.conn(id).out);
+        self.trace_err_since(id, before);
         self.mark_dirty_or_cut(id);
     }
 
@@ -240,6 +254,17 @@ impl Tables {
     fn send_ok_if_verbose(&mut self, id: u32) {
         if self.conn(id).opts.verbose {
             self.send(id, b"+OK\r\n");
+            if self.trace.on() {
+                self.trace.op_out(id, "OK", None);
+            }
+        }
+    }
+
+    /// Trace the `-ERR` line written into `id`'s outbound buffer from `before` on (when tracing).
+    fn trace_err_since(&mut self, id: u32, before: usize) {
+        if self.trace.on() {
+            let c = self.conns[id as usize].as_ref().expect("live connection slot");
+            self.trace.err_out(id, &c.out[before..]);
         }
     }
 
@@ -255,7 +280,11 @@ impl Tables {
             c.out = Vec::new();
         }
         if let Some(e) = fatal.error {
+            let before = c.out.len();
             e.write_to(&mut c.out);
+            if self.trace.on() {
+                self.trace.err_out(id, &c.out[before..]);
+            }
         }
         if c.congested {
             c.congested = false;
@@ -311,6 +340,9 @@ impl Tables {
             out.push(b' ');
         }
         append_num(out, body.len());
+        if self.trace.on() {
+            self.trace.msg_out(to, &out[before..], body, hdr);
+        }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);
         out.extend_from_slice(b"\r\n");
@@ -354,6 +386,14 @@ impl Tables {
         router.account(sub.account).sublist_mut().remove(&sub.subject, sub.queue.as_deref(), self.key(slot, sub.gen));
         if let Some(Some(c)) = self.conns.get_mut(sub.conn as usize) {
             c.subs.remove(&sub.sid);
+        }
+        if self.trace.on() {
+            let closing = matches!(self.conns.get(sub.conn as usize), Some(Some(c)) if c.state != ConnState::Open);
+            if closing {
+                self.trace.delsub_after_close(sub.conn, &sub.sid);
+            } else {
+                self.trace.delsub(sub.conn, &sub.sid);
+            }
         }
         self.free_subs.push(slot);
     }
@@ -416,6 +456,7 @@ impl Engine {
                 congested: 0,
                 congested_reported: false,
                 stall: false,
+                trace: Tracer::new(&cfg),
             },
         }
     }
@@ -432,6 +473,7 @@ impl Engine {
     /// Apply changed limits (reload). Existing connections pick up the new parser limits.
     pub fn set_config(&mut self, cfg: EngineConfig) {
         self.t.cfg = cfg;
+        self.t.trace.configure(&cfg);
         for p in self.parsers.iter_mut().flatten() {
             p.limits = limits_for(&cfg);
         }
@@ -499,6 +541,9 @@ impl Engine {
             return;
         }
         self.remove_all_subs(id);
+        if self.t.trace.on() {
+            self.t.trace.release(id);
+        }
         if self.t.conns[id as usize].as_ref().is_some_and(|c| c.congested) {
             self.t.congested -= 1;
             self.report_congestion();
@@ -720,6 +765,11 @@ impl Engine {
         std::mem::take(&mut self.t.events)
     }
 
+    /// Protocol trace records since the last call (`<slot> <text>\n` each; see `engine/trace.rs`).
+    pub fn take_trace(&mut self) -> Vec<u8> {
+        self.t.trace.take()
+    }
+
     /// Advance the engine clock and run the ping timers of every connection: send PING, or close a
     /// connection that left more than `ping_max` PINGs unanswered. One call per timer tick for all
     /// connections. Returns the same bits as `ingest`.
@@ -750,6 +800,9 @@ impl Engine {
             }
             c.pings_out += 1;
             self.t.send(id, b"PING\r\n");
+            if self.t.trace.on() {
+                self.t.trace.op_out(id, "PING", None);
+            }
         }
         self.finish_loop();
         self.flags()
@@ -985,6 +1038,9 @@ impl OpHandler for Ctx<'_> {
         // An HPUB whose header block is empty is delivered as a plain MSG.
         let m = Publish { header_len: m.header_len.filter(|&h| h > 0), ..m };
         let now = self.t.now_ms;
+        if self.t.trace.on() {
+            self.t.trace.payload(id, false, m.body, m.header_len);
+        }
         {
             let c = self.t.conn(id);
             c.last_activity_ms = now;
@@ -995,14 +1051,14 @@ impl OpHandler for Ctx<'_> {
         self.t.counters.in_bytes += m.body.len() as u64;
         if let Some(p) = self.t.conn(id).perms.as_mut() {
             if !p.can_publish(m.subject, now) {
+                let before = self.t.conn(id).out.len();
                 write_pub_permission_violation(&mut self.t.conn(id).out, m.subject);
+                self.t.trace_err_since(id, before);
                 self.t.mark_dirty_or_cut(id);
                 return Ok(());
             }
         }
-        if opts.verbose {
-            self.t.send(id, b"+OK\r\n");
-        }
+        self.t.send_ok_if_verbose(id);
         let account = self.t.conn(id).account;
         let mut delivered = self.fan_out(account, &m);
         let router = self.router;
@@ -1032,13 +1088,17 @@ impl OpHandler for Ctx<'_> {
         }
         // nats-server reserves this queue name for its own system services.
         if queue == Some(&b"_sys_"[..]) {
+            let before = self.t.conn(id).out.len();
             write_sub_permission_violation(&mut self.t.conn(id).out, subj, queue);
+            self.t.trace_err_since(id, before);
             self.t.mark_dirty_or_cut(id);
             return Ok(());
         }
         if let Some(p) = self.t.conn(id).perms.as_mut() {
             if !p.can_subscribe(subj, queue) {
+                let before = self.t.conn(id).out.len();
                 write_sub_permission_violation(&mut self.t.conn(id).out, subj, queue);
+                self.t.trace_err_since(id, before);
                 self.t.mark_dirty_or_cut(id);
                 return Ok(());
             }
@@ -1107,6 +1167,9 @@ impl OpHandler for Ctx<'_> {
     fn on_ping(&mut self) -> Result<(), Fatal> {
         self.ensure_open()?;
         self.touch();
+        if self.t.trace.on() {
+            self.t.trace.op_out(self.id, "PONG", None);
+        }
         let c = self.t.conn(self.id);
         c.out.extend_from_slice(b"PONG\r\n");
         if c.connected && c.opts.protocol >= 1 && c.connect_info.is_some() {
@@ -1134,12 +1197,21 @@ impl OpHandler for Ctx<'_> {
     fn headers_allowed(&mut self) -> bool {
         self.opts().headers
     }
+
+    fn tracing(&self) -> bool {
+        self.t.trace.on()
+    }
+
+    fn trace_in(&mut self, op: &'static str, arg: Option<&[u8]>) {
+        self.t.trace.op_in(self.id, op, arg);
+    }
 }
 
 mod monitor;
 pub use monitor::SubscriptionView;
 mod reload;
 pub use reload::RemovedSub;
+mod trace;
 
 #[cfg(test)]
 mod tests;

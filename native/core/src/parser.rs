@@ -62,6 +62,12 @@ pub trait OpHandler {
     /// Whether HPUB is accepted now: the client said `headers: true` in a CONNECT, possibly earlier in the
     /// same chunk, and the server supports headers.
     fn headers_allowed(&mut self) -> bool;
+    /// Protocol tracing is on: the parser then reports each op line through `trace_in` before handling it.
+    fn tracing(&self) -> bool {
+        false
+    }
+    /// A received op as nats-server traces it: the op word and its raw argument line (CRLF removed).
+    fn trace_in(&mut self, _op: &'static str, _arg: Option<&[u8]>) {}
 }
 
 /// Limits the parser enforces itself.
@@ -80,6 +86,20 @@ enum Op {
     Connect,
     Info,
     Err,
+}
+
+impl Op {
+    /// The name nats-server's trace gives the op; `None` for ops it does not trace from clients.
+    fn trace_name(self) -> Option<&'static str> {
+        match self {
+            Op::Pub => Some("PUB"),
+            Op::HPub => Some("HPUB"),
+            Op::Sub => Some("SUB"),
+            Op::Unsub => Some("UNSUB"),
+            Op::Connect => Some("CONNECT"),
+            Op::Info | Op::Err => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,6 +307,13 @@ impl Parser {
                     Some(off) => {
                         i += off + 1;
                         self.state = State::Start;
+                        if h.tracing() {
+                            match bare {
+                                Bare::Ping => h.trace_in("PING", None),
+                                Bare::Pong => h.trace_in("PONG", None),
+                                Bare::Ok => {}
+                            }
+                        }
                         match bare {
                             Bare::Ping => h.on_ping()?,
                             Bare::Pong => h.on_pong()?,
@@ -316,6 +343,11 @@ impl Parser {
                     let mut arg_buf = std::mem::take(&mut self.arg_buf);
                     let line: &[u8] = if held { &arg_buf } else { &buf[i..end] };
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if h.tracing() && line.len() <= self.limits.max_control_line {
+                        if let Some(name) = op.trace_name() {
+                            h.trace_in(name, Some(line));
+                        }
+                    }
                     let result = if line.len() > self.limits.max_control_line {
                         Err(Fatal::MAX_CONTROL_LINE)
                     } else if op == Op::Connect {

@@ -16,6 +16,8 @@
 
 use std::fmt;
 
+pub mod file;
+
 /// How a stream makes room when a limit is reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Discard {

@@ -1,0 +1,222 @@
+//! The `MsgStore` contract on top of the file store's write path and indexes: reads, limits, purge.
+
+use super::index::{is_all, Index};
+use super::record::{msg_record_len, stored_size, MAX_RECORD};
+use super::store::FileStore;
+use crate::{Discard, MsgStore, Result, StoreError, StoreLimits, StreamState};
+
+impl FileStore {
+    fn load_entry(&self, seq: u64) -> Result<crate::StoredMsg> {
+        let e = self.idx.msgs.get(&seq).ok_or(StoreError::NotFound)?;
+        self.segs[&e.seg].load(seq, e.off as u64, e.len)
+    }
+
+    /// Discard::New refusals, before anything is written, as nats-server's file store decides them: a
+    /// message for a subject at its per-subject limit replaces that subject's oldest, so it is not refused
+    /// for max_msgs, nor for max_bytes if the one it replaces is larger; the byte check counts headers and
+    /// payload only, and refuses at equality.
+    fn check_room(&self, subject: &[u8], payload: u64) -> Result<()> {
+        let l = &self.limits;
+        if l.discard != Discard::New {
+            return Ok(());
+        }
+        let mut replaces = None;
+        if l.max_msgs_per_subject > 0 {
+            if let Some(slot) = self.idx.slot_of(subject).filter(|s| s.count >= l.max_msgs_per_subject as u64) {
+                if l.discard_new_per_subject {
+                    return Err(StoreError::MaxMsgsPerSubject);
+                }
+                replaces = Some(slot.first);
+            }
+        }
+        if l.max_msgs > 0 && self.idx.len() >= l.max_msgs as u64 && replaces.is_none() {
+            return Err(StoreError::MaxMsgs);
+        }
+        if l.max_bytes > 0 && self.idx.bytes + payload >= l.max_bytes as u64 {
+            let freed = replaces.and_then(|s| self.idx.msgs.get(&s)).map(|e| stored_size(e.len));
+            if freed.is_none_or(|f| f <= payload) {
+                return Err(StoreError::MaxBytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops the oldest messages of `subject` beyond the per-subject limit.
+    fn enforce_subject(&mut self, subject: &[u8]) -> Result<()> {
+        let max = self.limits.max_msgs_per_subject;
+        if max <= 0 {
+            return Ok(());
+        }
+        while let Some(slot) = self.idx.slot_of(subject) {
+            if slot.count <= max as u64 {
+                break;
+            }
+            let first = slot.first;
+            self.remove_seqs(&[first])?;
+        }
+        Ok(())
+    }
+
+    /// Drops the oldest messages while over max_msgs or max_bytes (whatever the discard policy: with
+    /// Discard::New this only happens when the limits are lowered), as nats-server does.
+    fn enforce_totals(&mut self) -> Result<()> {
+        let l = self.limits;
+        loop {
+            let over_msgs = l.max_msgs > 0 && self.idx.len() > l.max_msgs as u64;
+            let over_bytes = l.max_bytes > 0 && self.idx.bytes > l.max_bytes as u64;
+            if !over_msgs && !over_bytes {
+                return Ok(());
+            }
+            let first = self.idx.first_seq().expect("over a limit means not empty");
+            self.remove_seqs(&[first])?;
+        }
+    }
+
+    /// Applies every limit but age (which needs the caller's clock: `expire`).
+    pub(super) fn enforce_limits(&mut self) -> Result<()> {
+        if self.limits.max_msgs_per_subject > 0 {
+            let over: Vec<Vec<u8>> = self
+                .idx
+                .slots()
+                .filter(|s| s.count > self.limits.max_msgs_per_subject as u64)
+                .map(|s| s.subject.to_vec())
+                .collect();
+            for subject in over {
+                self.enforce_subject(&subject)?;
+            }
+        }
+        self.enforce_totals()
+    }
+}
+
+impl MsgStore for FileStore {
+    fn store(&mut self, subject: &[u8], hdr: &[u8], msg: &[u8], ts_ns: i64) -> Result<u64> {
+        self.check_open()?;
+        let max_size = self.limits.max_msg_size;
+        if (max_size > 0 && hdr.len() + msg.len() > max_size as usize)
+            || subject.len() > u16::MAX as usize
+            || msg_record_len(subject, hdr, msg) > MAX_RECORD
+        {
+            return Err(StoreError::MsgTooBig);
+        }
+        self.check_room(subject, (hdr.len() + msg.len()) as u64)?;
+        let seq = self.append(subject, hdr, msg, ts_ns)?;
+        self.enforce_subject(subject)?;
+        self.enforce_totals()?;
+        Ok(seq)
+    }
+
+    fn sync(&mut self) -> Result<()> {
+        self.check_open()?;
+        self.sync_all()
+    }
+
+    fn load(&self, seq: u64) -> Result<crate::StoredMsg> {
+        self.check_open()?;
+        self.load_entry(seq)
+    }
+
+    fn load_next(&self, start: u64, filter: &[u8]) -> Result<Option<crate::StoredMsg>> {
+        self.check_open()?;
+        let next = self.idx.matching(start, filter).next().map(|(s, _)| s);
+        next.map(|s| self.load_entry(s)).transpose()
+    }
+
+    fn load_last(&self, filter: &[u8]) -> Result<crate::StoredMsg> {
+        self.check_open()?;
+        let last = if is_all(filter) {
+            self.idx.msgs.keys().next_back().copied()
+        } else {
+            self.idx.slots().filter(|s| Index::filter_matches(filter, &s.subject)).map(|s| s.last).max()
+        };
+        self.load_entry(last.ok_or(StoreError::NotFound)?)
+    }
+
+    fn seq_for_time(&self, ts_ns: i64) -> u64 {
+        self.idx.seq_for_time(ts_ns).unwrap_or(self.last_seq + 1)
+    }
+
+    fn remove(&mut self, seq: u64) -> Result<bool> {
+        self.check_open()?;
+        Ok(self.remove_seqs(&[seq])? == 1)
+    }
+
+    fn purge(&mut self, filter: &[u8], upto_seq: u64, keep: u64) -> Result<u64> {
+        self.check_open()?;
+        if is_all(filter) && upto_seq == 0 && keep == 0 {
+            return self.purge_all();
+        }
+        let mut seqs: Vec<u64> = self.idx.matching(0, filter).map(|(s, _)| s).collect();
+        if keep > 0 {
+            seqs.truncate(seqs.len().saturating_sub(keep as usize));
+        }
+        if upto_seq > 0 {
+            seqs.retain(|&s| s < upto_seq);
+        }
+        self.remove_seqs(&seqs)
+    }
+
+    fn expire(&mut self, now_ns: i64) -> Result<u64> {
+        self.check_open()?;
+        let max_age = self.limits.max_age_ns;
+        if max_age <= 0 {
+            return Ok(0);
+        }
+        let cutoff = now_ns.saturating_sub(max_age);
+        let old: Vec<u64> = self.idx.msgs.iter().take_while(|(_, e)| e.ts <= cutoff).map(|(s, _)| *s).collect();
+        self.remove_seqs(&old)
+    }
+
+    fn set_limits(&mut self, limits: StoreLimits) -> Result<()> {
+        self.check_open()?;
+        self.limits = limits;
+        self.enforce_limits()
+    }
+
+    fn state(&self) -> StreamState {
+        let msgs = self.idx.len();
+        let first = self.idx.msgs.iter().next();
+        let (first_seq, first_ts_ns) = first.map_or((self.last_seq + 1, 0), |(s, e)| (*s, e.ts));
+        StreamState {
+            msgs,
+            bytes: self.idx.bytes,
+            first_seq,
+            first_ts_ns,
+            last_seq: self.last_seq,
+            last_ts_ns: self.last_ts,
+            num_deleted: if msgs > 0 { self.last_seq + 1 - first_seq - msgs } else { 0 },
+            num_subjects: self.idx.num_subjects(),
+        }
+    }
+
+    fn subjects_state(&self, filter: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        let mut v: Vec<(Vec<u8>, u64)> = self
+            .idx
+            .slots()
+            .filter(|s| Index::filter_matches(filter, &s.subject))
+            .map(|s| (s.subject.to_vec(), s.count))
+            .collect();
+        v.sort_unstable();
+        v
+    }
+
+    fn num_pending(&self, start: u64, filter: &[u8], last_per_subject: bool) -> u64 {
+        if last_per_subject {
+            return self.idx.slots().filter(|s| s.last >= start && Index::filter_matches(filter, &s.subject)).count()
+                as u64;
+        }
+        if is_all(filter) && self.idx.first_seq().is_none_or(|f| start <= f) {
+            return self.idx.len();
+        }
+        if let Some(slot) = self.idx.slot_of(filter) {
+            if start <= slot.first {
+                return slot.count;
+            }
+        }
+        self.idx.matching(start, filter).count() as u64
+    }
+
+    fn destroy(&mut self) -> Result<()> {
+        self.destroy_files()
+    }
+}

@@ -1,0 +1,4 @@
+//! FileStore tests.
+mod basic;
+mod crash;
+mod model;
