@@ -88,13 +88,13 @@ const COLORED_LABELS = Object.fromEntries(
 
 export class Logger {
   /** True when debug lines are written; test it before doing costly work for a debug line. */
-  readonly debugEnabled: boolean;
+  debugEnabled: boolean;
   /** True when trace lines are written. */
-  readonly traceEnabled: boolean;
+  traceEnabled: boolean;
 
-  private readonly prefix: string;
-  private readonly labels: Record<LogLevel, string>;
-  private readonly timestamps: TimestampFormatter | undefined;
+  private prefix: string;
+  private labels: Record<LogLevel, string>;
+  private timestamps: TimestampFormatter | undefined;
   private write: (line: string) => void;
   private fd: number | undefined;
   private readonly logFile: string | undefined;
@@ -167,6 +167,19 @@ export class Logger {
 
   trace(message: LogMessage): void {
     if (this.traceEnabled) this.emit('TRC', message);
+  }
+
+  /**
+   * Take new settings (config reload): levels, format, destination and rotation, as a Logger built from
+   * `options` would have them. The old log file, if any, is closed after the new one is open, so no line is
+   * lost in between.
+   */
+  reconfigure(options: LoggerOptions): void {
+    const oldFd = this.fd;
+    Object.assign(this, new Logger(options));
+    // The new Logger's writer is bound to that object; write through this one's descriptor instead.
+    if (this.fd !== undefined) this.write = (line) => this.writeFile(line);
+    if (oldFd !== undefined && oldFd !== this.fd) closeSync(oldFd);
   }
 
   /** True when lines go to a log file (which `reopen` can reopen). */

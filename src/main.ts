@@ -24,6 +24,8 @@ import { Server, WebSocketListenError } from './server.js';
 import { startMonitoring, type RunningMonitor } from './monitor/start.js';
 import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
+import { planReload } from './config/reload.js';
+import { configFileDigest } from './config/config-digest.js';
 
 export function main(argv: string[]): void {
   const exe = executableBaseName();
@@ -67,13 +69,20 @@ export function main(argv: string[]): void {
     process.stdout.write(`${exe}: configuration file ${options.configFile} is valid\n`);
     return;
   }
-  run(options, auth, tls, warnings, exe).catch((err: unknown) => {
+  run(options, auth, tls, warnings, exe, parsed.options).catch((err: unknown) => {
     process.stderr.write(`${exe}: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
 }
 
-async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, warnings: string[], exe: string): Promise<void> {
+async function run(
+  options: Options,
+  auth: AuthConfig,
+  tls: TlsSettings | undefined,
+  warnings: string[],
+  exe: string,
+  flags: Partial<Options>,
+): Promise<void> {
   setProcessTitle(exe);
   let log: Logger;
   try {
@@ -90,7 +99,10 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   log.info(`  Version:  ${MYELIN_VERSION} (nats-server ${NATS_SERVER_LEVEL} compatible)`);
   log.info(`  Name:     ${server.serverName}`);
   log.info(`  ID:       ${server.serverId}`);
-  if (options.configFile !== '') log.info(`Using configuration file: ${options.configFile}`);
+  if (options.configFile !== '') {
+    server.configDigest = configFileDigest(options.configFile);
+    log.info(`Using configuration file: ${options.configFile} (${server.configDigest})`);
+  }
   for (const w of warnings) log.warn(w);
   if (options.pidFile !== '') {
     try {
@@ -127,7 +139,9 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
   }
   log.info(`Listening for client connections on ${hostPort(options.host, server.port)}`);
   if (tls !== undefined) log.info('TLS required for client connections');
-  if (options.portsFileDir !== '') {
+  let portsFileDir = options.portsFileDir;
+  const writePorts = (): void => {
+    if (portsFileDir === '') return;
     // nats-server's Ports fields: each listener that is on adds its URLs.
     const ports: PortsInfo = {
       nats: listenerUrls('nats', options.host, server.port),
@@ -135,21 +149,20 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
       ...(wsPort !== undefined ? { websocket: listenerUrls('ws', options.websocket.host, wsPort) } : {}),
     };
     try {
-      writePortsFile(options.portsFileDir, ports);
+      writePortsFile(portsFileDir, ports);
     } catch (err) {
       // As in nats-server: reported, and the server keeps running.
-      log.error(`Error writing ports file (${portsFilePath(options.portsFileDir)}): ${goPathError(err)}`);
+      log.error(`Error writing ports file (${portsFilePath(portsFileDir)}): ${goPathError(err)}`);
     }
-  }
-  log.info('Server is ready');
+  };
 
   const cleanup = (): void => {
     void monitor?.server.close();
-    if (options.portsFileDir !== '') {
+    if (portsFileDir !== '') {
       try {
-        removePortsFile(options.portsFileDir);
+        removePortsFile(portsFileDir);
       } catch (err) {
-        log.error(`Error cleaning up ports file ${portsFilePath(options.portsFileDir)}: ${goPathError(err)}`);
+        log.error(`Error cleaning up ports file ${portsFilePath(portsFileDir)}: ${goPathError(err)}`);
       }
     }
     // nats-server leaves the pid file in place at shutdown; so does Myelin.
@@ -174,7 +187,50 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
       process.exit(0);
     });
   });
-  process.on('SIGHUP', () => log.warn('Configuration reload is not supported yet; keeping the current settings'));
+  // Config reload (SIGHUP, `--signal reload`), one at a time, as nats-server logs and applies it.
+  let currentAuth = auth;
+  let currentTls = tls;
+  let reloading = Promise.resolve();
+  const reload = async (): Promise<void> => {
+    let plan;
+    try {
+      plan = planReload(server.options, currentAuth, currentTls, flags, server.port);
+    } catch (err) {
+      log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    for (const change of plan.changes) {
+      if (change.startsWith('max_connections = ')) {
+        const closed = await server.enforceMaxConnections(plan.options.maxConnections);
+        if (closed > 0) log.info(`Closed ${closed} connections to fall within max_connections`);
+      }
+      log.info(`Reloaded: ${change}`);
+    }
+    if (plan.options.pidFile !== server.options.pidFile && plan.options.pidFile !== '') writePidFile(plan.options.pidFile);
+    if (plan.options.portsFileDir !== portsFileDir) {
+      if (portsFileDir !== '') {
+        try {
+          removePortsFile(portsFileDir);
+        } catch (err) {
+          log.error(`Error cleaning up ports file ${portsFilePath(portsFileDir)}: ${goPathError(err)}`);
+        }
+      }
+      portsFileDir = plan.options.portsFileDir;
+      writePorts();
+    }
+    if (plan.loggingChanged) log.reconfigure(loggerOptions(plan.options));
+    await server.reload(plan.options, plan.auth, plan.tls, plan.loggingChanged);
+    currentAuth = plan.auth;
+    currentTls = plan.tls;
+    server.configDigest = plan.digest;
+    log.info(`Reloaded server configuration (${plan.digest})`);
+  };
+  process.on('SIGHUP', () => {
+    log.info('Trapped "hangup" signal');
+    reloading = reloading
+      .then(reload)
+      .catch((err: unknown) => log.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`));
+  });
   process.on('SIGUSR1', () => {
     log.info('Trapped "user defined signal 1" signal');
     if (!log.toFile) return log.info('File log re-open ignored, not a file logger');
@@ -186,6 +242,10 @@ async function run(options: Options, auth: AuthConfig, tls: TlsSettings | undefi
       log.error(`Unable to re-open the log file: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
+
+  // Signal handlers are in place before anyone can see the server as ready (the ports file).
+  writePorts();
+  log.info('Server is ready');
 }
 
 function hostPort(host: string, port: number): string {

@@ -35,6 +35,10 @@ import { SystemService } from './system/service.js';
 export class Server {
   readonly identity: ServerIdentity;
   readonly startTime = new Date();
+  /** When the configuration was last loaded: startup, then each successful reload (/varz). */
+  configLoadTime = new Date();
+  /** `sha256:…` of the config file as nats-server computes it ('' without one); /varz `config_digest`. */
+  configDigest = '';
   private readonly clockOrigin = Date.now();
   private routerId = -1;
   private local: EngineHost | undefined;
@@ -50,12 +54,15 @@ export class Server {
   private jetstream: JetStreamService[] = [];
   /** The system account's events and `$SYS.REQ` services (src/system). */
   system: SystemService | undefined;
+  /** The router holds account import tables (so a reload that removes every import must clear them). */
+  private importsInstalled = false;
 
   constructor(
-    readonly options: Options,
+    /** Replaced by a config reload. */
+    public options: Options,
     private readonly log: Logger,
-    private readonly auth?: AuthConfig,
-    private readonly tls?: TlsSettings,
+    private auth?: AuthConfig,
+    private tls?: TlsSettings,
   ) {
     const serverId = newServerId();
     this.identity = { serverId, serverName: options.serverName !== '' ? options.serverName : serverId, port: 0 };
@@ -107,11 +114,7 @@ export class Server {
 
     const threads = Math.max(1, this.options.workers);
     this.routerId = createRouter(threads);
-    if (this.auth !== undefined) {
-      const imports = routerImports(this.auth);
-      for (const skipped of imports.skipped) this.log.debug(`Error adding account import: ${skipped}`);
-      if (imports.json !== undefined) setAccountImports(this.routerId, imports.json);
-    }
+    this.installImports();
     const settings = (worker: number) => ({
       options: this.options,
       identity: { ...this.identity },
@@ -140,6 +143,41 @@ export class Server {
     }
     await this.workers.start(threads - 1, (i) => settings(i + 1));
     if (threads > 1) this.log.info(`Serving clients on ${threads} threads`);
+  }
+
+  private installImports(): void {
+    if (this.auth === undefined) return;
+    const imports = routerImports(this.auth);
+    for (const skipped of imports.skipped) this.log.debug(`Error adding account import: ${skipped}`);
+    if (imports.json !== undefined || this.importsInstalled) setAccountImports(this.routerId, imports.json ?? '{}');
+    this.importsInstalled = imports.json !== undefined;
+  }
+
+  /**
+   * Apply a reloaded configuration (planned by src/config/reload.ts): the account import tables (one native
+   * call), then every thread's limits, INFO and clients (one message per worker thread). Resolves when
+   * every thread has checked its clients again. `logging`: worker threads rebuild their loggers.
+   */
+  async reload(options: Options, auth: AuthConfig, tls: TlsSettings | undefined, logging: boolean): Promise<void> {
+    if (this.shuttingDown) return;
+    this.options = options;
+    this.auth = auth;
+    this.tls = tls;
+    this.configLoadTime = new Date();
+    this.installImports();
+    await Promise.all([this.local?.reload(options, auth, tls), this.workers.reload(options, auth, tls, logging)]);
+  }
+
+  /**
+   * A reload lowered max_connections below the number of clients: close the excess (this thread's clients
+   * first, then each worker's), as nats-server does. Returns how many were closed.
+   */
+  async enforceMaxConnections(max: number): Promise<number> {
+    if (max <= 0 || this.connCount <= max) return 0;
+    const excess = this.connCount - max;
+    let closed = this.local?.closeExcess(excess) ?? 0;
+    for (let i = 0; i < this.workers.size && closed < excess; i++) closed += await this.workers.closeExcess(i, excess - closed);
+    return closed;
   }
 
   /** Which implementation serves WebSocket clients ('uws' or 'ws'), once started. */

@@ -96,6 +96,8 @@ export interface AuthFailure {
   reason: string;
   /** What exactly failed, as nats-server logs it at debug level (e.g. "Signature not verified"). */
   detail?: string;
+  /** The user is revoked in its account JWT (a live client is then closed with 'User Authentication Revoked'). */
+  revoked?: true;
 }
 
 export type AuthResult = AuthSuccess | AuthFailure;
@@ -346,7 +348,7 @@ export class Authenticator {
       if (nonce === undefined) return fail(c, 'no nonce was sent to this client');
       checks.push({ publicKey: userKey, data: nonce, signature: sig });
     }
-    if (isRevoked(acc.claims, userKey, claims.iat ?? 0)) return fail(c, 'User authentication revoked');
+    if (isRevoked(acc.claims, userKey, claims.iat ?? 0)) return { ...fail(c, 'User authentication revoked'), revoked: true };
     if (!sourceAllowed(srcList(limits.src), ctx.clientIp)) return fail(c, `Bad src Ip ${ctx.clientIp ?? ''}`);
     const window = connectWindow(limits, now);
     if (window === null) return fail(c, 'Outside connect times');

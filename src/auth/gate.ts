@@ -5,14 +5,46 @@
 import { Authenticator, type AuthResult, type ConnectRequest } from './authenticator.js';
 import type { AuthConfig } from './config.js';
 import type { CertIdentity } from './cert-identity.js';
+import type { Verifier } from './verify-pool.js';
 
 export class AuthGate {
   private readonly authenticator: Authenticator;
   readonly timeoutMs: number;
 
-  constructor(config: AuthConfig, defaultTimeoutMs: number) {
-    this.authenticator = new Authenticator(config);
+  /** `verifier`: where bcrypt and signatures are checked; shared by the gates a config reload replaces. */
+  constructor(
+    readonly config: AuthConfig,
+    defaultTimeoutMs: number,
+    verifier?: Verifier,
+  ) {
+    this.authenticator = new Authenticator(config, verifier !== undefined ? { verifier } : {});
     this.timeoutMs = config.timeoutMs ?? defaultTimeoutMs;
+  }
+
+  /**
+   * nats-server's clientHasMovedToDifferentAccount, asked on a config reload: the CONNECT named a user or
+   * nkey that no longer exists, or that now belongs to another account than `account`. Such a client is
+   * closed without an error and reconnects into its new place. A client that named the single configured
+   * user (`authorization { user, password }`) is closed when that user's name or password changed, as
+   * nats-server 2.12 does. `previous` is the configuration the client was admitted under.
+   */
+  movedOnReload(connect: { user?: unknown; nkey?: unknown }, account: string, previous: AuthConfig | undefined): boolean {
+    const config = this.authenticator.config;
+    const nkey = typeof connect.nkey === 'string' ? connect.nkey : '';
+    const user = typeof connect.user === 'string' ? connect.user : '';
+    if (nkey !== '' && config.nkeys.length > 0) {
+      const entry = config.nkeys.find((n) => n.nkey === nkey);
+      return entry === undefined || entry.account !== account;
+    }
+    if (user === '') return false;
+    if (config.users.length > 0) {
+      const entry = config.users.find((u) => u.username === user);
+      return entry === undefined || entry.account !== account;
+    }
+    if (previous?.username !== undefined && previous.username === user) {
+      return config.username !== previous.username || config.password !== previous.password;
+    }
+    return false;
   }
 
   /** INFO's `auth_required`. */
@@ -23,6 +55,20 @@ export class AuthGate {
   /** Whether every CONNECT needs a decision (and the auth timer runs). */
   get enabled(): boolean {
     return this.authenticator.expectConnect;
+  }
+
+  /**
+   * nats-server admits a client whose first op is not CONNECT as the no_auth_user when that is a password
+   * user (client.go's parse: `RegisterUser` with the configured user), for telnet-style use.
+   */
+  get admitsBeforeConnect(): boolean {
+    const name = this.config.noAuthUser;
+    return name !== undefined && this.config.users.some((u) => u.username === name);
+  }
+
+  /** Decide on a client whose first op was not CONNECT (see admitsBeforeConnect). Never throws. */
+  async decideWithoutConnect(clientIp: string, connectionType = 'STANDARD'): Promise<AuthResult> {
+    return this.authenticator.authenticateWithoutConnect({ clientIp, connectionType });
   }
 
   /** A fresh nonce for INFO, or undefined when no method signs one. */

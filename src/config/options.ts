@@ -279,7 +279,12 @@ export function defaultWebsocketOptions(): WebsocketOptions {
  */
 export function buildOptions(fromFile: Partial<Options>, fromFlags: Partial<Options>): Options {
   const merged: Options = { ...defaultOptions(), ...definedOnly(fromFile), ...definedOnly(fromFlags) };
-  return applyBaseline(applyTlsFlags(merged, fromFlags));
+  const out = applyBaseline(applyTlsFlags(merged, fromFlags));
+  // nats-server's getDefaultAuthTimeout: with TLS, a client gets the TLS timeout plus one second to
+  // authenticate unless a timeout is configured.
+  const authTimeout = fromFlags.authTimeout ?? fromFile.authTimeout ?? 0;
+  if (authTimeout === 0 && out.tls) out.authTimeout = out.tlsTimeout + 1000;
+  return out;
 }
 
 /** nats-server's setBaselineOptions: zero means "use the default" for these fields. */

@@ -64,6 +64,12 @@ export class ClientConnection {
   tlsPeer: CertIdentity | undefined;
   /** Closes the connection if it is not authenticated in time. */
   authTimer: NodeJS.Timeout | undefined;
+  /** The CONNECT JSON as the client sent it, kept to check the client again on a config reload. */
+  connectJson: string | undefined;
+  /** A CONNECT is with the authenticator; a reload leaves such a client to that decision. */
+  authPending = false;
+  /** Closes the connection when its user JWT expires. */
+  expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(cid: number, socket: ClientSocket, nowMs: number) {
     this.cid = cid;

@@ -16,6 +16,7 @@ import {
   CloseReason,
   EVENT_CLOSE,
   EVENT_CONNECT,
+  EVENT_OP_BEFORE_CONNECT,
   HAS_DIRTY,
   HAS_EVENTS,
   HAS_STALL,
@@ -27,6 +28,8 @@ import type { Logger } from '../log.js';
 import { InfoBuilder, type ServerIdentity } from '../info.js';
 import { AuthGate } from '../auth/gate.js';
 import type { AuthConfig } from '../auth/config.js';
+import { VerifyPool } from '../auth/verify-pool.js';
+import { recheckClient } from './reload-clients.js';
 import { HostMonitor } from '../monitor/host-monitor.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import { ServerTls } from '../net/tls-upgrade.js';
@@ -46,7 +49,7 @@ const STALL_MS = 2;
 const READ_BUFFER_BYTES = 64 * 1024;
 const STALL_MAX_MS = 10;
 
-export function engineOptions(o: Options, authEnabled = false): EngineOptions {
+export function engineOptions(o: Options, authEnabled = false, admitBeforeConnect = false): EngineOptions {
   return {
     trace: o.trace,
     maxTracedMsgLen: o.maxTracedMsgLen,
@@ -61,6 +64,7 @@ export function engineOptions(o: Options, authEnabled = false): EngineOptions {
     // Measured in native/core/benches/sublist.rs: ~10x faster on repeated subjects, self-bypassing when not.
     matchCache: 1024,
     authEnabled,
+    admitBeforeConnect,
   };
 }
 
@@ -93,19 +97,26 @@ export class EngineHost {
   private readonly conns: (ClientConnection | undefined)[] = [];
   private connCount = 0;
   private readonly flusher: OutboundFlusher;
-  readonly info: InfoBuilder;
-  private readonly options: Options;
+  /** Replaced on a config reload (max_payload, auth_required); keeps the lame-duck flag. */
+  info: InfoBuilder;
+  private options: Options;
+  private readonly identity: ServerIdentity;
   private readonly clockOrigin: number;
   private tickTimer: NodeJS.Timeout | undefined;
   private readonly emptyWaiters: (() => void)[] = [];
   /** This thread's read buffer for sockets adopted by descriptor; valid only during one onread callback. */
   private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
-  private readonly auth: AuthGate | undefined;
+  /** Replaced on a config reload. */
+  private auth: AuthGate | undefined;
+  /** The configuration `auth` was built from (kept across reloads for nats-server's "moved" check). */
+  private authConfig: AuthConfig | undefined;
+  /** bcrypt and signature checks, for every AuthGate this host has (started on first use). */
+  private readonly verifier = new VerifyPool();
   private readonly monitor: HostMonitor;
-  /** Where client TLS terminates: in this thread, on the socket this host owns. */
-  private readonly tls: ServerTls | undefined;
+  /** Where client TLS terminates: in this thread, on the socket this host owns. Replaced on a reload. */
+  private tls: ServerTls | undefined;
   /** Protocol tracing (-V): the engine keeps trace records, logged after each engine call (traceLog). */
-  private readonly tracing: boolean;
+  private tracing: boolean;
   /** Called when a connection's socket is gone (for the server-wide connection count). */
   onConnectionClosed: (cid: number) => void = () => {};
   /** Receives client connect/disconnect events for the system account (see src/system). */
@@ -121,13 +132,14 @@ export class EngineHost {
     this.options = settings.options;
     this.systemAccount = settings.auth?.systemAccount ?? '';
     this.serverId = settings.identity.serverId;
+    this.identity = settings.identity;
     this.clockOrigin = settings.clockOrigin;
     this.tracing = this.options.trace && log.traceEnabled;
-    const auth = settings.auth !== undefined ? new AuthGate(settings.auth, this.options.authTimeout) : undefined;
-    this.auth = auth?.enabled === true ? auth : undefined;
+    this.auth = this.gateFor(settings.auth, this.options);
+    this.authConfig = settings.auth;
     this.tls = settings.tls !== undefined ? new ServerTls(settings.tls) : undefined;
     this.engine = createEngine(
-      engineOptions(this.options, this.auth !== undefined),
+      engineOptions(this.options, this.auth !== undefined, this.auth?.admitsBeforeConnect === true),
       randomInt(0, 2 ** 32),
       settings.routerId,
       settings.worker,
@@ -139,9 +151,81 @@ export class EngineHost {
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
     this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());
+    this.startTickTimer();
+  }
+
+  private gateFor(config: AuthConfig | undefined, options: Options): AuthGate | undefined {
+    const gate = config !== undefined ? new AuthGate(config, options.authTimeout, this.verifier) : undefined;
+    return gate?.enabled === true ? gate : undefined;
+  }
+
+  private startTickTimer(): void {
+    if (this.tickTimer !== undefined) clearInterval(this.tickTimer);
     // One timer drives every connection's ping timer and the write deadline check.
     const tickMs = Math.max(20, Math.min(1000, Math.floor(this.options.pingInterval / 4)));
     this.tickTimer = setInterval(() => this.tick(), tickMs);
+  }
+
+  /**
+   * Config reload, as nats-server applies it: new limits for the engine (one native call; existing
+   * connections' parsers take the new max_payload and max_control_line), a new INFO for new clients, and
+   * every client checked again under the new authorization (see reload-clients.ts). Resolves when every
+   * client has been checked.
+   */
+  async reload(options: Options, auth: AuthConfig | undefined, tls: TlsSettings | undefined): Promise<void> {
+    const previous = this.authConfig;
+    // New connections handshake with the new settings; established ones keep their session.
+    if (JSON.stringify(tls) !== JSON.stringify(this.tls?.settings)) this.tls = tls !== undefined ? new ServerTls(tls) : undefined;
+    const pingChanged = options.pingInterval !== this.options.pingInterval;
+    this.options = options;
+    this.tracing = options.trace && this.log.traceEnabled;
+    this.auth = this.gateFor(auth, options);
+    this.authConfig = auth;
+    this.engine.configure(engineOptions(options, this.auth !== undefined, this.auth?.admitsBeforeConnect === true));
+    const lameDuck = this.info.lameDuck;
+    this.info = new InfoBuilder(this.identity, options, this.auth?.required ?? false);
+    this.info.lameDuck = lameDuck;
+    if (pingChanged) this.startTickTimer();
+    const getGate = (): AuthGate | undefined => this.auth;
+    const host = {
+      engine: this.engine,
+      log: this.log,
+      get gate() {
+        return getGate();
+      },
+      previous,
+      tlsMap: this.tls?.settings.map === true,
+      isCurrent: (conn: ClientConnection) => this.conns[conn.slot] === conn && conn.closeReason === 0,
+      afterNative: (flags: number) => this.afterNative(flags),
+      setExpiry: (conn: ClientConnection, at: number | undefined) => this.setExpiry(conn, at),
+    };
+    await Promise.all([...this.connections()].map((conn) => recheckClient(host, conn)));
+    this.flusher.schedule();
+  }
+
+  private afterNative(flags: number): void {
+    if (flags & HAS_EVENTS) this.handleEvents();
+    if (flags & HAS_DIRTY) this.flusher.schedule();
+  }
+
+  /**
+   * A user JWT's expiry (or the end of its connect window): nats-server closes the client then with
+   * `-ERR 'User Authentication Expired'`.
+   */
+  private setExpiry(conn: ClientConnection, at: number | undefined): void {
+    if (conn.expiryTimer !== undefined) clearTimeout(conn.expiryTimer);
+    conn.expiryTimer = undefined;
+    if (at === undefined) return;
+    // setTimeout's limit is about 24.8 days; a longer wait is re-armed when it ends.
+    const wait = Math.min(Math.max(0, at - Date.now()), 2 ** 31 - 1);
+    conn.expiryTimer = setTimeout(() => {
+      conn.expiryTimer = undefined;
+      if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
+      if (Date.now() < at) return this.setExpiry(conn, at);
+      if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - User Authentication Expired`);
+      this.engine.closeWith(conn.slot, WireError.UserAuthenticationExpired, CloseReason.AuthenticationExpired);
+      this.handleEvents();
+    }, wait);
   }
 
   /** Milliseconds since the server started: the engine's clock. */
@@ -284,13 +368,28 @@ export class EngineHost {
    * A CONNECT arrived while auth is on: the engine holds the client's later input; stop reading the socket
    * too (bounding what is held) until the verdict.
    */
-  private authenticate(conn: ClientConnection, json: string): void {
+  private authenticate(conn: ClientConnection, json: string | undefined): void {
     const auth = this.auth;
     if (auth === undefined) return;
     conn.socket.pause();
+    conn.authPending = true;
+    // `json` undefined: the client's first op was not CONNECT (the no_auth_user exception).
     const tlsMap = this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined;
-    void auth.decide(json, conn.nonce, conn.ip, conn.connectionType, tlsMap).then((result) => {
+    const decision =
+      json === undefined
+        ? auth.decideWithoutConnect(conn.ip, conn.connectionType)
+        : auth.decide(json, conn.nonce, conn.ip, conn.connectionType, tlsMap);
+    void decision.then((result) => {
+      conn.authPending = false;
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
+      // A reload replaced the authorization while this was decided: decide again under the new one (with
+      // none, the client is admitted as every client then is).
+      if (this.auth !== auth) {
+        if (this.auth !== undefined) return this.authenticate(conn, json);
+        this.afterNative(this.engine.authorize(conn.slot, '$G', null));
+        if (!conn.stalled) conn.socket.resume();
+        return;
+      }
       if (!result.ok) {
         this.log.error(`${conn.logPrefix} - ${result.reason}`);
         this.reportClient(conn, 'auth_error', CLOSE_REASON_TEXT[CloseReason.AuthenticationViolation]);
@@ -302,6 +401,9 @@ export class EngineHost {
       conn.authTimer = undefined;
       conn.user = result.user;
       conn.account = result.account;
+      // Checked again on a reload as the empty CONNECT it stands for.
+      if (json === undefined) conn.connectJson = '{}';
+      this.setExpiry(conn, result.expiresAt);
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
       const flags = this.engine.authorize(conn.slot, result.account, perms);
       if (this.tracing) this.traceLog();
@@ -383,9 +485,12 @@ export class EngineHost {
       const conn = this.conns[ev.conn];
       if (conn === undefined) continue;
       if (ev.kind === EVENT_CONNECT) {
+        conn.connectJson = ev.json ?? '{}';
         if (!this.tracing) conn.applyConnect(ev.json ?? '{}');
         if (this.auth !== undefined) this.authenticate(conn, ev.json ?? '{}');
         else this.reportClient(conn, 'connect');
+      } else if (ev.kind === EVENT_OP_BEFORE_CONNECT) {
+        this.authenticate(conn, undefined);
       } else if (ev.kind === EVENT_CLOSE) {
         this.closeConnection(conn, ev.reason);
       }
@@ -412,6 +517,7 @@ export class EngineHost {
   private onSocketClosed(conn: ClientConnection): void {
     if (this.conns[conn.slot] !== conn) return;
     if (conn.authTimer !== undefined) clearTimeout(conn.authTimer);
+    if (conn.expiryTimer !== undefined) clearTimeout(conn.expiryTimer);
     this.flusher.blocked.delete(conn);
     const reason = CLOSE_REASON_TEXT[conn.closeReason || CloseReason.ClientClosed] ?? 'Unknown';
     this.monitor.recordClose(conn, reason, this.nowMs());
@@ -509,6 +615,23 @@ export class EngineHost {
     return this.monitor.snapshot(query, this.connections(), this.connCount);
   }
 
+  /**
+   * A reload lowered max_connections: close up to `count` clients with `-ERR 'maximum connections exceeded'`,
+   * as nats-server does. Returns how many were closed.
+   */
+  closeExcess(count: number): number {
+    let closed = 0;
+    for (const conn of this.connections()) {
+      if (closed >= count) break;
+      if (conn.closeReason !== 0) continue;
+      this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
+      this.engine.closeWith(conn.slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
+      closed++;
+    }
+    if (closed > 0) this.handleEvents();
+    return closed;
+  }
+
   /** Lame-duck mode started: tell the clients that take asynchronous INFO. */
   announceLameDuck(): void {
     this.info.lameDuck = true;
@@ -548,7 +671,7 @@ export class EngineHost {
     }
     await Promise.race([closed, delay(CLOSE_LINGER_MS)]);
     for (const conn of this.connections()) conn.socket.destroy();
-    this.auth?.close();
+    void this.verifier.close();
   }
 }
 

@@ -11,6 +11,10 @@ import type { AccountTraffic, ConnRecord, HostSnapshot, MonitorQuery, SubRecord 
 export interface MonitorSource {
   readonly identity: ServerIdentity;
   readonly startTime: Date;
+  /** When the configuration was last loaded (startup or reload); /varz `config_load_time`. */
+  readonly configLoadTime?: Date;
+  /** nats-server's digest of the config file ('' without one); /varz `config_digest`. */
+  readonly configDigest?: string;
   readonly options: Options;
   readonly connectionCount: number;
   readonly totalConnectionCount: number;

@@ -107,7 +107,7 @@ export class MonitorServer {
       httpsPort: o.httpsPort,
       httpBasePath: o.httpBasePath,
       httpReqStats: this.reqStats,
-      configLoadTime: this.configLoadTime,
+      configLoadTime: this.source.configLoadTime ?? this.configLoadTime,
     };
   }
 

@@ -112,7 +112,7 @@ export function varzFrom(ctx: VarzContext, c: Collected): Record<string, unknown
     subscriptions: sumSublists(c.sublists.values()).numSubs,
     http_req_stats: sortedKeys(ctx.httpReqStats),
     config_load_time: goTime(ctx.configLoadTime.getTime()),
-    config_digest: '',
+    config_digest: ctx.source.configDigest ?? '',
   });
   if (source.systemAccount !== '') v.system_account = source.systemAccount;
   Object.assign(v, {

@@ -10,6 +10,8 @@ export const HAS_STALL = 4;
 /** `EngineEvent.kind` values. */
 export const EVENT_CONNECT = 1;
 export const EVENT_CLOSE = 2;
+/** An op came before CONNECT and the no_auth_user may be admitted for it (engine option admitBeforeConnect). */
+export const EVENT_OP_BEFORE_CONNECT = 3;
 
 /** Why a connection closed (`CloseReason` in Rust). The names are nats-server's ClosedState names. */
 export const CloseReason = {
@@ -30,6 +32,10 @@ export const CloseReason = {
   LameDuckMode: 15,
   /** The TLS handshake failed or timed out (decided in TS; the engine never sees such a client's bytes). */
   TlsHandshakeError: 16,
+  /** A user JWT expired (or its connect window ended) while connected (decided in TS). */
+  AuthenticationExpired: 17,
+  /** The user was revoked in its account JWT while connected (config reload). */
+  AuthenticationRevoked: 18,
 } as const;
 export type CloseReasonCode = (typeof CloseReason)[keyof typeof CloseReason];
 
@@ -51,6 +57,8 @@ export const CLOSE_REASON_TEXT: Record<number, string> = {
   14: 'Server Shutdown',
   15: 'Lame Duck Mode',
   16: 'TLS Handshake Failure',
+  17: 'Authentication Expired',
+  18: 'Authentication Revoked',
 };
 
 /** Wire error codes (`WireError` in Rust). TS never writes `-ERR` text itself: it names one of these. */
@@ -69,4 +77,6 @@ export const WireError = {
   AuthenticationTimeout: 11,
   MaxConnectionsExceeded: 12,
   SecureConnectionTlsRequired: 13,
+  UserAuthenticationExpired: 14,
+  UserAuthenticationRevoked: 15,
 } as const;

@@ -14,6 +14,8 @@ export interface EngineOptions {
   matchCache: number;
   /** Every CONNECT waits for `authorize` (or a close). */
   authEnabled: boolean;
+  /** The no_auth_user is a password user: an op before CONNECT is an event (kind 3), not a violation. */
+  admitBeforeConnect: boolean;
   /** Protocol tracing (-V): records wait for takeTrace. */
   trace?: boolean;
   /** Traced payloads are cut to this many bytes; 0 = no limit. */
@@ -49,6 +51,13 @@ export interface SubInfo {
   sid: string;
   msgs: number;
   max: number;
+}
+
+/** A subscription a config reload removed because its connection's new permissions deny it. */
+export interface RemovedSubscription {
+  subject: string;
+  queue?: string | null;
+  sid: string;
 }
 
 /** One account's trie counters (shared by all engines) with this engine's match counters for it. */
@@ -94,6 +103,11 @@ export interface NativeEngine {
   takeOutbound(id: number): Buffer;
   /** Admit a client into `account` with permissions (ResolvedPermissions JSON, or null). */
   authorize(id: number, account: string, permissions: string | null): number;
+  /**
+   * Config reload: replace a connection's permissions (JSON or null). Each subscription they deny is removed
+   * and the client gets the `(sid "n")` violation; the removed ones are returned for the log.
+   */
+  setPermissions(id: number, permissions: string | null): RemovedSubscription[];
   setBlocked(id: number, blocked: boolean): boolean;
   pendingBytes(id: number): number;
   /** Some connection, on any thread, is congested: a stalled publisher stays paused while this holds. */

@@ -15,7 +15,11 @@ if (port === null) throw new Error('data-worker must run as a worker thread');
 
 const o = init.settings.options;
 // Only the main thread renames the log file when it is too big; this thread asks it to.
-const log = new Logger({ ...loggerOptions(o), onRotateNeeded: () => port.postMessage({ type: 'rotate-log' }) });
+const workerLoggerOptions = (options: typeof o) => ({
+  ...loggerOptions(options),
+  onRotateNeeded: () => port.postMessage({ type: 'rotate-log' }),
+});
+const log = new Logger(workerLoggerOptions(o));
 const host = new EngineHost(init.settings, log);
 host.onConnectionClosed = (cid) => port.postMessage({ type: 'closed', cid });
 // The system account's service runs on the main thread.
@@ -50,6 +54,17 @@ port.on('message', (msg: ToWorker) => {
       break;
     case 'stats':
       port.postMessage({ type: 'stats', id: msg.id, stats: host.stats() });
+      break;
+    case 'reload':
+      if (msg.logging) log.reconfigure(workerLoggerOptions(msg.options));
+      // Always answered, so the main thread's reload completes even if this thread's part failed.
+      void host
+        .reload(msg.options, msg.auth, msg.tls)
+        .catch((err: unknown) => log.error(`Reload failed on this thread: ${err instanceof Error ? err.message : String(err)}`))
+        .then(() => port.postMessage({ type: 'reloaded' }));
+      break;
+    case 'close-excess':
+      port.postMessage({ type: 'closed-excess', closed: host.closeExcess(msg.count) });
       break;
     case 'monitor':
       port.postMessage({ type: 'monitor', id: msg.id, snapshot: host.monitorSnapshot(msg.query) });

@@ -5,6 +5,9 @@ import type { EngineHostSettings } from '../conn/engine-host.js';
 import type { EngineStats } from '../native/index.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import type { ClientEvent } from '../system/client-event.js';
+import type { Options } from '../config/options.js';
+import type { AuthConfig } from '../auth/config.js';
+import type { TlsSettings } from '../net/tls-settings.js';
 
 export interface WorkerInit {
   settings: EngineHostSettings;
@@ -17,7 +20,11 @@ export type ToWorker =
   | { type: 'shutdown' }
   | { type: 'reopen-log' }
   | { type: 'stats'; id: number }
-  | { type: 'monitor'; id: number; query: MonitorQuery };
+  | { type: 'monitor'; id: number; query: MonitorQuery }
+  /** Config reload: the new options and authorization; `logging` says the logger must be rebuilt first. */
+  | { type: 'reload'; options: Options; auth: AuthConfig | undefined; tls: TlsSettings | undefined; logging: boolean }
+  /** max_connections was lowered by a reload: close up to `count` clients. */
+  | { type: 'close-excess'; count: number };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -26,5 +33,8 @@ export type FromWorker =
   | { type: 'clients-closed' }
   | { type: 'rotate-log' }
   | { type: 'shut-down' }
+  /** The reload is applied and every client of the worker was checked again. */
+  | { type: 'reloaded' }
+  | { type: 'closed-excess'; closed: number }
   | { type: 'stats'; id: number; stats: EngineStats & { connections: number } }
   | { type: 'monitor'; id: number; snapshot: HostSnapshot };

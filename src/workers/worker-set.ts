@@ -12,6 +12,9 @@ import type { EngineStats } from '../native/index.js';
 import type { FromWorker, ToWorker, WorkerInit } from './messages.js';
 import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import type { ClientEvent } from '../system/client-event.js';
+import type { Options } from '../config/options.js';
+import type { AuthConfig } from '../auth/config.js';
+import type { TlsSettings } from '../net/tls-settings.js';
 
 /** Longest a worker may take to close its connections and exit on shutdown. */
 const SHUTDOWN_WAIT_MS = 3000;
@@ -107,6 +110,20 @@ export class WorkerSet {
     const done = this.workers.map((_, i) => this.next(i, 'clients-closed'));
     for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'close-clients', windowMs });
     await Promise.all(done);
+  }
+
+  /** Config reload: one message per worker; resolves when each has applied it and checked its clients. */
+  async reload(options: Options, auth: AuthConfig | undefined, tls: TlsSettings | undefined, logging: boolean): Promise<void> {
+    const done = this.workers.map((_, i) => this.next(i, 'reloaded'));
+    for (let i = 0; i < this.workers.length; i++) this.post(i, { type: 'reload', options, auth, tls, logging });
+    await Promise.all(done);
+  }
+
+  /** Ask worker `index` to close up to `count` clients (max_connections lowered); resolves with how many it closed. */
+  async closeExcess(index: number, count: number): Promise<number> {
+    const reply = this.next(index, 'closed-excess');
+    this.post(index, { type: 'close-excess', count });
+    return ((await reply) as Extract<FromWorker, { type: 'closed-excess' }>).closed;
   }
 
   async shutdown(): Promise<void> {

@@ -39,6 +39,8 @@ export interface StartOptions {
   config?: string;
   /** Deadline for the ports file to appear (ms). Default 10 s. */
   startTimeoutMs?: number;
+  /** Leave out `-p -1`: the client port comes from the config file (a reload test changes it there). */
+  portFromConfig?: boolean;
   /** Extra environment variables for the server process. */
   env?: Record<string, string>;
 }
@@ -182,7 +184,7 @@ process.on('exit', () => {
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const { cmd, baseArgs } = serverCommand();
   const dir = mkdtempSync(join(tmpdir(), 'myelin-test-'));
-  const args = [...baseArgs, '-a', '127.0.0.1', '-p', '-1', '--ports_file_dir', dir];
+  const args = [...baseArgs, '-a', '127.0.0.1', ...(opts.portFromConfig === true ? [] : ['-p', '-1']), '--ports_file_dir', dir];
   let configFile: string | undefined;
   if (opts.config !== undefined) {
     configFile = join(dir, 'server.conf');

@@ -100,7 +100,9 @@ function ok(result: AuthResult): asserts result is Extract<AuthResult, { ok: tru
 }
 
 function failedWith(result: AuthResult, detail: string): void {
-  assert.deepEqual(result, { ok: false, reason: 'authentication error', detail });
+  // A revocation is also flagged, for the text a live client gets when a reload revokes it.
+  const revoked = detail === 'User authentication revoked' ? { revoked: true } : {};
+  assert.deepEqual(result, { ok: false, reason: 'authentication error', detail, ...revoked });
 }
 
 test('a .creds user signed by its account: account, name, permissions, limits', async () => {

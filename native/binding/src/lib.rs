@@ -39,6 +39,8 @@ pub struct EngineOptions {
     pub match_cache: u32,
     /// Authentication is configured: every CONNECT waits for `authorize` (or a close).
     pub auth_enabled: bool,
+    /// The no_auth_user is a password user: an op before CONNECT is an event (kind 3), not a violation.
+    pub admit_before_connect: bool,
     /// Protocol tracing (`-V`): records wait for `takeTrace`. Absent = off.
     pub trace: Option<bool>,
     /// `max_traced_msg_len`; 0 or absent = no limit.
@@ -59,6 +61,7 @@ impl From<&EngineOptions> for EngineConfig {
             headers_supported: o.headers_supported,
             match_cache: o.match_cache as usize,
             auth_enabled: o.auth_enabled,
+            admit_before_connect: o.admit_before_connect,
             trace: o.trace.unwrap_or(false),
             max_traced_msg_len: o.max_traced_msg_len.unwrap_or(0) as usize,
             trace_headers: o.trace_headers.unwrap_or(false),
@@ -66,7 +69,15 @@ impl From<&EngineOptions> for EngineConfig {
     }
 }
 
-/// An engine event. `kind` 1 = connect (`json` set), 2 = close (`reason` set).
+/// A subscription a config reload removed (its connection's new permissions deny it).
+#[napi(object)]
+pub struct RemovedSubscription {
+    pub subject: String,
+    pub queue: Option<String>,
+    pub sid: String,
+}
+
+/// An engine event. `kind` 1 = connect (`json` set), 2 = close (`reason` set), 3 = an op before CONNECT.
 #[napi(object)]
 pub struct EngineEvent {
     pub kind: u32,
@@ -313,6 +324,25 @@ impl NativeEngine {
             .map_err(|e| Error::new(Status::InvalidArg, format!("invalid permissions: {e}")))
     }
 
+    /// Config reload: replace a connection's permissions (JSON, or null for none). Subscriptions they deny are
+    /// removed and the client told; they are returned for the log. One call per connection per reload.
+    #[napi]
+    pub fn set_permissions(&mut self, id: u32, permissions: Option<String>) -> Result<Vec<RemovedSubscription>> {
+        let removed = self
+            .inner
+            .set_permissions(id, permissions.as_deref().map(str::as_bytes))
+            .map_err(|e| Error::new(Status::InvalidArg, format!("invalid permissions: {e}")))?;
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Ok(removed
+            .into_iter()
+            .map(|r| RemovedSubscription {
+                subject: text(&r.subject),
+                queue: r.queue.as_deref().map(text),
+                sid: text(&r.sid),
+            })
+            .collect())
+    }
+
     #[napi]
     pub fn set_blocked(&mut self, id: u32, blocked: bool) -> bool {
         self.inner.set_blocked(id, blocked)
@@ -339,6 +369,7 @@ impl NativeEngine {
                     EngineEvent { kind: 1, conn, reason: 0, json: Some(String::from_utf8_lossy(&json).into_owned()) }
                 }
                 Event::Close { conn, reason } => EngineEvent { kind: 2, conn, reason: reason as u32, json: None },
+                Event::OpBeforeConnect { conn } => EngineEvent { kind: 3, conn, reason: 0, json: None },
             })
             .collect()
     }

@@ -48,6 +48,10 @@ pub struct EngineConfig {
     /// Authentication is configured: every CONNECT waits for the control plane's decision, and without
     /// an earlier decision (no_auth_user) only CONNECT may come first.
     pub auth_enabled: bool,
+    /// The `no_auth_user` is a password user: an op before CONNECT is taken to the control plane
+    /// ([`Event::OpBeforeConnect`]) instead of being an authorization violation, as nats-server admits such a
+    /// client as that user.
+    pub admit_before_connect: bool,
     /// Protocol tracing (`-V`, `trace`): records go to [`Engine::take_trace`]. Off costs one test per op.
     pub trace: bool,
     /// `max_traced_msg_len`: traced payloads are cut to this many bytes; 0 = no limit.
@@ -68,6 +72,7 @@ impl Default for EngineConfig {
             headers_supported: true,
             match_cache: 0,
             auth_enabled: false,
+            admit_before_connect: false,
             trace: false,
             max_traced_msg_len: 0,
             trace_headers: false,
@@ -80,6 +85,9 @@ impl Default for EngineConfig {
 pub enum Event {
     /// A CONNECT was accepted; carries its JSON for the control plane (client name, lang, credentials).
     Connect { conn: u32, json: Vec<u8> },
+    /// An op came before any CONNECT while `admit_before_connect` is set: input is held from that op until the
+    /// control plane admits the client (`authorize`) or closes it.
+    OpBeforeConnect { conn: u32 },
     /// The connection must be closed once its outbound bytes (if any) are written.
     Close { conn: u32, reason: CloseReason },
 }
@@ -495,7 +503,8 @@ impl Engine {
         let c = self.t.conn(id);
         c.account = account;
         c.perms = perms;
-        let was_waiting = c.auth == AuthState::AwaitingDecision;
+        // A client admitted on an op before CONNECT sent no CONNECT to acknowledge.
+        let was_waiting = c.auth == AuthState::AwaitingDecision && c.connected;
         c.auth = AuthState::Authorized;
         if was_waiting {
             self.t.send_ok_if_verbose(id);
@@ -1005,6 +1014,15 @@ impl OpHandler for Ctx<'_> {
         self.t.conn(self.id).auth == AuthState::AwaitingConnect
     }
 
+    fn admit_without_connect(&mut self) -> bool {
+        if !self.t.cfg.admit_before_connect {
+            return false;
+        }
+        self.t.conn(self.id).auth = AuthState::AwaitingDecision;
+        self.t.events.push(Event::OpBeforeConnect { conn: self.id });
+        true
+    }
+
     fn on_publish_args(
         &mut self,
         subject: &[u8],
@@ -1198,6 +1216,8 @@ impl OpHandler for Ctx<'_> {
 mod internal;
 mod monitor;
 pub use monitor::SubscriptionView;
+mod reload;
+pub use reload::RemovedSub;
 mod trace;
 
 #[cfg(test)]

@@ -37,6 +37,12 @@ pub trait OpHandler {
     /// True while authentication is required and no CONNECT has been accepted: then any op but CONNECT is an
     /// authorization violation, as in nats-server.
     fn awaiting_auth(&mut self) -> bool;
+    /// An op other than CONNECT came first while `awaiting_auth`: true if the handler takes it to the control
+    /// plane (nats-server's `no_auth_user` exception); parsing then pauses before the op, which is parsed again
+    /// once the client is admitted. False makes it an authorization violation.
+    fn admit_without_connect(&mut self) -> bool {
+        false
+    }
     /// Called when a PUB/HPUB control line is complete, before its payload has arrived, so that argument
     /// errors are reported at the same moment nats-server reports them.
     fn on_publish_args(
@@ -226,6 +232,9 @@ impl Parser {
                 State::Start => {
                     let b = buf[i].to_ascii_uppercase();
                     if b != b'C' && h.awaiting_auth() {
+                        if h.admit_without_connect() {
+                            return Ok(i);
+                        }
                         return Err(Fatal::AUTH_VIOLATION);
                     }
                     self.state = match b {

@@ -42,13 +42,17 @@ pub enum CloseReason {
     LameDuckMode = 15,
     /// The TLS handshake failed or timed out (decided in TS, before the engine sees any byte).
     TlsHandshakeError = 16,
+    /// A user JWT expired (or its connect window ended) while the client was connected (decided in TS).
+    AuthenticationExpired = 17,
+    /// The user was revoked in its account JWT while connected (decided in TS, on a config reload).
+    AuthenticationRevoked = 18,
 }
 
 impl CloseReason {
     /// Decode a code received over the boundary; unknown codes count as a server-side close.
     pub fn from_code(code: u32) -> CloseReason {
         use CloseReason::*;
-        const ALL: [CloseReason; 16] = [
+        const ALL: [CloseReason; 18] = [
             ClientClosed,
             ProtocolViolation,
             MaxControlLineExceeded,
@@ -65,6 +69,8 @@ impl CloseReason {
             ServerShutdown,
             LameDuckMode,
             TlsHandshakeError,
+            AuthenticationExpired,
+            AuthenticationRevoked,
         ];
         ALL.into_iter().find(|r| *r as u32 == code).unwrap_or(ServerShutdown)
     }
@@ -87,6 +93,8 @@ pub enum WireError {
     AuthenticationTimeout = 11,
     MaxConnectionsExceeded = 12,
     SecureConnectionTlsRequired = 13,
+    UserAuthenticationExpired = 14,
+    UserAuthenticationRevoked = 15,
 }
 
 impl WireError {
@@ -106,13 +114,15 @@ impl WireError {
             WireError::AuthenticationTimeout => "Authentication Timeout",
             WireError::MaxConnectionsExceeded => "maximum connections exceeded",
             WireError::SecureConnectionTlsRequired => "Secure Connection - TLS Required",
+            WireError::UserAuthenticationExpired => "User Authentication Expired",
+            WireError::UserAuthenticationRevoked => "User Authentication Revoked",
         }
     }
 
     /// Decode a code received over the boundary.
     pub fn from_code(code: u32) -> Option<WireError> {
         use WireError::*;
-        const ALL: [WireError; 13] = [
+        const ALL: [WireError; 15] = [
             UnknownProtocolOperation,
             MaxControlLineExceeded,
             MaxPayloadViolation,
@@ -126,6 +136,8 @@ impl WireError {
             AuthenticationTimeout,
             MaxConnectionsExceeded,
             SecureConnectionTlsRequired,
+            UserAuthenticationExpired,
+            UserAuthenticationRevoked,
         ];
         ALL.into_iter().find(|e| *e as u32 == code)
     }
@@ -140,13 +152,30 @@ impl WireError {
 
 /// Append `-ERR 'Permissions Violation for Subscription to "<subject>"[ using queue "<queue>"]'\r\n`.
 pub fn write_sub_permission_violation(out: &mut Vec<u8>, subject: &[u8], queue: Option<&[u8]>) {
+    write_sub_violation(out, subject, queue, None);
+}
+
+/// The form a config reload sends for each subscription the client's new permissions deny (nats-server's
+/// `processSubsOnConfigReload`): `-ERR 'Permissions Violation for Subscription to "<subject>"[ using queue
+/// "<queue>"] (sid "<sid>")'\r\n`.
+pub fn write_removed_sub_violation(out: &mut Vec<u8>, subject: &[u8], queue: Option<&[u8]>, sid: &[u8]) {
+    write_sub_violation(out, subject, queue, Some(sid));
+}
+
+fn write_sub_violation(out: &mut Vec<u8>, subject: &[u8], queue: Option<&[u8]>, sid: Option<&[u8]>) {
     out.extend_from_slice(b"-ERR 'Permissions Violation for Subscription to \"");
     out.extend_from_slice(subject);
     if let Some(q) = queue {
         out.extend_from_slice(b"\" using queue \"");
         out.extend_from_slice(q);
     }
-    out.extend_from_slice(b"\"'\r\n");
+    out.push(b'"');
+    if let Some(sid) = sid {
+        out.extend_from_slice(b" (sid \"");
+        out.extend_from_slice(sid);
+        out.extend_from_slice(b"\")");
+    }
+    out.extend_from_slice(b"'\r\n");
 }
 
 /// Append `-ERR 'Permissions Violation for Publish to "<subject>"'\r\n`.
@@ -196,12 +225,12 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for code in 1..=13 {
+        for code in 1..=15 {
             let e = WireError::from_code(code).expect("known code");
             assert_eq!(e as u32, code);
         }
         assert_eq!(WireError::from_code(0), None);
-        assert_eq!(WireError::from_code(14), None);
+        assert_eq!(WireError::from_code(16), None);
     }
 
     #[test]
@@ -209,5 +238,17 @@ mod tests {
         let mut out = Vec::new();
         WireError::MaxPayloadViolation.write_to(&mut out);
         assert_eq!(out, b"-ERR 'Maximum Payload Violation'\r\n");
+    }
+
+    #[test]
+    fn removed_subscription_form() {
+        let mut out = Vec::new();
+        write_removed_sub_violation(&mut out, b"bar", Some(b"q1"), b"2");
+        write_removed_sub_violation(&mut out, b"bar", None, b"3");
+        assert_eq!(
+            out,
+            &b"-ERR 'Permissions Violation for Subscription to \"bar\" using queue \"q1\" (sid \"2\")'\r\n\
+               -ERR 'Permissions Violation for Subscription to \"bar\" (sid \"3\")'\r\n"[..]
+        );
     }
 }

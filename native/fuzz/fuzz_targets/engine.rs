@@ -97,7 +97,7 @@ impl World {
         for e in 0..self.engines.len() {
             for ev in self.engines[e].take_events() {
                 match ev {
-                    Event::Connect { conn, .. } => {
+                    Event::Connect { conn, .. } | Event::OpBeforeConnect { conn } => {
                         assert!(self.clients.iter().any(|(ce, c)| *ce == e && c.id == conn), "connect event for an unknown connection");
                     }
                     Event::Close { conn, reason } => {
@@ -156,6 +156,8 @@ fuzz_target!(|data: &[u8]| {
         headers_supported: conf & 0x20 == 0,
         match_cache: [0, 8][((conf >> 6) & 1) as usize],
         auth_enabled: conf & 0x80 != 0,
+        // Tracing and the no_auth_user admission stay off (their defaults).
+        ..EngineConfig::default()
     };
     let workers = if conf & 0x08 != 0 && conf & 0x04 != 0 { 2 } else { 1 };
     let router = Router::new(workers);

@@ -435,6 +435,20 @@ fn with_auth_the_first_op_must_be_connect() {
 }
 
 #[test]
+fn with_a_password_no_auth_user_an_op_before_connect_waits_for_the_decision() {
+    let mut e =
+        Engine::new(EngineConfig { auth_enabled: true, admit_before_connect: true, ..EngineConfig::default() }, 1);
+    let id = e.open_conn(b"", None);
+    e.ingest(id, b"SUB foo 1\r\nPI");
+    e.ingest(id, b"NG\r\n");
+    assert_eq!(drain(&mut e, id), "");
+    assert_eq!(e.take_events(), vec![Event::OpBeforeConnect { conn: id }]);
+    e.authorize(id, "$G", None).expect("valid");
+    // Verbose is on until a CONNECT says otherwise: +OK for the SUB, none for the CONNECT never sent.
+    assert_eq!(drain(&mut e, id), "+OK\r\nPONG\r\n");
+}
+
+#[test]
 fn input_after_connect_waits_for_the_decision() {
     let mut e = auth_engine();
     let id = e.open_conn(b"", None);
