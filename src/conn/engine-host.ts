@@ -270,7 +270,9 @@ export class EngineHost {
     const auth = this.auth;
     if (auth === undefined) return;
     conn.socket.pause();
-    const tlsMap = this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined;
+    // verify_and_map is the client port's; a WebSocket client takes the websocket block's (never set here).
+    const mapped = this.tls?.settings.map === true && conn.connectionType === 'STANDARD';
+    const tlsMap = mapped ? { peer: conn.tlsPeer } : undefined;
     void auth.decide(json, conn.nonce, conn.ip, conn.connectionType, tlsMap).then((result) => {
       if (this.conns[conn.slot] !== conn || conn.closeReason !== 0) return;
       if (!result.ok) {
