@@ -189,8 +189,9 @@ export class EngineHost {
     // Accepted sockets arrive paused; read from now on (a refused one too, so its close is seen at once).
     socket.resume();
     if (refuse) {
-      // With handshake_first no INFO has gone out in plaintext: nats-server sends only the -ERR.
-      if (this.tls?.handshakeFirst === true) this.engine.takeOutbound(slot);
+      // With handshake_first a TCP client gets no INFO in plaintext: nats-server sends only the -ERR (a
+      // WebSocket client is not under the client port's TLS and gets INFO, then the -ERR).
+      if (this.tls?.handshakeFirst === true && conn.connectionType === 'STANDARD') this.engine.takeOutbound(slot);
       this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
       this.engine.closeWith(slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
       this.handleEvents();
