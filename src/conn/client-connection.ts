@@ -60,6 +60,11 @@ export class ClientConnection {
   stalled = false;
   /** The nonce sent in this client's INFO, when nkey or JWT auth is configured. */
   nonce: string | undefined;
+  /**
+   * The TLS handshake is under way: `socket` is still the raw socket and the engine holds this client's
+   * output, which must not be written in plaintext; closing destroys the socket instead of flushing it.
+   */
+  tlsPending = false;
   /** With verify_and_map: the identity in the client's certificate, read once after the handshake. */
   tlsPeer: CertIdentity | undefined;
   /** Closes the connection if it is not authenticated in time. */

@@ -226,7 +226,9 @@ export class EngineHost {
     this.engine.setBlocked(conn.slot, true);
     raw.on('error', () => {});
     if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Starting TLS client connection handshake`);
+    conn.tlsPending = true;
     tls.handshake(raw, (outcome) => {
+      conn.tlsPending = false;
       if (!outcome.ok) {
         if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - TLS handshake error: ${outcome.reason}`);
         if (conn.closeReason === 0) conn.closeReason = CloseReason.TlsHandshakeError;
@@ -386,6 +388,11 @@ export class EngineHost {
       conn.socket.destroy();
       return;
     }
+    if (conn.tlsPending) {
+      // Mid-handshake: what the engine holds may not go out in plaintext (the handshake callback closes it).
+      conn.socket.destroy();
+      return;
+    }
     this.flusher.flushNow(conn);
     conn.socket.end();
     setTimeout(() => conn.socket.destroy(), CLOSE_LINGER_MS).unref();
@@ -483,6 +490,10 @@ export class EngineHost {
     });
     for (const conn of this.connections()) {
       if (conn.closeReason === 0) conn.closeReason = CloseReason.ServerShutdown;
+      if (conn.tlsPending) {
+        conn.socket.destroy();
+        continue;
+      }
       this.flusher.flushNow(conn);
       conn.socket.end();
     }
