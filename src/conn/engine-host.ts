@@ -238,6 +238,11 @@ export class EngineHost {
       conn.socket = outcome.socket;
       conn.fd = -1;
       conn.tlsPeer = outcome.peer;
+      conn.tlsSession = {
+        version: (outcome.socket.getProtocol() ?? '').replace(/^TLSv/, ''),
+        cipherSuite: outcome.socket.getCipher()?.standardName ?? '',
+        first: tls.handshakeFirst,
+      };
       if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - TLS handshake complete`);
       this.listen(conn);
       if (conn.closeReason !== 0) {
