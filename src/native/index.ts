@@ -124,6 +124,10 @@ interface Binding {
   dupFd(fd: number): number;
   coreVersion(): string;
   isValidLiteralSubject(subject: string): boolean;
+  isValidSubject(subject: string): boolean;
+  hasWildcard(subject: string): boolean;
+  isSubsetMatch(subject: string, filter: string): boolean;
+  subjectsCollide(a: string, b: string): boolean;
 }
 
 /**
@@ -233,4 +237,26 @@ export function coreVersion(): string {
 /** nats-server's IsValidLiteralSubject (no empty tokens, no wildcards), from the core's one subject module. */
 export function isValidLiteralSubject(subject: string): boolean {
   return binding.isValidLiteralSubject(subject);
+}
+
+// The subject predicates the control plane needs (configuration, exports and imports), from the same module.
+
+/** nats-server's IsValidSubject (wildcards allowed, `>` only last, no empty tokens or whitespace). */
+export function isValidSubject(subject: string): boolean {
+  return typeof subject === 'string' && binding.isValidSubject(subject);
+}
+
+/** Whether the subject has a `*` or `>` token. */
+export function hasWildcard(subject: string): boolean {
+  return binding.hasWildcard(subject);
+}
+
+/** True if every subject `subject` can match is also matched by `filter` (nats-server's isSubsetMatch). */
+export function isSubsetMatch(subject: string, filter: string): boolean {
+  return binding.isSubsetMatch(subject, filter);
+}
+
+/** Whether some subject could match both (nats-server's SubjectsCollide). */
+export function subjectsCollide(a: string, b: string): boolean {
+  return binding.subjectsCollide(a, b);
 }
