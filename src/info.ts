@@ -50,7 +50,9 @@ export class InfoBuilder {
       headers: !o.noHeaderSupport,
     };
     if (this.authRequired) info.auth_required = true;
-    if (o.tls) info.tls_required = true;
+    // Client-port TLS is for TCP clients; a WebSocket client's TLS is the websocket block's (no_tls here).
+    // nats-server replaces only tls_required in the WebSocket INFO: tls_verify is left as the port's.
+    if (o.tls && conn.connectionType === 'STANDARD') info.tls_required = true;
     if (o.tls && o.tlsVerify) info.tls_verify = true;
     info.max_payload = o.maxPayload;
     if (o.jetstream) info.jetstream = true;

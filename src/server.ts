@@ -44,6 +44,11 @@ export class Server {
   private local: EngineHost | undefined;
   private readonly workers = new WorkerSet();
   private listener: NetServer | undefined;
+  /**
+   * Clients accepted while start() still creates the hosts (the listeners must be bound first: INFO names
+   * their ports); admitted once the hosts exist. Undefined from then on.
+   */
+  private earlyAccepts: (() => void)[] | undefined = [];
   private wsListener: WebSocketListener | undefined;
   private nextCid = 1;
   private nextHost = 0;
@@ -143,6 +148,9 @@ export class Server {
     }
     await this.workers.start(threads - 1, (i) => settings(i + 1));
     if (threads > 1) this.log.info(`Serving clients on ${threads} threads`);
+    const early = this.earlyAccepts ?? [];
+    this.earlyAccepts = undefined;
+    for (const admitEarly of early) admitEarly();
   }
 
   private installImports(): void {
@@ -214,10 +222,19 @@ export class Server {
 
   private acceptWebSocket(transport: WsTransport) {
     return new WebSocketClientSocket(transport, (socket) => {
-      const admitted = this.admit();
-      if (admitted === undefined || this.local === undefined) socket.destroy();
-      else this.local.adopt(socket, admitted.cid, admitted.refuse);
+      if (this.earlyAccepts !== undefined) {
+        this.earlyAccepts.push(() => this.adoptWebSocket(socket));
+        return;
+      }
+      this.adoptWebSocket(socket);
     }).handlers;
+  }
+
+  private adoptWebSocket(socket: WebSocketClientSocket): void {
+    // One that closed while it waited in earlyAccepts has nothing left to adopt.
+    const admitted = socket.destroyed ? undefined : this.admit();
+    if (admitted === undefined || this.local === undefined) socket.destroy();
+    else this.local.adopt(socket, admitted.cid, admitted.refuse);
   }
 
   /** A client id for a new connection, and whether max_connections refuses it; undefined if not accepting. */
@@ -231,6 +248,11 @@ export class Server {
   }
 
   private accept(socket: Socket): void {
+    if (this.earlyAccepts !== undefined) {
+      // Paused (pauseOnConnect) until admitted.
+      this.earlyAccepts.push(() => this.accept(socket));
+      return;
+    }
     const admitted = this.admit();
     const local = this.local;
     if (admitted === undefined || local === undefined) {

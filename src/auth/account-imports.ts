@@ -9,7 +9,10 @@
 
 import type { AccountConfig, AccountExport, AccountImport, AuthConfig, ServiceImport, StreamImport } from './config.js';
 import type { AccountClaims } from './jwt.js';
-import { isValidSubject } from './permissions.js';
+import { hasWildcard, isSubsetMatch, isValidSubject, subjectsCollide } from '../native/index.js';
+
+// auth/config.ts re-exports it from here.
+export { isSubsetMatch };
 
 /** The tables for setAccountImports (JSON), as native/core/src/imports.rs reads them. */
 export interface ImportTables {
@@ -22,47 +25,6 @@ export interface ImportTables {
     response: 'singleton' | 'stream' | 'chunked';
     thresholdMs?: number;
   }[];
-}
-
-/** True if every subject `subject` can match is also matched by `filter` (nats-server's isSubsetMatch). */
-export function isSubsetMatch(subject: string, filter: string): boolean {
-  if (!isValidSubject(subject) || !isValidSubject(filter)) return false;
-  const s = subject.split('.');
-  const f = filter.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return i < s.length;
-    if (i >= s.length) return false;
-    if (s[i] === '>') return false;
-    if (f[i] === '*') continue;
-    if (s[i] === '*' || s[i] !== f[i]) return false;
-  }
-  return s.length === f.length;
-}
-
-function hasWildcard(subject: string): boolean {
-  return subject.split('.').some((t) => t === '*' || t === '>');
-}
-
-/** Whether some subject could match both (nats-server's SubjectsCollide). */
-export function subjectsCollide(a: string, b: string): boolean {
-  if (a === b) return true;
-  const ta = a.split('.');
-  const tb = b.split('.');
-  const fa = ta[ta.length - 1] === '>';
-  const fb = tb[tb.length - 1] === '>';
-  if (!hasWildcard(a) || !hasWildcard(b)) {
-    if (!hasWildcard(a) && !hasWildcard(b)) return false;
-    return hasWildcard(b) ? isSubsetMatch(a, b) : isSubsetMatch(b, a);
-  }
-  if (!fa && !fb && ta.length !== tb.length) return false;
-  if ((ta.length < tb.length && !fa) || (tb.length < ta.length && !fb)) return false;
-  for (let i = 0; i < Math.min(ta.length, tb.length); i++) {
-    const x = ta[i]!;
-    const y = tb[i]!;
-    if (x === '>' || y === '>') return true;
-    if (x !== y && x !== '*' && y !== '*') return false;
-  }
-  return true;
 }
 
 /** Is `importer` allowed to import `subject` of this type from `exporter` (checkStreamExportApproved & co)? */

@@ -17,6 +17,10 @@
 // Entries are wildcard subjects matched with NATS rules (`*` one token, `>` the rest).
 
 import type { JwtPermissions, UserPermissionLimits } from './jwt.js';
+import { isValidSubject } from '../native/index.js';
+
+// auth/config.ts and the tests take it from here.
+export { isValidSubject };
 
 export interface SubjectPermission {
   allow?: string[];
@@ -115,22 +119,6 @@ export function permissionsFromJwt(p: JwtPermissions | undefined): Permissions |
     out.response = { max: typeof p.resp.max === 'number' ? p.resp.max : 0, expiresMs: Math.trunc(ttlNs / 1e6) };
   }
   return out.publish === undefined && out.subscribe === undefined && out.response === undefined ? undefined : out;
-}
-
-/** nats-server's IsValidSubject (wildcards allowed, `>` only last, no empty tokens or whitespace). */
-export function isValidSubject(subject: string): boolean {
-  if (typeof subject !== 'string' || subject === '') return false;
-  let sawFwc = false;
-  for (const token of subject.split('.')) {
-    if (token.length === 0 || sawFwc) return false;
-    if (token.length > 1) {
-      if (/[\t\n\f\r ]/.test(token)) return false;
-      continue;
-    }
-    if (token === '>') sawFwc = true;
-    else if (/[\t\n\f\r ]/.test(token)) return false;
-  }
-  return true;
 }
 
 /**

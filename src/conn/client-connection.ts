@@ -28,6 +28,16 @@ export interface ClientSocket {
 
 import type { CertIdentity } from '../auth/cert-identity.js';
 
+/** What /connz shows of a client's TLS session, in nats-server's terms. */
+export interface TlsSessionInfo {
+  /** e.g. "1.3" (Node's "TLSv1.3"). */
+  version: string;
+  /** The IANA cipher suite name, e.g. "TLS_AES_128_GCM_SHA256". */
+  cipherSuite: string;
+  /** The handshake came before INFO (handshake_first). */
+  first: boolean;
+}
+
 export class ClientConnection {
   /** Client id: unique for the life of the process, never reused (INFO `client_id`, /connz `cid`). */
   readonly cid: number;
@@ -60,6 +70,13 @@ export class ClientConnection {
   stalled = false;
   /** The nonce sent in this client's INFO, when nkey or JWT auth is configured. */
   nonce: string | undefined;
+  /**
+   * The TLS handshake is under way: `socket` is still the raw socket and the engine holds this client's
+   * output, which must not be written in plaintext; closing destroys the socket instead of flushing it.
+   */
+  tlsPending = false;
+  /** The negotiated TLS session, for /connz: read once after the handshake (a closed TLSSocket forgets it). */
+  tlsSession: TlsSessionInfo | undefined;
   /** With verify_and_map: the identity in the client's certificate, read once after the handshake. */
   tlsPeer: CertIdentity | undefined;
   /** Closes the connection if it is not authenticated in time. */

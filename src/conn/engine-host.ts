@@ -291,8 +291,9 @@ export class EngineHost {
     // Accepted sockets arrive paused; read from now on (a refused one too, so its close is seen at once).
     socket.resume();
     if (refuse) {
-      // With handshake_first no INFO has gone out in plaintext: nats-server sends only the -ERR.
-      if (this.tls?.handshakeFirst === true) this.engine.takeOutbound(slot);
+      // With handshake_first a TCP client gets no INFO in plaintext: nats-server sends only the -ERR (a
+      // WebSocket client is not under the client port's TLS and gets INFO, then the -ERR).
+      if (this.tls?.handshakeFirst === true && conn.connectionType === 'STANDARD') this.engine.takeOutbound(slot);
       this.log.error(`${conn.logPrefix} - maximum connections exceeded`);
       this.engine.closeWith(slot, WireError.MaxConnectionsExceeded, CloseReason.MaxConnectionsExceeded);
       this.handleEvents();
@@ -327,7 +328,9 @@ export class EngineHost {
     this.engine.setBlocked(conn.slot, true);
     raw.on('error', () => {});
     if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - Starting TLS client connection handshake`);
+    conn.tlsPending = true;
     tls.handshake(raw, (outcome) => {
+      conn.tlsPending = false;
       if (!outcome.ok) {
         if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - TLS handshake error: ${outcome.reason}`);
         if (conn.closeReason === 0) conn.closeReason = CloseReason.TlsHandshakeError;
@@ -337,6 +340,11 @@ export class EngineHost {
       conn.socket = outcome.socket;
       conn.fd = -1;
       conn.tlsPeer = outcome.peer;
+      conn.tlsSession = {
+        version: (outcome.socket.getProtocol() ?? '').replace(/^TLSv/, ''),
+        cipherSuite: outcome.socket.getCipher()?.standardName ?? '',
+        first: tls.handshakeFirst,
+      };
       if (this.log.debugEnabled) this.log.debug(`${conn.logPrefix} - TLS handshake complete`);
       this.listen(conn);
       if (conn.closeReason !== 0) {
@@ -374,7 +382,9 @@ export class EngineHost {
     conn.socket.pause();
     conn.authPending = true;
     // `json` undefined: the client's first op was not CONNECT (the no_auth_user exception).
-    const tlsMap = this.tls?.settings.map === true ? { peer: conn.tlsPeer } : undefined;
+    // verify_and_map is the client port's; a WebSocket client takes the websocket block's (never set here).
+    const mapped = this.tls?.settings.map === true && conn.connectionType === 'STANDARD';
+    const tlsMap = mapped ? { peer: conn.tlsPeer } : undefined;
     const decision =
       json === undefined
         ? auth.decideWithoutConnect(conn.ip, conn.connectionType)
@@ -506,6 +516,11 @@ export class EngineHost {
     }
     if (reason === CloseReason.SlowConsumerPendingBytes || reason === CloseReason.SlowConsumerWriteDeadline) {
       // nats-server drops a slow consumer's backlog rather than flushing it.
+      conn.socket.destroy();
+      return;
+    }
+    if (conn.tlsPending) {
+      // Mid-handshake: what the engine holds may not go out in plaintext (the handshake callback closes it).
       conn.socket.destroy();
       return;
     }
@@ -666,6 +681,10 @@ export class EngineHost {
     });
     for (const conn of this.connections()) {
       if (conn.closeReason === 0) conn.closeReason = CloseReason.ServerShutdown;
+      if (conn.tlsPending) {
+        conn.socket.destroy();
+        continue;
+      }
       this.flusher.flushNow(conn);
       conn.socket.end();
     }

@@ -1,6 +1,6 @@
 // Stream API handlers: CREATE, UPDATE, INFO, DELETE, PURGE, NAMES, LIST.
 
-import { subjectsOverlap, isValidSubject } from '../native/index.js';
+import { subjectsCollide, isValidSubject } from '../native/index.js';
 import { type ApiRequest, jsonBody, route } from './api.js';
 import { normalizeStreamConfig, sameConfig, type StreamConfig } from './defaults.js';
 import { fail } from './errors.js';
@@ -23,7 +23,7 @@ function configFromRequest(svc: JetStreamService, req: ApiRequest) {
   const cfg = normalizeStreamConfig({ ...body, name }, svc.maxPayload);
   for (const subj of cfg.subjects) {
     if (!isValidSubject(subj)) fail('StreamInvalidConfig', { err: 'invalid subject' });
-    if (subjectsOverlap(subj, '$JS.API.>') && cfg.no_ack !== true) {
+    if (subjectsCollide(subj, '$JS.API.>') && cfg.no_ack !== true) {
       fail('StreamInvalidConfig', { err: 'subjects that overlap with jetstream api require no-ack to be true' });
     }
   }
@@ -41,7 +41,7 @@ function checkResources(svc: JetStreamService, cfg: StreamConfig): void {
 function checkOverlap(svc: JetStreamService, name: string, subjects: string[]): void {
   for (const other of svc.streams.values()) {
     if (other.name === name) continue;
-    for (const a of subjects) for (const b of other.config.subjects) if (subjectsOverlap(a, b)) fail('StreamSubjectOverlap');
+    for (const a of subjects) for (const b of other.config.subjects) if (subjectsCollide(a, b)) fail('StreamSubjectOverlap');
   }
 }
 
@@ -102,7 +102,7 @@ function selected(svc: JetStreamService, req: ApiRequest): { streams: Stream[]; 
   const subject = typeof body.subject === 'string' ? body.subject : '';
   const offset = typeof body.offset === 'number' ? body.offset : 0;
   const all = [...svc.streams.values()]
-    .filter((s) => subject === '' || s.config.subjects.some((x) => subjectsOverlap(x, subject)))
+    .filter((s) => subject === '' || s.config.subjects.some((x) => subjectsCollide(x, subject)))
     .sort((a, b) => (a.name < b.name ? -1 : 1));
   return { streams: all.slice(offset), offset, total: all.length };
 }

@@ -2,7 +2,7 @@
 // checks, rollup, limits) and its consumers. Publish acks are queued on the context and sent after the
 // turn's store sync (group commit), so an acknowledged message is durable.
 
-import { NativeStore, type NativeStoreApi, type StoreLimitsJs, subjectsOverlap } from '../native/index.js';
+import { NativeStore, type NativeStoreApi, type StoreLimitsJs, subjectsCollide } from '../native/index.js';
 import type { Consumer } from './consumer.js';
 import type { JsContext } from './context.js';
 import type { StreamConfig } from './defaults.js';
@@ -194,7 +194,7 @@ export class Stream {
 
   /** Check that one of the stream's subjects could carry `filter`. */
   coversFilter(filter: string): boolean {
-    return this.config.subjects.some((s) => subjectsOverlap(s, filter));
+    return this.config.subjects.some((s) => subjectsCollide(s, filter));
   }
 
   stateJson(subjectsFilter?: string): Record<string, unknown> {

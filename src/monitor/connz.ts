@@ -103,7 +103,7 @@ function connInfo(r: ConnRecord, now: number, opts: { auth: boolean; subs: boole
   const ci: Record<string, unknown> = {
     cid: r.cid,
     kind: 'Client',
-    type: 'nats',
+    type: r.type,
     ip: r.ip,
     port: r.port,
     start: goTime(r.start),
@@ -125,6 +125,11 @@ function connInfo(r: ConnRecord, now: number, opts: { auth: boolean; subs: boole
   if (r.name !== '') ci.name = r.name;
   if (r.lang !== '') ci.lang = r.lang;
   if (r.version !== '') ci.version = r.version;
+  if (r.tls !== undefined) {
+    ci.tls_version = r.tls.version;
+    ci.tls_cipher_suite = r.tls.cipherSuite;
+    if (r.tls.first) ci.tls_first = true;
+  }
   if (opts.auth) {
     if (r.user !== '') ci.authorized_user = r.user;
     if (r.account !== GLOBAL_ACCOUNT && r.account !== '') ci.account = r.account;

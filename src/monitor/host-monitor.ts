@@ -97,7 +97,9 @@ export class HostMonitor {
       outBytes: s?.outBytes ?? 0,
       numSubs: s?.subscriptions ?? 0,
       pending: (s?.pendingBytes ?? 0) + conn.socket.writableLength,
+      type: conn.connectionType === 'WEBSOCKET' ? 'websocket' : 'nats',
     };
+    if (conn.tlsSession !== undefined) record.tls = conn.tlsSession;
     if (withSubs && record.numSubs > 0) record.subs = this.engine.connSubs(conn.slot).map((x) => subRecord(x, conn.cid));
     return record;
   }

@@ -1,6 +1,7 @@
 // What one thread (EngineHost) reports for one monitoring request. Plain data: it is posted from worker
 // threads. The HTTP side asks every thread once per request and merges (src/monitor/collect.ts).
 
+import type { TlsSessionInfo } from '../conn/client-connection.js';
 import type { AccountSublistStats, EngineStats } from '../native/index.js';
 
 /** What a request needs beyond the counters; everything else is skipped to keep requests cheap. */
@@ -48,6 +49,9 @@ export interface ConnRecord {
   outBytes: number;
   numSubs: number;
   pending: number;
+  /** "nats" or "websocket", as nats-server's /connz `type`. */
+  type: string;
+  tls?: TlsSessionInfo;
   subs?: SubRecord[];
 }
 

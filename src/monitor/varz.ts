@@ -64,6 +64,8 @@ export function varzFrom(ctx: VarzContext, c: Collected): Record<string, unknown
     port: source.identity.port,
   };
   if (source.authRequired) v.auth_required = true;
+  if (o.tls) v.tls_required = true;
+  if (o.tls && o.tlsVerify) v.tls_verify = true;
   v.max_connections = o.maxConnections < 0 ? 0 : o.maxConnections;
   if (o.maxSubscriptions > 0) v.max_subscriptions = o.maxSubscriptions;
   Object.assign(v, {
@@ -81,9 +83,9 @@ export function varzFrom(ctx: VarzContext, c: Collected): Record<string, unknown
     gateway: {},
     leaf: {},
     mqtt: {},
-    websocket: {},
+    websocket: websocketVarz(source),
     jetstream: {},
-    tls_timeout: 2,
+    tls_timeout: o.tlsTimeout / 1000,
     write_deadline: o.writeDeadline * NS_PER_MS,
     start: goTime(start),
     now: goTime(now),
@@ -127,5 +129,19 @@ export function varzFrom(ctx: VarzContext, c: Collected): Record<string, unknown
 function sortedKeys(map: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of Object.keys(map).sort()) out[k] = map[k];
+  return out;
+}
+
+/** nats-server's `websocket` object: the configured options it shows, each left out when unset (`{}` when off). */
+function websocketVarz(source: VarzContext['source']): Record<string, unknown> {
+  const ws = source.options.websocket;
+  const bound = source.identity.websocket;
+  if (ws.port === 0 || bound === undefined) return {};
+  const out: Record<string, unknown> = { host: bound.host, port: bound.port };
+  if (ws.handshakeTimeout > 0) out.handshake_timeout = ws.handshakeTimeout * NS_PER_MS;
+  if (ws.noTls) out.no_tls = true;
+  if (ws.sameOrigin) out.same_origin = true;
+  if (ws.allowedOrigins.length > 0) out.allowed_origins = ws.allowedOrigins;
+  if (ws.compression) out.compression = true;
   return out;
 }

@@ -149,8 +149,10 @@ interface Binding {
   isValidLiteralSubject(subject: string): boolean;
   NativeStore: NativeStoreCtor;
   subjectMatches(pattern: string, subject: string): boolean;
-  subjectsOverlap(a: string, b: string): boolean;
   isValidSubject(subject: string): boolean;
+  hasWildcard(subject: string): boolean;
+  isSubsetMatch(subject: string, filter: string): boolean;
+  subjectsCollide(a: string, b: string): boolean;
 }
 
 /**
@@ -224,8 +226,6 @@ export const NativeStore: NativeStoreCtor = binding.NativeStore;
 
 /** Subject matching and validation from myelin_core::subject (the project's one definition). */
 export const subjectMatches = (pattern: string, subject: string): boolean => binding.subjectMatches(pattern, subject);
-export const subjectsOverlap = (a: string, b: string): boolean => binding.subjectsOverlap(a, b);
-export const isValidSubject = (subject: string): boolean => binding.isValidSubject(subject);
 
 /**
  * The engine of worker `worker` of router `routerId`. `onInbox` runs on this thread when other workers have
@@ -268,4 +268,26 @@ export function coreVersion(): string {
 /** nats-server's IsValidLiteralSubject (no empty tokens, no wildcards), from the core's one subject module. */
 export function isValidLiteralSubject(subject: string): boolean {
   return binding.isValidLiteralSubject(subject);
+}
+
+// The subject predicates the control plane needs (configuration, exports and imports), from the same module.
+
+/** nats-server's IsValidSubject (wildcards allowed, `>` only last, no empty tokens or whitespace). */
+export function isValidSubject(subject: string): boolean {
+  return typeof subject === 'string' && binding.isValidSubject(subject);
+}
+
+/** Whether the subject has a `*` or `>` token. */
+export function hasWildcard(subject: string): boolean {
+  return binding.hasWildcard(subject);
+}
+
+/** True if every subject `subject` can match is also matched by `filter` (nats-server's isSubsetMatch). */
+export function isSubsetMatch(subject: string, filter: string): boolean {
+  return binding.isSubsetMatch(subject, filter);
+}
+
+/** Whether some subject could match both (nats-server's SubjectsCollide). */
+export function subjectsCollide(a: string, b: string): boolean {
+  return binding.subjectsCollide(a, b);
 }

@@ -4,7 +4,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect as connectV2 } from 'nats';
 import { connect as connectV3 } from '@nats-io/transport-node';
-import { runServerCommand, startServer, type ServerHandle } from '../helpers/server.js';
+import { readFileSync } from 'node:fs';
+import { checkFor, runServerCommand, startServer, type ServerHandle } from '../helpers/server.js';
 import { WireClient } from '../helpers/wire.js';
 import { CA, SERVER_CERT, SERVER_KEY, tlsBlock, tlsFirstConnect } from './certs.js';
 
@@ -180,5 +181,26 @@ describe('TLS flags', { timeout: 60_000 }, () => {
     const r = await runServerCommand(['-a', '127.0.0.1', '-p', '-1', '--tlsverify', '--tlscacert', CA]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /TLS Server certificate must be present and valid/);
+  });
+});
+
+describe('TLS and shutdown', { timeout: 60_000 }, () => {
+  test('handshake_first: a client still in the handshake at shutdown gets nothing in plaintext', async () => {
+    const srv = await startServer({ config: tlsBlock('  handshake_first: true\n  timeout: 10'), args: ['-m', '-1'] });
+    const w = await WireClient.connect(srv.port, { readInfo: false });
+    try {
+      // Wait until the server holds the connection (its INFO is queued behind the handshake).
+      const ports = JSON.parse(readFileSync(srv.portsFile, 'utf8')) as { monitoring?: string[] };
+      await checkFor(5000, 20, async () => {
+        const varz = (await (await fetch(`${ports.monitoring?.[0]}/varz`)).json()) as { connections: number };
+        return varz.connections === 1 ? true : undefined;
+      });
+      await srv.stop('SIGTERM');
+      await w.waitClosed(5000);
+      assert.equal(w.pending(), '');
+    } finally {
+      w.close();
+      await srv.stop();
+    }
   });
 });

@@ -2,7 +2,8 @@
 // against nats-server in test/unit/auth-config.test.ts and test/accounts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accountFromJwt, addImports, importTables, importTransformError, subjectsCollide } from '../../src/auth/account-imports.js';
+import { accountFromJwt, addImports, importTables, importTransformError } from '../../src/auth/account-imports.js';
+import { subjectsCollide } from '../../src/native/index.js';
 import type { AccountConfig } from '../../src/auth/config.js';
 
 test('subjectsCollide: whether one subject can match both', () => {

@@ -477,6 +477,36 @@ pub fn is_valid_literal_subject(subject: String) -> bool {
     myelin_core::subject::is_valid_literal_subject(subject.as_bytes())
 }
 
+/// Does the literal `subject` match `pattern`? (The project's one matcher, for stream and consumer filters.)
+#[napi]
+pub fn subject_matches(pattern: String, subject: String) -> bool {
+    myelin_core::subject::subject_matches(pattern.as_bytes(), subject.as_bytes())
+}
+
+/// nats-server's `IsValidSubject` (wildcards allowed), for configuration checks and stream subjects.
+#[napi]
+pub fn is_valid_subject(subject: String) -> bool {
+    myelin_core::subject::is_valid_subject(subject.as_bytes())
+}
+
+/// Whether the subject has a `*` or `>` token.
+#[napi]
+pub fn has_wildcard(subject: String) -> bool {
+    myelin_core::subject::has_wildcard(subject.as_bytes())
+}
+
+/// nats-server's `isSubsetMatch`, for account exports and imports.
+#[napi]
+pub fn is_subset_match(subject: String, filter: String) -> bool {
+    myelin_core::subject::is_subset_match(subject.as_bytes(), filter.as_bytes())
+}
+
+/// nats-server's `SubjectsCollide`, for the import cycle checks and overlapping stream subjects.
+#[napi]
+pub fn subjects_collide(a: String, b: String) -> bool {
+    myelin_core::subject::subjects_collide(a.as_bytes(), b.as_bytes())
+}
+
 /// The core crate's version, for `--version` and monitoring.
 #[napi]
 pub fn core_version() -> String {

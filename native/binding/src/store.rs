@@ -213,21 +213,3 @@ impl NativeStore {
         self.inner.destroy().map_err(to_js)
     }
 }
-
-/// Does the literal `subject` match `pattern`? (The project's one matcher, for stream and consumer filters.)
-#[napi]
-pub fn subject_matches(pattern: String, subject: String) -> bool {
-    myelin_core::subject::subject_matches(pattern.as_bytes(), subject.as_bytes())
-}
-
-/// Can one subject match both patterns (stream subjects overlap)?
-#[napi]
-pub fn subjects_overlap(a: String, b: String) -> bool {
-    myelin_core::subject::subjects_overlap(a.as_bytes(), b.as_bytes())
-}
-
-/// Is `subject` valid to subscribe to (wildcards allowed)?
-#[napi]
-pub fn is_valid_subject(subject: String) -> bool {
-    myelin_core::subject::is_valid_subscribe_subject(subject.as_bytes())
-}

@@ -396,11 +396,25 @@ pub trait Deliver {
     fn now_ms(&self) -> u64;
 }
 
-/// Scratch reused across messages (owned by one engine).
+/// Scratch reused across messages (owned by one engine), so routing allocates nothing per message once warm.
 #[derive(Default)]
 struct Scratch {
     matches: MatchResult<u32>,
     toks: Vec<(usize, usize)>,
+    /// One set of buffers per import hop: a hop's buffers stay borrowed while the next hop routes. A level
+    /// is moved out for the length of its hop and put back (moving a Vec neither allocates nor frees).
+    hops: Vec<HopBuffers>,
+}
+
+/// What one hop of [`route_in`] builds for the messages it passes on.
+#[derive(Default)]
+struct HopBuffers {
+    /// The matching routes, copied out of `matches` (which the next hop reuses).
+    routes: Vec<u32>,
+    subject: Vec<u8>,
+    reply: Vec<u8>,
+    /// The request with its `Nats-Request-Info` header.
+    stamped: Vec<u8>,
 }
 
 /// One engine's view of the import tables. See the module documentation. `Default` allocates nothing, so
@@ -442,14 +456,13 @@ pub fn configure(router: &crate::router::Router, json: &[u8]) -> Result<(), Stri
     Ok(())
 }
 
-/// Matching import routes of `subject` in `trie`, copied out so the scratch can be reused while they run.
-fn routes_of(tries: &[Option<Sublist<u32>>], account: u32, subject: &[u8], s: &mut Scratch) -> Vec<u32> {
-    match tries.get(account as usize) {
-        Some(Some(trie)) => {
-            trie.match_into(subject, &mut s.matches);
-            s.matches.plain.clone()
-        }
-        _ => Vec::new(),
+/// The import routes of `subject` in `account`'s trie, copied into `out` so the scratch can be reused while
+/// they run.
+fn routes_into(tries: &[Option<Sublist<u32>>], account: u32, subject: &[u8], s: &mut Scratch, out: &mut Vec<u32>) {
+    out.clear();
+    if let Some(Some(trie)) = tries.get(account as usize) {
+        trie.match_into(subject, &mut s.matches);
+        out.extend_from_slice(&s.matches.plain);
     }
 }
 
@@ -462,45 +475,65 @@ fn route_in(
     m: &Publish<'_>,
     hops: u32,
 ) -> bool {
+    let level = hops as usize;
+    if s.hops.len() <= level {
+        s.hops.resize_with(level + 1, HopBuffers::default);
+    }
+    let mut b = std::mem::take(&mut s.hops[level]);
+    let delivered = route_hop(t, s, &mut b, shared, sink, account, m, hops);
+    s.hops[level] = b;
+    delivered
+}
+
+#[allow(clippy::too_many_arguments)]
+fn route_hop(
+    t: &ImportTables,
+    s: &mut Scratch,
+    b: &mut HopBuffers,
+    shared: &Imports,
+    sink: &mut impl Deliver,
+    account: u32,
+    m: &Publish<'_>,
+    hops: u32,
+) -> bool {
     let mut delivered = false;
-    let mut subject = Vec::new();
-    for r in routes_of(&t.streams, account, m.subject, s) {
+    routes_into(&t.streams, account, m.subject, s, &mut b.routes);
+    for &r in &b.routes {
         let route = &t.stream_routes[r as usize];
-        route.map.apply(m.subject, &mut s.toks, &mut subject);
-        let mapped = Publish { subject: &subject, reply: m.reply, header_len: m.header_len, body: m.body };
+        route.map.apply(m.subject, &mut s.toks, &mut b.subject);
+        let mapped = Publish { subject: &b.subject, reply: m.reply, header_len: m.header_len, body: m.body };
         delivered |= sink.fan_out(route.importer, &mapped);
     }
     if hops >= MAX_IMPORT_HOPS {
         return delivered;
     }
-    let mut reply = Vec::new();
-    let mut stamped = Vec::new();
-    for r in routes_of(&t.services, account, m.subject, s) {
+    routes_into(&t.services, account, m.subject, s, &mut b.routes);
+    for &r in &b.routes {
         let route = &t.service_routes[r as usize];
-        route.map.apply(m.subject, &mut s.toks, &mut subject);
-        reply.clear();
+        route.map.apply(m.subject, &mut s.toks, &mut b.subject);
+        b.reply.clear();
         if !m.reply.is_empty() {
-            shared.track(account, m.reply, route, sink.now_ms(), &mut reply);
+            shared.track(account, m.reply, route, sink.now_ms(), &mut b.reply);
         }
-        let mut request = Publish { subject: &subject, reply: &reply, header_len: m.header_len, body: m.body };
+        let mut request = Publish { subject: &b.subject, reply: &b.reply, header_len: m.header_len, body: m.body };
         if hops == 0 {
             // Entering the first service import: say which account asks (a chained request keeps it).
-            let header_len = request_info::stamp(m, &route.request_info, &mut stamped);
+            let header_len = request_info::stamp(m, &route.request_info, &mut b.stamped);
             request.header_len = Some(header_len);
-            request.body = &stamped;
+            request.body = &b.stamped;
         }
         let took = publish_in(t, s, shared, sink, route.exporter, &request, hops + 1);
-        if !took && !reply.is_empty() {
+        if !took && !b.reply.is_empty() {
             // Nobody will answer: nats-server drops the response mapping at once.
-            shared.forget(&reply);
+            shared.forget(&b.reply);
         }
         delivered |= took;
     }
     if m.subject.starts_with(REPLY_PREFIX) && shared.outstanding() > 0 {
         let last = m.body.is_empty() && m.header_len.is_none();
-        if let Some(to) = shared.resolve(account, m.subject, last, sink.now_ms(), &mut reply) {
+        if let Some(to) = shared.resolve(account, m.subject, last, sink.now_ms(), &mut b.reply) {
             // The response's own reply subject belongs to the exporter's namespace: it is not passed on.
-            let response = Publish { subject: &reply, reply: b"", header_len: m.header_len, body: m.body };
+            let response = Publish { subject: &b.reply, reply: b"", header_len: m.header_len, body: m.body };
             let took = publish_in(t, s, shared, sink, to, &response, hops + 1);
             if !took {
                 // The requester is gone: nats-server drops the mapping rather than wait for its threshold.

@@ -270,35 +270,57 @@ pub fn subject_matches(pattern: &[u8], subject: &[u8]) -> bool {
     }
 }
 
-/// Can some literal subject match both patterns `a` and `b`? (nats-server's `SubjectsCollide`: two
-/// streams may not capture the same subject.) Both are assumed valid for subscribing.
-pub fn subjects_overlap(a: &[u8], b: &[u8]) -> bool {
-    let mut xs = tokens(a);
-    let mut ys = tokens(b);
-    loop {
-        match (xs.next(), ys.next()) {
-            (None, None) => return true,
-            (Some(x), Some(_)) if is_fwc(x) => return true,
-            (Some(_), Some(y)) if is_fwc(y) => return true,
-            (Some(x), Some(y)) if is_pwc(x) || is_pwc(y) || x == y => continue,
-            _ => return false,
+/// nats-server's `isSubsetMatch` on valid subjects: true if every subject `subject` can match is also
+/// matched by `filter` (`a.b` and `a.*` are subsets of `a.*`; `a.>` is not a subset of `a.*`). False when
+/// either is not [`is_valid_subject`]. Used for account exports and imports, at configuration time.
+pub fn is_subset_match(subject: &[u8], filter: &[u8]) -> bool {
+    if !is_valid_subject(subject) || !is_valid_subject(filter) {
+        return false;
+    }
+    let mut subs = tokens(subject);
+    for f in tokens(filter) {
+        let s = subs.next();
+        if is_fwc(f) {
+            return s.is_some();
+        }
+        match s {
+            None => return false,
+            Some(s) if is_fwc(s) => return false,
+            Some(_) if is_pwc(f) => continue,
+            Some(s) if is_pwc(s) || s != f => return false,
+            Some(_) => {}
         }
     }
+    subs.next().is_none()
 }
 
-#[cfg(test)]
-mod overlap_tests {
-    use super::subjects_overlap;
-
-    #[test]
-    fn overlap() {
-        assert!(subjects_overlap(b"a.>", b"a.b"));
-        assert!(subjects_overlap(b"a.*", b"*.b"));
-        assert!(subjects_overlap(b">", b"x"));
-        assert!(!subjects_overlap(b"a.*", b"a"));
-        assert!(!subjects_overlap(b"a.b", b"a.c"));
-        assert!(!subjects_overlap(b"a.*", b"a.b.c"));
+/// nats-server's `SubjectsCollide`: whether some literal subject could match both `a` and `b`.
+pub fn subjects_collide(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
     }
+    let (wa, wb) = (has_wildcard(a), has_wildcard(b));
+    if !wa && !wb {
+        return false;
+    }
+    if !wa || !wb {
+        return if wb { is_subset_match(a, b) } else { is_subset_match(b, a) };
+    }
+    let (na, nb) = (num_tokens(a), num_tokens(b));
+    let fa = tokens(a).last().is_some_and(is_fwc);
+    let fb = tokens(b).last().is_some_and(is_fwc);
+    if (!fa && !fb && na != nb) || (na < nb && !fa) || (nb < na && !fb) {
+        return false;
+    }
+    for (x, y) in tokens(a).zip(tokens(b)) {
+        if is_fwc(x) || is_fwc(y) {
+            return true;
+        }
+        if x != y && !is_pwc(x) && !is_pwc(y) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A randomly seeded [`BuildHasher`] for maps keyed by subjects or tokens
@@ -608,5 +630,49 @@ mod tests {
         assert_eq!(hashes.len(), all.len());
         assert_ne!(h1.hash_one(s("svc.12.34.evt")), h2.hash_one(s("svc.12.34.evt")));
         assert_ne!(h1.hash_one(1usize), h1.hash_one(2usize));
+    }
+    // Cases from nats-server's TestSubjectIsSubsetMatch and the import checks that rely on it.
+    #[test]
+    fn subject_subset_match() {
+        for (subject, filter) in
+            [("a.b", "a.*"), ("a.*", "a.>"), ("a.>", "a.>"), ("a.b.c", "a.>"), ("a", "a"), ("*", ">")]
+        {
+            assert!(is_subset_match(s(subject), s(filter)), "{subject} in {filter}");
+        }
+        for (subject, filter) in [
+            ("a.>", "a.*"),
+            ("a", "a.>"),
+            ("a.*", "a.b"),
+            ("a.b", "a.c"),
+            ("a.b.c", "a.*"),
+            ("a..b", "a.>"),
+            ("a b", ">"),
+        ] {
+            assert!(!is_subset_match(s(subject), s(filter)), "{subject} not in {filter}");
+        }
+    }
+
+    // Cases from nats-server's TestSubjectsCollide.
+    #[test]
+    fn subject_collisions() {
+        for (a, b) in [
+            ("foo.*", "foo.bar"),
+            ("foo.*.baz", "foo.bar.*"),
+            ("foo.>", "foo.bar.baz"),
+            ("foo.*", "foo.>"),
+            ("*.>", "foo.bar"),
+            (">", "a"),
+            ("foo.bar", "foo.bar"),
+            ("foo.*.*", "*.bar.>"),
+        ] {
+            assert!(subjects_collide(s(a), s(b)), "{a} {b}");
+            assert!(subjects_collide(s(b), s(a)), "{b} {a}");
+        }
+        for (a, b) in
+            [("foo.bar", "foo.baz"), ("foo.*", "foo.bar.baz"), ("foo.*", "bar.*"), ("foo.*.baz", "foo.*"), ("a.b", "c")]
+        {
+            assert!(!subjects_collide(s(a), s(b)), "{a} {b}");
+            assert!(!subjects_collide(s(b), s(a)), "{b} {a}");
+        }
     }
 }
