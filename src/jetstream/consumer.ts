@@ -7,6 +7,7 @@ import type { StoredMsgJs } from '../native/index.js';
 import { type Ack, ackReply } from './acks.js';
 import type { JsContext } from './context.js';
 import type { ConsumerConfig } from './defaults.js';
+import type { ConsumerState } from './meta-files.js';
 import {
   BAD_REQUEST,
   EXCEEDED_MAX_WAITING,
@@ -54,6 +55,8 @@ export class Consumer {
    * the stream per message; dropped whenever the stream changes (`streamChanged`).
    */
   private pendingCache: number | undefined;
+  /** Bumped on every delivery and ack, so the service knows when a durable's o.dat is stale. */
+  stateVersion = 0;
 
   constructor(
     private readonly ctx: JsContext,
@@ -69,6 +72,10 @@ export class Consumer {
           ? [config.filter_subject]
           : [];
     this.start();
+  }
+
+  get streamName(): string {
+    return this.stream.name;
   }
 
   get isPush(): boolean {
@@ -185,6 +192,7 @@ export class Consumer {
       else this.nextSeq = msg.seq + 1;
       if (this.pendingCache !== undefined && this.pendingCache > 0) this.pendingCache--;
     }
+    this.stateVersion++;
     const prev = this.pending.get(msg.seq);
     const deliveries = (prev?.deliveries ?? 0) + 1;
     const cseq = ++this.cseq;
@@ -309,6 +317,7 @@ export class Consumer {
   onAck(sseq: number, ack: Ack, reply: string): void {
     const nowMs = Date.now();
     this.lastActiveMs = nowMs;
+    this.stateVersion++;
     const p = this.pending.get(sseq);
     switch (ack.kind) {
       case 'ack':
@@ -373,6 +382,7 @@ export class Consumer {
       if (p.dueMs > nowMs) continue;
       if (maxDeliver > 0 && p.deliveries >= maxDeliver) {
         this.pending.delete(seq);
+        this.stateVersion++;
         this.advisory('MAX_DELIVERIES', 'max_deliver', { stream_seq: seq, deliveries: p.deliveries });
         continue;
       }
@@ -417,20 +427,51 @@ export class Consumer {
     }
   }
 
-  info(): Record<string, unknown> {
+  private ackFloor(): { consumer_seq: number; stream_seq: number } {
     let floorStream = this.lastSseq;
     let floorConsumer = this.cseq;
     for (const [seq, p] of this.pending) {
       if (seq - 1 < floorStream) floorStream = seq - 1;
       if (p.cseq - 1 < floorConsumer) floorConsumer = p.cseq - 1;
     }
+    return { consumer_seq: floorConsumer, stream_seq: floorStream };
+  }
+
+  /** What a durable consumer saves in o.dat. */
+  savedState(): ConsumerState {
+    return {
+      delivered: { consumer_seq: this.cseq, stream_seq: this.lastSseq },
+      ack_floor: this.ackFloor(),
+      next_seq: this.nextSeq,
+      lps: this.lps.length > 0 ? this.lps : undefined,
+      pending: [...this.pending].map(([seq, p]) => [seq, p.cseq, p.deliveries, p.dueMs]),
+      num_redelivered: this.numRedelivered,
+    };
+  }
+
+  /** Continue from a saved o.dat (after a restart), instead of the deliver policy's start. */
+  restoreState(s: ConsumerState): void {
+    this.cseq = s.delivered.consumer_seq;
+    this.lastSseq = s.delivered.stream_seq;
+    this.nextSeq = s.next_seq;
+    this.lps = s.lps ?? [];
+    this.numRedelivered = s.num_redelivered;
+    this.pending.clear();
+    for (const [seq, cseq, deliveries, dueMs] of s.pending) {
+      const msg = this.stream.store.load(seq);
+      if (msg !== null) this.pending.set(seq, { cseq, deliveries, dueMs, subject: msg.subject });
+    }
+    this.pendingCache = undefined;
+  }
+
+  info(): Record<string, unknown> {
     const info: Record<string, unknown> = {
       stream_name: this.stream.name,
       name: this.name,
       created: rfc3339(this.created),
       config: this.config,
       delivered: { consumer_seq: this.cseq, stream_seq: this.lastSseq },
-      ack_floor: { consumer_seq: floorConsumer, stream_seq: floorStream },
+      ack_floor: this.ackFloor(),
       num_ack_pending: this.pending.size,
       num_redelivered: this.numRedelivered,
       num_waiting: this.waiting.length,
