@@ -233,6 +233,7 @@ export class JetStreamService implements JsContext {
         const config = normalizeStreamConfig(saved.config, Math.max(this.maxPayload, saved.config.max_msg_size));
         const s = new Stream(this, config, saved.created, dir);
         this.logRecovery(s);
+        s.rebuildDedup();
         this.streams.set(config.name, s);
         s.subscribe();
         const msgs = s.store.state().msgs;

@@ -136,6 +136,26 @@ export class Stream {
     return seq;
   }
 
+  /**
+   * After a restart: the `Nats-Msg-Id`s of the messages still inside the duplicate window, read back from the
+   * stored headers (as nats-server rebuilds its dedup map), so a publisher retrying across the restart is
+   * told `duplicate` instead of storing twice.
+   */
+  rebuildDedup(): void {
+    const windowNs = BigInt(this.config.duplicate_window);
+    if (windowNs <= 0n) return;
+    let seq = this.store.seqForTime(nowNs() - windowNs);
+    for (let m = this.store.loadNext(seq, NO_FILTER); m !== null; m = this.store.loadNext(seq, NO_FILTER)) {
+      seq = m.seq + 1;
+      if (m.hdr.length === 0) continue;
+      const id = parseHeaders(m.hdr).get('nats-msg-id');
+      if (id === undefined) continue;
+      this.dedup.delete(id);
+      this.dedup.set(id, { seq: m.seq, ms: Number(m.tsNs / 1_000_000n) });
+      this.lastMsgId = id;
+    }
+  }
+
   private pruneDedup(nowMs: number): void {
     const windowMs = this.config.duplicate_window / 1e6;
     for (const [id, e] of this.dedup) {
