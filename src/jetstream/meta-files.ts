@@ -60,8 +60,20 @@ export function writeAtomic(file: string, data: string, fsync = true): void {
   renameSync(tmp, file);
 }
 
+/** Make a folder's entries (files created or renamed in it) durable. */
+function syncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Config changes are rare: the folder is fsynced too, so a new stream or durable survives a power loss. */
 export function saveStreamMeta(dir: string, config: StreamConfig, created: bigint): void {
   writeAtomic(join(dir, META), JSON.stringify({ ...config, created: rfc3339(created) }));
+  syncDir(dir);
 }
 
 function consumerDir(streamDir: string, name: string): string {
@@ -72,6 +84,7 @@ export function saveConsumerMeta(streamDir: string, name: string, config: Consum
   const dir = consumerDir(streamDir, name);
   mkdirSync(dir, { recursive: true });
   writeAtomic(join(dir, META), JSON.stringify({ name, created: rfc3339(created), config }));
+  syncDir(dir);
 }
 
 export function saveConsumerState(streamDir: string, name: string, state: ConsumerState, fsync: boolean): void {

@@ -1,6 +1,8 @@
 // A durable consumer's position survives a restart: its config, its ack floor, what it delivered and what
 // is still pending, after a graceful stop and after kill -9. The stream's config comes back too.
 import { describe, test, after } from 'node:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { AckPolicy, jetstream, StorageType } from '@nats-io/jetstream';
 import { isGo } from '../helpers/server.js';
@@ -65,6 +67,10 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       const names: string[] = [];
       for await (const n of r.jsm.streams.names()) names.push(n);
       assert.deepEqual(names, ['ORDERS']);
+      // Both servers keep a stream in <store_dir>/jetstream/<account>/streams/<name>; a deleted one leaves none.
+      const streams = join(rs.storeDir, 'jetstream', '$G', 'streams');
+      assert.ok(existsSync(join(streams, 'ORDERS')));
+      assert.ok(!existsSync(join(streams, 'GONE')));
       await rs.stop('SIGTERM');
     });
   });
