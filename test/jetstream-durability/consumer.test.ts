@@ -57,6 +57,29 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       await rs.stop('SIGTERM');
     });
 
+    test('a delivered, unacknowledged message is redelivered after the restart', async () => {
+      let r = await rs.start();
+      await r.jsm.streams.add({ name: 'WORK', subjects: ['work.>'] });
+      await r.jsm.consumers.add('WORK', { durable_name: 'w', ack_policy: AckPolicy.Explicit, ack_wait: 1_000_000_000 });
+      await jetstream(r.nc).publish('work.a', 'job');
+      const c = await jetstream(r.nc).consumers.get('WORK', 'w');
+      const first = await c.next({ expires: 2000 });
+      assert.equal(first?.seq, 1); // not acked
+      assert.equal((await r.jsm.consumers.info('WORK', 'w')).num_ack_pending, 1);
+      await rs.stop(signal);
+
+      r = await rs.start();
+      const again = await (await jetstream(r.nc).consumers.get('WORK', 'w')).next({ expires: 10_000 });
+      assert.equal(again?.seq, 1);
+      assert.equal(again?.string(), 'job');
+      await again?.ackAck();
+      const ci = await r.jsm.consumers.info('WORK', 'w');
+      assert.equal(ci.ack_floor.stream_seq, 1);
+      assert.equal(ci.num_ack_pending, 0);
+      await r.jsm.streams.delete('WORK');
+      await rs.stop('SIGTERM');
+    });
+
     test('a deleted stream is gone after a restart', async () => {
       let r = await rs.start();
       await r.jsm.streams.add({ name: 'GONE', subjects: ['gone.>'] });
