@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { startServer, type ServerHandle } from '../helpers/server.js';
 
 export interface Running {
@@ -18,16 +18,25 @@ export class RestartableServer {
   readonly storeDir = mkdtempSync(join(tmpdir(), 'myelin-jsd-'));
   private current: Running | undefined;
 
-  /** `jetstreamBlock`: extra lines for a `jetstream {}` config block (e.g. `sync_interval: always`). */
-  constructor(private readonly jetstreamBlock = '') {}
+  /**
+   * `jetstreamBlock`: extra lines for a `jetstream {}` config block (e.g. `sync_interval: always`);
+   * `extraConfig`: more config after it (e.g. `accounts {}`); `login`: the test connection's credentials.
+   */
+  constructor(
+    private readonly jetstreamBlock = '',
+    private readonly extraConfig = '',
+    private readonly login: Partial<ConnectionOptions> = {},
+  ) {}
 
   async start(): Promise<Running> {
     await this.stop('SIGKILL'); // never two servers on one store
     const config =
-      this.jetstreamBlock !== '' ? `jetstream {\n  store_dir: ${JSON.stringify(this.storeDir)}\n  ${this.jetstreamBlock}\n}\n` : undefined;
+      this.jetstreamBlock !== '' || this.extraConfig !== ''
+        ? `jetstream {\n  store_dir: ${JSON.stringify(this.storeDir)}\n  ${this.jetstreamBlock}\n}\n${this.extraConfig}`
+        : undefined;
     // nats-server refuses store_dir given twice (flag and config), so with a config the flag is left out.
     const srv = await startServer(config !== undefined ? { args: ['-js'], config } : { args: ['-js', '-sd', this.storeDir] });
-    const nc = await connect({ servers: srv.url, reconnect: false });
+    const nc = await connect({ ...this.login, servers: srv.url, reconnect: false });
     this.current = { srv, nc, jsm: await jetstreamManager(nc) };
     return this.current;
   }
