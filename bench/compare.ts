@@ -396,8 +396,8 @@ async function jsBench(server: RunningServer, ctx: Ctx, n: number, setup: string
 const JS_SUBJECT = 'bench.js';
 
 /**
- * The stream `nats bench js` uses, created with `nats stream add` rather than the bench's `--create` (that
- * path asks for a newer JetStream API level than every server build here reports).
+ * The stream `nats bench js` uses, created with `nats stream add` rather than the bench's `--create`: that path
+ * sets `allow_atomic` (or `persist_mode`), which needs JetStream API level 2, and Myelin serves level 0.
  */
 function jsStream(storage: 'file' | 'memory'): string[] {
   return ['stream', 'add', 'benchstream', '--subjects', JS_SUBJECT, '--storage', storage, '--defaults'];
