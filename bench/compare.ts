@@ -8,7 +8,7 @@
 //   npm run bench:compare                       full run (3 rounds, a few seconds per run)
 //   npm run bench:compare -- --quick            about a minute
 //   npm run bench:smoke                         seconds, tiny counts, one round, no result files; exit 0 iff all ran
-//   options: --rounds N  --scenario NAME[,NAME]  (repeatable; `pub*` = prefix)  --list
+//   options: --rounds N  --scenario NAME[,NAME]  (repeatable; `pub*` = prefix, `js*`/`kv*` = JetStream)  --list
 //            --myelin-args "--workers 2"  --nats-args "..."  --myelin-bin PATH  --nats-server PATH  --nats PATH
 //            --out DIR (default bench/results; smoke writes only when given)  --no-write
 //
@@ -126,6 +126,8 @@ interface Scenario {
   unit: string;
   /** Work size per mode. */
   counts: Record<Mode, number>;
+  /** Extra server flags per run (JetStream scenarios: `-js -sd <fresh dir>`, and a config file). */
+  serverArgs?(server: ServerName, runDir: string): string[];
   run(server: RunningServer, n: number, ctx: Ctx): Promise<RunOutcome>;
 }
 
@@ -353,6 +355,118 @@ async function manySubs(server: RunningServer, n: number): Promise<RunOutcome> {
   };
 }
 
+// ------------------------------------------------------------------------------------------ JetStream
+
+/**
+ * Server flags for a JetStream run: a fresh store directory, and for Myelin, when `myelinSync` is given, a
+ * config file setting `jetstream { sync_interval }` (nats-server's default is 2m, so `"2m"` is like against
+ * like; without it each server runs its own default: Myelin fsyncs before acking, nats-server every 2 min).
+ */
+function jsServerArgs(myelinSync?: string): (server: ServerName, runDir: string) => string[] {
+  return (server, runDir) => {
+    const args = ['-js', '-sd', join(runDir, 'store')];
+    if (server === 'myelin' && myelinSync !== undefined) {
+      const conf = join(runDir, 'myelin.conf');
+      writeFileSync(conf, `jetstream {\n  sync_interval: ${JSON.stringify(myelinSync)}\n}\n`);
+      args.push('-c', conf);
+    }
+    return args;
+  };
+}
+
+/**
+ * natscli commands: `setup` (full `nats` argument lists, not measured) then the `nats bench` command
+ * `measure`, whose rate is the metric.
+ */
+async function jsBench(server: RunningServer, ctx: Ctx, n: number, setup: string[][], measure: string[], metric: string): Promise<RunOutcome> {
+  const commands: string[] = [];
+  for (const args of setup) {
+    const r = await runChild(ctx.opts.nats, ['--no-context', '-s', server.url, ...args], budgetMs(n * 4));
+    commands.push(r.commandLine);
+    if (r.code !== 0) throw new RunError(`setup nats ${args.slice(0, 4).join(' ')} ${exitText(r)}: ${r.output.slice(-1500)}`, commands, [r.output]);
+  }
+  const cpu0 = server.cpu();
+  const r = await runChild(ctx.opts.nats, natsArgs(server, measure), budgetMs(n * 4));
+  commands.push(r.commandLine);
+  const cpuS = server.cpu() - cpu0;
+  if (r.code !== 0) throw new RunError(`nats bench ${measure.slice(0, 3).join(' ')} ${exitText(r)}: ${r.output.slice(-1500)}`, commands, [r.output]);
+  return { metrics: [{ key: metric, unit: 'msgs/s', better: 'higher', value: parseRate(r.output) }], units: n, cpuS, commands };
+}
+
+const JS_SUBJECT = 'bench.js';
+
+/**
+ * The stream `nats bench js` uses, created with `nats stream add` rather than the bench's `--create`: that path
+ * sets `allow_atomic` (or `persist_mode`), which needs JetStream API level 2, and Myelin serves level 0.
+ */
+function jsStream(storage: 'file' | 'memory'): string[] {
+  return ['stream', 'add', 'benchstream', '--subjects', JS_SUBJECT, '--storage', storage, '--defaults'];
+}
+
+function jsPub(kind: 'sync' | 'async', n: number): string[] {
+  return ['js', 'pub', kind, JS_SUBJECT, '--msgs', String(n), '--size', '128B'];
+}
+
+const JS_SCENARIOS: Scenario[] = [
+  {
+    name: 'js-pub-sync',
+    describe: 'JetStream sync publish (one in flight), file storage, 128 B; each server with its default sync policy',
+    unit: 'msgs published',
+    counts: { full: 20_000, quick: 3_000, smoke: 200 },
+    serverArgs: jsServerArgs(),
+    run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file')], jsPub('sync', n), 'acked msgs/s'),
+  },
+  {
+    name: 'js-pub-sync-2m',
+    describe: 'as js-pub-sync, like against like: Myelin with sync_interval 2m (nats-server\'s default)',
+    unit: 'msgs published',
+    counts: { full: 20_000, quick: 3_000, smoke: 200 },
+    serverArgs: jsServerArgs('2m'),
+    run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file')], jsPub('sync', n), 'acked msgs/s'),
+  },
+  {
+    name: 'js-pub-async',
+    describe: 'JetStream async publish (batches of 500 in flight), file storage, 128 B; each server with its default sync policy',
+    unit: 'msgs published',
+    counts: { full: 1_000_000, quick: 100_000, smoke: 2_000 },
+    serverArgs: jsServerArgs(),
+    run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file')], jsPub('async', n), 'acked msgs/s'),
+  },
+  {
+    name: 'js-pub-async-2m',
+    describe: 'as js-pub-async, like against like: Myelin with sync_interval 2m (nats-server\'s default)',
+    unit: 'msgs published',
+    counts: { full: 1_000_000, quick: 100_000, smoke: 2_000 },
+    serverArgs: jsServerArgs('2m'),
+    run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file')], jsPub('async', n), 'acked msgs/s'),
+  },
+  {
+    name: 'js-pub-mem',
+    describe: 'JetStream async publish, memory storage, 128 B (no fsync on either server)',
+    unit: 'msgs published',
+    counts: { full: 1_000_000, quick: 100_000, smoke: 2_000 },
+    serverArgs: jsServerArgs(),
+    run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('memory')], jsPub('async', n), 'acked msgs/s'),
+  },
+  {
+    name: 'js-ordered',
+    describe: 'ordered-consumer replay of a file stream of 128 B messages (filled first by async publish, not measured)',
+    unit: 'msgs replayed',
+    counts: { full: 1_000_000, quick: 100_000, smoke: 2_000 },
+    serverArgs: jsServerArgs(),
+    run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file'), ['bench', ...jsPub('async', n), '--no-progress']], ['js', 'ordered', '--msgs', String(n), '--size', '128B'], 'received msgs/s'),
+  },
+  {
+    name: 'kv-get',
+    describe: 'KV get of existing keys, 128 B values, file storage (bucket filled first by kv put, not measured)',
+    unit: 'gets',
+    counts: { full: 100_000, quick: 10_000, smoke: 200 },
+    serverArgs: jsServerArgs(),
+    run: (s, n, ctx) =>
+      jsBench(s, ctx, n, [['bench', 'kv', 'put', '--storage', 'file', '--msgs', String(n), '--size', '128B', '--no-progress']], ['kv', 'get', '--msgs', String(n), '--size', '128B'], 'gets/s'),
+  },
+];
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'pub-16',
@@ -424,6 +538,7 @@ const SCENARIOS: Scenario[] = [
     counts: { full: 100_000, quick: 50_000, smoke: 1_000 },
     run: (s, n) => manySubs(s, n),
   },
+  ...JS_SCENARIOS,
 ];
 
 // ------------------------------------------------------------------------------------------ bookkeeping
@@ -520,8 +635,10 @@ async function runOne(sc: Scenario, spec: ServerSpec, round: number, ctx: Ctx): 
     serverLog: [],
   };
   let server: RunningServer | undefined;
+  const runDir = sc.serverArgs !== undefined ? mkdtempSync(join(ctx.tmp, `${sc.name}-${spec.name}-`)) : undefined;
   try {
-    server = await startServer(spec, 15 * 60_000);
+    const extra = runDir !== undefined && sc.serverArgs !== undefined ? sc.serverArgs(spec.name, runDir) : [];
+    server = await startServer(extra.length > 0 ? { ...spec, extra: [...spec.extra, ...extra] } : spec, 15 * 60_000);
     rec.serverCommand = server.commandLine;
     await sleep(100);
     const out = await sc.run(server, n, ctx);
@@ -545,6 +662,7 @@ async function runOne(sc: Scenario, spec: ServerSpec, round: number, ctx: Ctx): 
         rec.serverLog.push(`server exit on SIGTERM: ${exit.code} ${exit.signal ?? ''}`);
       }
     }
+    if (runDir !== undefined) rmSync(runDir, { recursive: true, force: true }); // the run's JetStream store
   }
   return rec;
 }

@@ -9,8 +9,20 @@ import { consumerHandlers } from './api-consumers.js';
 import { directGet, msgDelete, msgGet } from './api-msg.js';
 import { parseHeaders } from './wire.js';
 
-/** The JetStream API level Myelin implements (nats-server 2.10's feature set is level 0). */
+/**
+ * The JetStream API level Myelin implements, reported in `$JS.API.INFO` and checked against a request's
+ * `Nats-Required-Api-Level`. nats-server's levels (server/jetstream_versioning.go): 0 is 2.10's feature set;
+ * 1 (2.11) adds per-message TTL (`allow_msg_ttl`, `Nats-TTL`), `subject_delete_marker_ttl`, consumer
+ * `pause_until` and priority groups; 2 (2.12) adds counters, atomic batch publish, message schedules and
+ * `persist_mode: async`; 2.12.15 reports 3, 2.14 reports 4. Myelin has none of level 1's features yet, so it
+ * stays 0 (natscli's `bench js pub --create` asks for 2: it sets `allow_atomic` or `persist_mode`).
+ */
 export const API_LEVEL = 0;
+
+/** nats-server parses the header with strconv.Atoi: anything but an integer up to our level is refused. */
+function levelServed(level: string): boolean {
+  return /^[+-]?\d+$/.test(level) && Number(level) <= API_LEVEL;
+}
 
 export interface ApiRequest {
   /** Tokens after `$JS.API.`. */
@@ -72,7 +84,7 @@ export class JsApi {
     let out: Record<string, unknown> | undefined;
     try {
       const level = parseHeaders(hdr).get('nats-required-api-level');
-      if (level !== undefined && Number(level) > API_LEVEL) fail('RequiredApiLevel');
+      if (level !== undefined && level !== '' && !levelServed(level)) fail('RequiredApiLevel');
       out = r.handler(this.svc, req);
     } catch (e) {
       this.errors++;

@@ -1,19 +1,8 @@
-// Where a consumer starts (its deliver policy) and what it saves to resume after a restart.
+// Where a new consumer starts: its deliver policy's first stream sequence (a restored durable resumes from o.dat).
 
 import type { NativeStoreApi } from '../native/index.js';
 import type { ConsumerConfig } from './defaults.js';
 import { parseTime } from './wire.js';
-
-/** A durable consumer's saved position and pending acks (consumers.json). */
-export interface ConsumerState {
-  nextSeq: number;
-  cseq: number;
-  lastSseq: number;
-  lps: number[];
-  numRedelivered: number;
-  /** [stream seq, consumer seq, deliveries, subject] */
-  pending: [number, number, number, string][];
-}
 
 /**
  * The first stream sequence to deliver for a new consumer, per deliver_policy, and for last_per_subject the

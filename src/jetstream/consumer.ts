@@ -7,6 +7,7 @@ import type { StoredMsgJs } from '../native/index.js';
 import { type Ack, ackReply } from './acks.js';
 import type { JsContext } from './context.js';
 import type { ConsumerConfig } from './defaults.js';
+import type { ConsumerState } from './meta-files.js';
 import {
   BAD_REQUEST,
   EXCEEDED_MAX_WAITING,
@@ -18,10 +19,8 @@ import {
 } from './pull.js';
 import { FLOW_CONTROL_BYTES, FLOW_CONTROL_MSGS, FLOW_CONTROL_REQUEST, flowControlReply, heartbeat } from './push.js';
 import type { Stream } from './stream.js';
-import { type ConsumerState, startPosition } from './consumer-start.js';
+import { startPosition } from './consumer-start.js';
 import { appendHeaders, headerBlock, nowNs, rfc3339 } from './wire.js';
-
-export type { ConsumerState } from './consumer-start.js';
 
 interface Pending {
   cseq: number;
@@ -32,7 +31,6 @@ interface Pending {
 }
 
 const NONE = Buffer.alloc(0);
-
 
 export class Consumer {
   private readonly filters: string[];
@@ -60,8 +58,8 @@ export class Consumer {
   private pendingCache: number | undefined;
   /** No pending message is due for redelivery before this time (ms): `peek` skips the scan until then. */
   private earliestDueMs = Infinity;
-  /** Delivery or ack state changed since the last `snapshot` (durables save it on the service tick). */
-  stateChanged = false;
+  /** Bumped on every delivery and ack, so the service knows when a durable's o.dat is stale. */
+  stateVersion = 0;
 
   constructor(
     private readonly ctx: JsContext,
@@ -77,6 +75,10 @@ export class Consumer {
           ? [config.filter_subject]
           : [];
     this.start();
+  }
+
+  get streamName(): string {
+    return this.stream.name;
   }
 
   get isPush(): boolean {
@@ -170,10 +172,10 @@ export class Consumer {
       else this.nextSeq = msg.seq + 1;
       if (this.pendingCache !== undefined && this.pendingCache > 0) this.pendingCache--;
     }
+    this.stateVersion++;
     const prev = this.pending.get(msg.seq);
     const deliveries = (prev?.deliveries ?? 0) + 1;
     const cseq = ++this.cseq;
-    this.stateChanged = true;
     if (msg.seq > this.lastSseq) this.lastSseq = msg.seq;
     this.lastDeliveryMs = nowMs;
     const reply = ackReply(this.stream.name, this.name, deliveries, msg.seq, cseq, msg.tsNs, this.numPending());
@@ -301,8 +303,8 @@ export class Consumer {
   onAck(sseq: number, ack: Ack, reply: string): void {
     const nowMs = Date.now();
     this.lastActiveMs = nowMs;
+    this.stateVersion++;
     const p = this.pending.get(sseq);
-    this.stateChanged = true;
     switch (ack.kind) {
       case 'ack':
       case 'next':
@@ -369,6 +371,7 @@ export class Consumer {
       if (p.dueMs > nowMs) continue;
       if (maxDeliver > 0 && p.deliveries >= maxDeliver) {
         this.pending.delete(seq);
+        this.stateVersion++;
         this.advisory('MAX_DELIVERIES', 'max_deliver', { stream_seq: seq, deliveries: p.deliveries });
         continue;
       }
@@ -413,49 +416,53 @@ export class Consumer {
     }
   }
 
-  /** Position and pending acks, saved for durables so a restart resumes where the consumer was. */
-  snapshot(): ConsumerState {
-    this.stateChanged = false;
-    return {
-      nextSeq: this.nextSeq,
-      cseq: this.cseq,
-      lastSseq: this.lastSseq,
-      lps: this.lps,
-      numRedelivered: this.numRedelivered,
-      pending: [...this.pending].map(([seq, p]) => [seq, p.cseq, p.deliveries, p.subject]),
-    };
-  }
-
-  /** Resume from a snapshot; pending messages are redelivered after a fresh ack wait. */
-  restoreState(st: ConsumerState): void {
-    const nowMs = Date.now();
-    this.nextSeq = st.nextSeq;
-    this.cseq = st.cseq;
-    this.lastSseq = st.lastSseq;
-    this.lps = st.lps;
-    this.numRedelivered = st.numRedelivered;
-    for (const [seq, cseq, deliveries, subject] of st.pending) {
-      const dueMs = nowMs + this.ackWaitMs(deliveries);
-      this.pending.set(seq, { cseq, deliveries, subject, dueMs });
-      this.noteDue(dueMs);
-    }
-    this.pendingCache = undefined;
-  }
-
-  info(): Record<string, unknown> {
+  private ackFloor(): { consumer_seq: number; stream_seq: number } {
     let floorStream = this.lastSseq;
     let floorConsumer = this.cseq;
     for (const [seq, p] of this.pending) {
       if (seq - 1 < floorStream) floorStream = seq - 1;
       if (p.cseq - 1 < floorConsumer) floorConsumer = p.cseq - 1;
     }
+    return { consumer_seq: floorConsumer, stream_seq: floorStream };
+  }
+
+  /** What a durable consumer saves in o.dat. */
+  savedState(): ConsumerState {
+    return {
+      delivered: { consumer_seq: this.cseq, stream_seq: this.lastSseq },
+      ack_floor: this.ackFloor(),
+      next_seq: this.nextSeq,
+      lps: this.lps.length > 0 ? this.lps : undefined,
+      pending: [...this.pending].map(([seq, p]) => [seq, p.cseq, p.deliveries, p.dueMs]),
+      num_redelivered: this.numRedelivered,
+    };
+  }
+
+  /** Continue from a saved o.dat (after a restart), instead of the deliver policy's start. */
+  restoreState(s: ConsumerState): void {
+    this.cseq = s.delivered.consumer_seq;
+    this.lastSseq = s.delivered.stream_seq;
+    this.nextSeq = s.next_seq;
+    this.lps = s.lps ?? [];
+    this.numRedelivered = s.num_redelivered;
+    this.pending.clear();
+    for (const [seq, cseq, deliveries, dueMs] of s.pending) {
+      const msg = this.stream.store.load(seq);
+      if (msg === null) continue;
+      this.pending.set(seq, { cseq, deliveries, dueMs, subject: msg.subject });
+      this.noteDue(dueMs);
+    }
+    this.pendingCache = undefined;
+  }
+
+  info(): Record<string, unknown> {
     const info: Record<string, unknown> = {
       stream_name: this.stream.name,
       name: this.name,
       created: rfc3339(this.created),
       config: this.config,
       delivered: { consumer_seq: this.cseq, stream_seq: this.lastSseq },
-      ack_floor: { consumer_seq: floorConsumer, stream_seq: floorStream },
+      ack_floor: this.ackFloor(),
       num_ack_pending: this.pending.size,
       num_redelivered: this.numRedelivered,
       num_waiting: this.waiting.length,

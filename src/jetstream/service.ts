@@ -1,8 +1,8 @@
 // The JetStream service of one account: its streams, the internal client it talks through, the group
 // commit (one store sync per loop turn for every publish of the turn, then the acks), the timer tick, and
-// the metadata files that let streams and durable consumers come back after a restart.
+// the metadata files that let streams and durable consumers come back after a restart (meta-files.ts).
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { InternalClient } from '../internal/internal-client.js';
@@ -10,9 +10,10 @@ import type { Logger } from '../log.js';
 import { parseAck, parseAckSubject } from './acks.js';
 import { apiError } from './errors.js';
 import { JsApi } from './api.js';
-import { Consumer, type ConsumerState } from './consumer.js';
+import { Consumer } from './consumer.js';
 import type { JsContext } from './context.js';
 import { type ConsumerConfig, normalizeStreamConfig, type StreamConfig } from './defaults.js';
+import { loadStream, removeConsumerFiles, removeStaleConsumers, saveConsumerMeta, saveConsumerState, saveStreamMeta } from './meta-files.js';
 import { Stream } from './stream.js';
 import { nowNs, rfc3339 } from './wire.js';
 
@@ -27,24 +28,19 @@ export interface JetStreamSettings {
 }
 
 const TICK_MS = 100;
-/** Durable consumers' positions are saved at most this often (and at shutdown). */
-const STATE_SAVE_TICKS = 10;
-
-interface StreamMeta {
-  config: StreamConfig;
-  created: string;
-  consumers?: { name: string; config: ConsumerConfig; created: string }[];
-}
 
 export class JetStreamService implements JsContext {
   readonly streams = new Map<string, Stream>();
   private readonly written = new Set<Stream>();
   private acks: { stream: Stream; reply: string; body: string }[] = [];
+  /** Durable consumers acked this turn: their o.dat is rewritten at the turn's end. */
+  private readonly acked = new Set<Consumer>();
+  /** The `stateVersion` of each durable consumer's last written o.dat. */
+  private readonly savedVersion = new WeakMap<Consumer, number>();
   private readonly timer: NodeJS.Timeout;
   private syncTimer: NodeJS.Timeout | undefined;
   readonly api: JsApi;
   readonly dir: string;
-  private ticks = 0;
 
   constructor(
     readonly client: InternalClient,
@@ -91,15 +87,22 @@ export class JetStreamService implements JsContext {
 
   /** End of a loop turn's deliveries: make the turn's publishes durable, then acknowledge them. */
   private commit(): void {
+    if (this.acked.size > 0) {
+      for (const c of this.acked) this.saveConsumerState(c);
+      this.acked.clear();
+    }
     if (this.written.size === 0 && this.acks.length === 0) return;
     const written = [...this.written];
     this.written.clear();
     // A stream whose sync failed acknowledges nothing of this turn: its publishers get an error instead.
     const failed = new Map<Stream, string>();
-    if (this.settings.syncIntervalMs === 0) {
+    // Under a sync_interval the acks do not wait for the fsync, but the messages still go to the OS first,
+    // so a process crash loses no acknowledged message (a power loss can lose up to one interval).
+    if (this.settings.syncIntervalMs >= 0) {
       for (const s of written) {
         try {
-          s.store.sync();
+          if (this.settings.syncIntervalMs === 0) s.store.sync();
+          else s.store.flush();
         } catch (e) {
           const text = (e as Error).message;
           this.log.error(`JetStream: sync of stream ${s.name} failed: ${text}`);
@@ -142,12 +145,26 @@ export class JetStreamService implements JsContext {
     for (const s of this.streams.values()) s.store.sync();
   }
 
+  /** Rewrite a durable consumer's o.dat if it changed since the last write. */
+  private saveConsumerState(c: Consumer): void {
+    if (c.config.durable_name === undefined || this.savedVersion.get(c) === c.stateVersion) return;
+    const s = this.streams.get(c.streamName);
+    if (s === undefined || s.consumers.get(c.name) !== c) return;
+    try {
+      saveConsumerState(s.dir, c.name, c.savedState(), this.settings.syncIntervalMs <= 0);
+      this.savedVersion.set(c, c.stateVersion);
+    } catch (e) {
+      this.log.error(`JetStream: could not save consumer '${s.name} > ${c.name}': ${(e as Error).message}`);
+    }
+  }
+
   private onAck(subject: string, reply: string, body: Buffer): void {
     const t = parseAckSubject(subject);
     if (t === undefined) return;
     const c = this.streams.get(t.stream)?.consumers.get(t.consumer);
     if (c === undefined) return;
     c.onAck(t.sseq, parseAck(body), reply);
+    if (c.config.durable_name !== undefined) this.acked.add(c);
   }
 
   private onFlowControl(subject: string): void {
@@ -162,27 +179,7 @@ export class JetStreamService implements JsContext {
       if (s.config.max_age > 0 && s.store.expire(now) > 0) for (const c of s.consumers.values()) c.streamChanged();
       for (const c of [...s.consumers.values()]) {
         if (!c.tick(nowMs)) this.deleteConsumer(s, c.name);
-      }
-    }
-    if (++this.ticks % STATE_SAVE_TICKS === 0) this.saveConsumerStates(false);
-  }
-
-  /**
-   * Save durable consumers' positions and pending acks (`consumers.json` next to the stream's meta.json),
-   * for streams where one changed (all with `all`). Written to a temporary file and renamed over.
-   */
-  private saveConsumerStates(all: boolean): void {
-    for (const s of this.streams.values()) {
-      const durables = [...s.consumers.values()].filter((c) => c.config.durable_name !== undefined);
-      if (durables.length === 0 || (!all && !durables.some((c) => c.stateChanged))) continue;
-      const states: Record<string, ConsumerState> = {};
-      for (const c of durables) states[c.name] = c.snapshot();
-      try {
-        const file = join(s.dir, 'consumers.json');
-        writeFileSync(`${file}.tmp`, JSON.stringify(states));
-        renameSync(`${file}.tmp`, file);
-      } catch (e) {
-        this.log.error(`JetStream: could not save consumer state of stream ${s.name}: ${(e as Error).message}`);
+        else this.saveConsumerState(c); // deliveries since the last write
       }
     }
   }
@@ -211,7 +208,10 @@ export class JetStreamService implements JsContext {
   addConsumer(s: Stream, name: string, config: ConsumerConfig): Consumer {
     const c = new Consumer(this, s, name, config, nowNs());
     s.consumers.set(name, c);
-    if (config.durable_name !== undefined) this.saveMeta(s);
+    if (config.durable_name !== undefined) {
+      this.saveMeta(s);
+      this.saveConsumerState(c);
+    }
     return c;
   }
 
@@ -220,41 +220,49 @@ export class JetStreamService implements JsContext {
     if (c === undefined) return false;
     c.stop();
     s.consumers.delete(name);
-    if (c.config.durable_name !== undefined) this.saveMeta(s);
+    this.acked.delete(c);
+    if (c.config.durable_name !== undefined) removeConsumerFiles(s.dir, name);
     return true;
   }
 
-  /** Stream config, creation time and durable consumer configs, written next to the store. */
+  /** Stream config and creation time, and each durable consumer's, written next to the store. */
   saveMeta(s: Stream): void {
-    const meta: StreamMeta = {
-      config: s.config,
-      created: s.created.toString(),
-      consumers: [...s.consumers.values()]
-        .filter((c) => c.config.durable_name !== undefined)
-        .map((c) => ({ name: c.name, config: c.config, created: c.created.toString() })),
-    };
-    writeFileSync(join(s.dir, 'meta.json'), JSON.stringify(meta));
+    saveStreamMeta(s.dir, s.config, s.created);
+    const durables = new Set<string>();
+    for (const c of s.consumers.values()) {
+      if (c.config.durable_name === undefined) continue;
+      durables.add(c.name);
+      saveConsumerMeta(s.dir, c.name, c.config, c.created);
+    }
+    removeStaleConsumers(s.dir, durables);
   }
 
+  /** Bring back every stream folder with a meta file, logging as nats-server does and what recovery repaired. */
   private restore(): void {
     for (const name of readdirSync(this.dir)) {
-      const file = join(this.dir, name, 'meta.json');
-      if (!existsSync(file)) continue;
+      const dir = join(this.dir, name);
       try {
-        const meta = JSON.parse(readFileSync(file, 'utf8')) as StreamMeta;
-        const config = normalizeStreamConfig(meta.config, Math.max(this.maxPayload, meta.config.max_msg_size));
-        const s = new Stream(this, config, BigInt(meta.created), join(this.dir, name));
-        this.streams.set(config.name, s);
+        const saved = loadStream(dir);
+        if (saved === undefined) continue;
+        const started = Date.now();
+        const account = this.client.account;
+        this.log.info(`  Starting restore for stream '${account} > ${saved.config.name}'`);
+        const config = normalizeStreamConfig(saved.config, Math.max(this.maxPayload, saved.config.max_msg_size));
+        const s = new Stream(this, config, saved.created, dir);
+        this.logRecovery(s);
         s.rebuildDedup();
+        this.streams.set(config.name, s);
         s.subscribe();
-        const stateFile = join(this.dir, name, 'consumers.json');
-        const states = existsSync(stateFile)
-          ? (JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, ConsumerState>)
-          : {};
-        for (const c of meta.consumers ?? []) {
-          const consumer = new Consumer(this, s, c.name, c.config, BigInt(c.created));
-          const st = states[c.name];
-          if (st !== undefined) consumer.restoreState(st);
+        const msgs = s.store.state().msgs;
+        this.log.info(`  Restored ${msgs} messages for stream '${account} > ${config.name}' in ${Date.now() - started}ms`);
+        if (saved.consumers.length > 0) {
+          this.log.info(`  Recovering ${saved.consumers.length} consumers for stream - '${account} > ${config.name}'`);
+        }
+        for (const c of saved.consumers) {
+          const consumer = new Consumer(this, s, c.name, c.config, c.created);
+          if (c.state !== undefined) consumer.restoreState(c.state);
+          else this.log.warn(`  Consumer '${account} > ${config.name} > ${c.name}' has no readable state, starting from its config`);
+          this.savedVersion.set(consumer, consumer.stateVersion);
           s.consumers.set(c.name, consumer);
         }
       } catch (e) {
@@ -264,11 +272,21 @@ export class JetStreamService implements JsContext {
     if (this.streams.size > 0) this.log.info(`JetStream: restored ${this.streams.size} stream(s)`);
   }
 
+  /** A file store's recovery report: repairs are warnings, in the `Filestore [<stream>]` form nats-server uses. */
+  private logRecovery(s: Stream): void {
+    const r = s.store.recoveryReport();
+    if (r === null) return;
+    for (const p of r.problems) this.log.warn(`Filestore [${s.name}] ${p}`);
+    if (r.problems.length > 0) {
+      this.log.warn(`Filestore [${s.name}] recovered ${r.msgs} messages from ${r.segments} blocks after repairs`);
+    }
+  }
+
   close(): void {
     clearInterval(this.timer);
     if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
+    for (const s of this.streams.values()) for (const c of s.consumers.values()) this.saveConsumerState(c);
     this.syncAll();
-    this.saveConsumerStates(true);
   }
 }
 

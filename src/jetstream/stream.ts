@@ -49,11 +49,13 @@ export class Stream {
   }
 
   /**
-   * After a restart: rebuild the Nats-Msg-Id window (and the last msg id) from the stored messages of the
-   * last duplicate_window, as nats-server does, so a publisher retrying across the restart is still deduped.
+   * After a restart: the `Nats-Msg-Id`s (and the last msg id) of the messages still inside the duplicate
+   * window, read back from the stored headers (as nats-server rebuilds its dedup map), so a publisher retrying
+   * across the restart is told `duplicate` instead of storing twice.
    */
   rebuildDedup(): void {
     const windowNs = BigInt(this.config.duplicate_window);
+    if (windowNs <= 0n) return;
     const nowMs = Date.now();
     let seq = this.store.seqForTime(nowNs() - windowNs);
     for (let i = 0; i < 10_000_000; i++) {

@@ -31,9 +31,21 @@ export interface StreamStateJs {
   numSubjects: number;
 }
 
+/** What a file store's recovery found and repaired (native/store/src/file/recovery.rs). */
+export interface RecoveryReportJs {
+  segments: number;
+  fromSummary: number;
+  scannedBytes: number;
+  msgs: number;
+  /** One line per repair, in words. */
+  problems: string[];
+}
+
 export interface NativeStoreApi {
   store(subject: Uint8Array, hdr: Uint8Array, msg: Uint8Array, tsNs: bigint): number;
   sync(): void;
+  /** Write buffered messages to the OS, no fsync. */
+  flush(): void;
   load(seq: number): StoredMsgJs | null;
   loadNext(start: number, filter: Uint8Array): StoredMsgJs | null;
   loadLast(filter: Uint8Array): StoredMsgJs | null;
@@ -46,6 +58,8 @@ export interface NativeStoreApi {
   subjectsState(filter: Uint8Array): { subject: string; msgs: number }[];
   numPending(start: number, filter: Uint8Array, lastPerSubject: boolean): number;
   destroy(): void;
+  /** Null for memory stores. */
+  recoveryReport(): RecoveryReportJs | null;
 }
 
 export type NativeStoreCtor = new (storage: string, dir: string, limits: StoreLimitsJs) => NativeStoreApi;

@@ -183,4 +183,17 @@ describe('JetStream retention and ack details', { timeout: 60_000 }, () => {
     assert.equal(body.error.code, 412);
     assert.equal(body.error.err_code, 10185);
   });
+
+  test('the API level header: the served level passes, a value that is not an integer is 10185', async () => {
+    const info = await jsm.getAccountInfo();
+    const ask = async (level: string) => {
+      const h = headers();
+      h.set('Nats-Required-Api-Level', level);
+      const r = await nc.request('$JS.API.INFO', '', { headers: h, timeout: 5000 });
+      return r.json<{ error?: { err_code: number }; api?: { level: number } }>();
+    };
+    assert.equal((await ask(String(info.api.level ?? 0))).api?.level, info.api.level);
+    assert.equal((await ask('one')).error?.err_code, 10185);
+    assert.equal((await ask('0.5')).error?.err_code, 10185);
+  });
 });

@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use myelin_store::file::{FileStore, RecoveryProblem, RecoveryReport};
 use myelin_store::mem::MemStore;
 use myelin_store::{Discard, MsgStore, StoreError, StoreLimits, StoredMsg};
 use napi::bindgen_prelude::*;
@@ -94,14 +95,62 @@ fn to_js(e: StoreError) -> Error {
     Error::new(Status::GenericFailure, format!("{code}: {e}"))
 }
 
-/// The one place a stream's storage kind becomes a store.
-fn open_store(storage: &str, dir: &Path, limits: StoreLimits) -> Result<Box<dyn MsgStore>> {
+/// What the file store found and repaired when it opened (`FileStore::recovery_report`), for the startup log.
+#[napi(object)]
+pub struct RecoveryReportJs {
+    pub segments: u32,
+    pub from_summary: u32,
+    pub scanned_bytes: f64,
+    pub msgs: f64,
+    /// One line per repair, in words (what was cut or skipped, and which sequences may be lost).
+    pub problems: Vec<String>,
+}
+
+impl From<&RecoveryReport> for RecoveryReportJs {
+    fn from(r: &RecoveryReport) -> RecoveryReportJs {
+        RecoveryReportJs {
+            segments: r.segments as u32,
+            from_summary: r.from_summary as u32,
+            scanned_bytes: r.scanned_bytes as f64,
+            msgs: r.msgs as f64,
+            problems: r.problems.iter().map(describe).collect(),
+        }
+    }
+}
+
+fn describe(p: &RecoveryProblem) -> String {
+    match *p {
+        RecoveryProblem::TornTail { segment, offset, bytes } => {
+            format!("block {segment}: truncated {bytes} trailing bytes of an incomplete write at offset {offset} (unsynced data)")
+        }
+        RecoveryProblem::Corrupt { segment, from, to, after_seq, before_seq } => {
+            let lost = match (after_seq, before_seq) {
+                (a, 0) => format!("messages after sequence {a} may be lost"),
+                (a, b) => format!("messages between sequences {a} and {b} are lost"),
+            };
+            format!("block {segment}: skipped corrupt bytes {from}..{to}, {lost}")
+        }
+        RecoveryProblem::BadHeader { segment, removed: true } => {
+            format!("block {segment}: unreadable header and no records, file removed")
+        }
+        RecoveryProblem::BadHeader { segment, removed: false } => {
+            format!("block {segment}: unreadable header, records recovered by scanning")
+        }
+        RecoveryProblem::BadSummary { segment } => {
+            format!("block {segment}: index damaged or outdated, rebuilt by scanning (nothing lost)")
+        }
+    }
+}
+
+/// The one place a stream's storage kind becomes a store. A file stream keeps its messages in `<dir>/msgs`
+/// (nats-server's layout: the stream folder holds the meta files and `obs/`, the blocks live in `msgs/`).
+fn open_store(storage: &str, dir: &Path, limits: StoreLimits) -> Result<(Box<dyn MsgStore>, Option<RecoveryReport>)> {
     match storage {
-        "memory" => Ok(Box::new(MemStore::new(limits))),
+        "memory" => Ok((Box::new(MemStore::new(limits)), None)),
         "file" => {
-            // MERGE: FileStore::open(dir, limits)
-            let _ = dir;
-            Ok(Box::new(MemStore::new(limits)))
+            let fs = FileStore::open(&dir.join("msgs"), limits).map_err(to_js)?;
+            let report = fs.recovery_report().clone();
+            Ok((Box::new(fs), Some(report)))
         }
         other => Err(Error::new(Status::InvalidArg, format!("unknown storage {other}"))),
     }
@@ -110,6 +159,8 @@ fn open_store(storage: &str, dir: &Path, limits: StoreLimits) -> Result<Box<dyn 
 #[napi]
 pub struct NativeStore {
     inner: Box<dyn MsgStore>,
+    /// Set for file stores: what opening them recovered.
+    report: Option<RecoveryReport>,
 }
 
 #[napi]
@@ -117,7 +168,14 @@ impl NativeStore {
     /// Open (or create) a stream's store. `storage` is "memory" or "file"; `dir` is the stream's folder.
     #[napi(constructor)]
     pub fn new(storage: String, dir: String, limits: StoreLimitsJs) -> Result<Self> {
-        Ok(NativeStore { inner: open_store(&storage, Path::new(&dir), StoreLimits::from(&limits))? })
+        let (inner, report) = open_store(&storage, Path::new(&dir), StoreLimits::from(&limits))?;
+        Ok(NativeStore { inner, report })
+    }
+
+    /// What recovery found when a file store was opened; null for memory stores.
+    #[napi]
+    pub fn recovery_report(&self) -> Option<RecoveryReportJs> {
+        self.report.as_ref().map(Into::into)
     }
 
     /// Store a message; returns its sequence. Throws `max_msgs: …`, `msg_too_big: …` and the like.
@@ -129,6 +187,12 @@ impl NativeStore {
     #[napi]
     pub fn sync(&mut self) -> Result<()> {
         self.inner.sync().map_err(to_js)
+    }
+
+    /// Write buffered messages to the OS without fsync (acks under a `sync_interval`).
+    #[napi]
+    pub fn flush(&mut self) -> Result<()> {
+        self.inner.flush().map_err(to_js)
     }
 
     #[napi]

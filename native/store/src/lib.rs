@@ -145,6 +145,13 @@ pub trait MsgStore: Send {
     /// Make every message stored so far durable (fsync for the file store; nothing for memory).
     fn sync(&mut self) -> Result<()>;
 
+    /// Hand every message stored so far to the OS without waiting for the disk: a process crash (`kill -9`)
+    /// no longer loses it, a power loss still can. For `sync_interval` > 0, where acks do not wait for
+    /// [`MsgStore::sync`]. Nothing to do for stores without a user-space buffer.
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     /// The message at `seq`.
     fn load(&self, seq: u64) -> Result<StoredMsg>;
 

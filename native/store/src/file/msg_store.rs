@@ -111,6 +111,12 @@ impl MsgStore for FileStore {
         self.sync_all()
     }
 
+    fn flush(&mut self) -> Result<()> {
+        self.check_open()?;
+        self.active().flush()?;
+        Ok(())
+    }
+
     fn load(&self, seq: u64) -> Result<crate::StoredMsg> {
         self.check_open()?;
         self.load_entry(seq)
