@@ -589,16 +589,7 @@ impl Engine {
         }
         self.t.stall = false;
         let mut parser = self.parsers[id as usize].take().expect("parser for live connection");
-        let mut ctx = Ctx {
-            t: &mut self.t,
-            router: &self.router,
-            accounts: &mut self.accounts,
-            scratch: &mut self.scratch,
-            fwd: &mut self.fwd,
-            imports: &mut self.imports,
-            id,
-            route: &[],
-        };
+        let mut ctx = self.ctx(id);
         match parser.parse(chunk, &mut ctx) {
             Ok(n) if n < chunk.len() => self.t.conn(id).held.extend_from_slice(&chunk[n..]),
             Ok(_) => {}
@@ -607,6 +598,20 @@ impl Engine {
         self.parsers[id as usize] = Some(parser);
         self.finish_loop();
         self.flags()
+    }
+
+    /// The op handler for connection `id`: everything routing touches, borrowed for one chunk or batch.
+    fn ctx(&mut self, id: u32) -> Ctx<'_> {
+        Ctx {
+            t: &mut self.t,
+            router: &self.router,
+            accounts: &mut self.accounts,
+            scratch: &mut self.scratch,
+            fwd: &mut self.fwd,
+            imports: &mut self.imports,
+            id,
+            route: &[],
+        }
     }
 
     fn flags(&self) -> u32 {

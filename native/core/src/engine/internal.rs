@@ -16,7 +16,7 @@
 //! Internal connections live on the main thread's engine; messages published by connections on other
 //! workers reach them through the router like any other subscription.
 
-use super::{limits_for, Ctx, Engine};
+use super::{limits_for, Engine};
 use crate::conn::{AuthState, ClientOpts};
 use crate::parser::{OpHandler, Publish};
 
@@ -78,16 +78,7 @@ impl Engine {
         if !self.is_internal(id) {
             return self.flags();
         }
-        let mut ctx = Ctx {
-            t: &mut self.t,
-            router: &self.router,
-            accounts: &mut self.accounts,
-            scratch: &mut self.scratch,
-            fwd: &mut self.fwd,
-            imports: &mut self.imports,
-            id,
-            route: &[],
-        };
+        let mut ctx = self.ctx(id);
         let mut r = Reader { buf: batch, pos: 0 };
         while r.pos < batch.len() {
             let (Some(route), Some(subject), Some(reply), Some(hdr_len), Some(total)) =
