@@ -28,9 +28,14 @@ import { loadTlsSettings, type TlsSettings } from './net/tls-settings.js';
 import { MYELIN_VERSION, NATS_SERVER_LEVEL } from './version.js';
 import { planReload } from './config/reload.js';
 import { configFileDigest } from './config/config-digest.js';
+import { runArchiveCommand } from './archive/command.js';
 
 export function main(argv: string[]): void {
   const exe = executableBaseName();
+  if (argv[0] === 'archive') {
+    void runArchiveCommand(argv.slice(1), exe).then((code) => process.exit(code));
+    return;
+  }
   let parsed: FlagParseResult;
   try {
     parsed = parseFlags(argv);

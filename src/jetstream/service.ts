@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { parseAck, parseAckSubject } from './acks.js';
 import { apiError } from './errors.js';
 import { JsApi } from './api.js';
+import { ColdStorage } from './cold-storage.js';
 import { Consumer } from './consumer.js';
 import type { JsContext } from './context.js';
 import { type ConsumerConfig, normalizeStreamConfig, type StreamConfig } from './defaults.js';
@@ -41,6 +42,8 @@ export class JetStreamService implements JsContext {
   private syncTimer: NodeJS.Timeout | undefined;
   readonly api: JsApi;
   readonly dir: string;
+  /** Moves old sealed segments of streams with an archive policy (metadata) to their archive folders. */
+  private readonly coldStorage: ColdStorage;
 
   constructor(
     readonly client: InternalClient,
@@ -55,6 +58,8 @@ export class JetStreamService implements JsContext {
     client.subscribe('$JS.ACK.>', (subject, reply, _hdr, body) => this.onAck(subject, reply, body));
     client.subscribe('$JS.FC.>', (subject) => this.onFlowControl(subject));
     this.restore();
+    this.coldStorage = new ColdStorage(this.streams, client.account, settings.storeDir, log);
+    this.coldStorage.check();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
     if (settings.syncIntervalMs > 0) {
@@ -284,6 +289,7 @@ export class JetStreamService implements JsContext {
 
   close(): void {
     clearInterval(this.timer);
+    this.coldStorage.close();
     if (this.syncTimer !== undefined) clearInterval(this.syncTimer);
     for (const s of this.streams.values()) for (const c of s.consumers.values()) this.saveConsumerState(c);
     this.syncAll();

@@ -81,7 +81,7 @@ export interface EngineStats {
   subscriptions: number;
 }
 
-import type { NativeStoreCtor } from './store-types.js';
+import type { NativeStoreCtor, StoredMsgJs } from './store-types.js';
 export type { NativeStoreApi, StoreLimitsJs, StoredMsgJs, StreamStateJs } from './store-types.js';
 
 /** The Rust engine of one thread. Every method is synchronous. */
@@ -153,6 +153,7 @@ interface Binding {
   hasWildcard(subject: string): boolean;
   isSubsetMatch(subject: string, filter: string): boolean;
   subjectsCollide(a: string, b: string): boolean;
+  readArchiveFile(path: string): StoredMsgJs[];
 }
 
 /**
@@ -290,4 +291,9 @@ export function isSubsetMatch(subject: string, filter: string): boolean {
 /** Whether some subject could match both (nats-server's SubjectsCollide). */
 export function subjectsCollide(a: string, b: string): boolean {
   return binding.subjectsCollide(a, b);
+}
+
+/** The messages of one cold-storage archive file (`<first>-<last>.blk`), checksums checked. */
+export function readArchiveFile(path: string): StoredMsgJs[] {
+  return binding.readArchiveFile(path);
 }

@@ -60,6 +60,11 @@ export interface NativeStoreApi {
   destroy(): void;
   /** Null for memory stores. */
   recoveryReport(): RecoveryReportJs | null;
+  /**
+   * Cold storage: move the oldest sealed segments whose messages are all older than `beforeTsNs` into
+   * `archiveDir` (fsynced there before they leave the stream). Returns how many messages moved; 0 for memory.
+   */
+  archiveOlderThan(beforeTsNs: bigint, archiveDir: string): number;
 }
 
 export type NativeStoreCtor = new (storage: string, dir: string, limits: StoreLimitsJs) => NativeStoreApi;

@@ -276,4 +276,20 @@ impl NativeStore {
     pub fn destroy(&mut self) -> Result<()> {
         self.inner.destroy().map_err(to_js)
     }
+
+    /// Cold storage: move the oldest sealed segments whose messages are all older than `before_ts_ns` into
+    /// `archive_dir`; returns how many messages left the stream (0 for memory stores).
+    #[napi]
+    pub fn archive_older_than(&mut self, before_ts_ns: BigInt, archive_dir: String) -> Result<f64> {
+        self.inner
+            .archive_older_than(before_ts_ns.get_i64().0, Path::new(&archive_dir))
+            .map(|n| n as f64)
+            .map_err(to_js)
+    }
+}
+
+/// The messages of one cold-storage archive file, checksums checked (the `myelin archive` command).
+#[napi]
+pub fn read_archive_file(path: String) -> Result<Vec<StoredMsgJs>> {
+    Ok(myelin_store::file::read_archive_file(Path::new(&path)).map_err(to_js)?.into_iter().map(Into::into).collect())
 }

@@ -190,4 +190,11 @@ pub trait MsgStore: Send {
 
     /// Delete everything the store holds, on disk too. The store is unusable afterwards.
     fn destroy(&mut self) -> Result<()>;
+
+    /// Cold storage: move the oldest sealed segments whose messages are all older than `before_ts_ns` into
+    /// `archive_dir` (`file::archive`), returning how many messages left the stream. A store without sealed
+    /// segments on disk (memory) has nothing to move.
+    fn archive_older_than(&mut self, _before_ts_ns: i64, _archive_dir: &std::path::Path) -> Result<u64> {
+        Ok(0)
+    }
 }

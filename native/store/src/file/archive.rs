@@ -65,6 +65,19 @@ pub fn replay_archive(archive_dir: &Path, f: impl FnMut(StoredMsg) -> Result<()>
     replay_on(&OsFs::shared(), archive_dir, f)
 }
 
+/// The messages of one archive file (`<first_seq>-<last_seq>.blk`), in the order written, every checksum
+/// checked. For tools that stream an archive one file at a time (list, replay over the network).
+pub fn read_archive_file(path: &Path) -> Result<Vec<StoredMsg>> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let data = OsFs::shared().read(path)?;
+    let mut out = Vec::new();
+    parse_file(&name, &data, |m| {
+        out.push(m);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 pub(crate) fn replay_on(
     fs: &Arc<dyn Fs>,
     archive_dir: &Path,
@@ -76,21 +89,30 @@ pub(crate) fn replay_on(
     let mut last = 0u64;
     for name in names {
         let data = fs.read(&archive_dir.join(&name))?;
-        let bad = |what: &str| StoreError::Corrupt(format!("archive {name}: {what}"));
-        record::decode_header(&data).ok_or_else(|| bad("bad header"))?;
-        let mut at = SEG_HEADER_LEN;
-        while at < data.len() {
-            let (rec, len) = record::parse(&data[at..]).ok_or_else(|| bad(&format!("bad record at {at}")))?;
-            if let Record::Msg { seq, ts, subject, hdr, msg } = rec {
-                // Overlapping files (an archive run cut by a crash, then redone) replay each message once.
-                if seq > last {
-                    last = seq;
-                    f(StoredMsg { seq, ts_ns: ts, subject: subject.to_vec(), hdr: hdr.to_vec(), msg: msg.to_vec() })?;
-                    n += 1;
-                }
+        parse_file(&name, &data, |m| {
+            // Overlapping files (an archive run cut by a crash, then redone) replay each message once.
+            if m.seq > last {
+                last = m.seq;
+                n += 1;
+                return f(m);
             }
-            at += len;
-        }
+            Ok(())
+        })?;
     }
     Ok(n)
+}
+
+/// Hands each message record of one archive file's bytes to `f`.
+fn parse_file(name: &str, data: &[u8], mut f: impl FnMut(StoredMsg) -> Result<()>) -> Result<()> {
+    let bad = |what: &str| StoreError::Corrupt(format!("archive {name}: {what}"));
+    record::decode_header(data).ok_or_else(|| bad("bad header"))?;
+    let mut at = SEG_HEADER_LEN;
+    while at < data.len() {
+        let (rec, len) = record::parse(&data[at..]).ok_or_else(|| bad(&format!("bad record at {at}")))?;
+        if let Record::Msg { seq, ts, subject, hdr, msg } = rec {
+            f(StoredMsg { seq, ts_ns: ts, subject: subject.to_vec(), hdr: hdr.to_vec(), msg: msg.to_vec() })?;
+        }
+        at += len;
+    }
+    Ok(())
 }

@@ -32,6 +32,6 @@ mod memfs;
 #[cfg(test)]
 mod tests;
 
-pub use archive::replay_archive;
+pub use archive::{read_archive_file, replay_archive};
 pub use recovery::{RecoveryProblem, RecoveryReport};
 pub use store::{FileStore, FileStoreConfig};

@@ -225,4 +225,8 @@ impl MsgStore for FileStore {
     fn destroy(&mut self) -> Result<()> {
         self.destroy_files()
     }
+
+    fn archive_older_than(&mut self, before_ts_ns: i64, archive_dir: &std::path::Path) -> Result<u64> {
+        FileStore::archive_older_than(self, before_ts_ns, archive_dir)
+    }
 }

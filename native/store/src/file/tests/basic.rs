@@ -51,6 +51,12 @@ fn store_load_reopen_on_disk() {
     })
     .unwrap();
     assert!(moved > 0 && n == moved && seqs.windows(2).all(|w| w[0] < w[1]) && !seqs.contains(&10));
+    // File by file (the `myelin archive` command): the same messages, in the same order.
+    let mut names: Vec<_> = std::fs::read_dir(&arch).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    let by_file: Vec<u64> =
+        names.iter().flat_map(|p| crate::file::read_archive_file(p).unwrap()).map(|m| m.seq).collect();
+    assert_eq!(by_file, seqs);
 }
 
 #[test]
