@@ -102,3 +102,49 @@ describe('JetStream cold storage', { skip: isGo && 'nats-server has no cold stor
     await assert.rejects(myelin(['replay', '--archive', archiveDir]), /--stream <name> is required/);
   });
 });
+
+describe('JetStream cold storage at startup', { skip: isGo && 'nats-server has no cold storage', timeout: 120_000 }, () => {
+  let srv: ServerHandle;
+  let storeDir: string;
+  // An hour between checks: within the test only the check at startup can archive.
+  const start = () => startServer({ args: ['-js', '-sd', storeDir], env: { MYELIN_ARCHIVE_CHECK_MS: '3600000' } });
+
+  before(async () => {
+    storeDir = mkdtempSync(join(tmpdir(), 'myelin-archive-'));
+    srv = await start();
+  });
+  after(async () => {
+    await srv?.stop();
+    rmSync(storeDir, { recursive: true, force: true });
+  });
+
+  test('a restart archives what became old while the server was down; a relative archive_dir is under the store dir', async () => {
+    let nc = await connect({ servers: srv.url, reconnect: false });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({
+      name: 'LOGS',
+      subjects: ['logs.>'],
+      metadata: { 'myelin.archive_dir': 'cold/LOGS', 'myelin.archive_age': '1ms' },
+    });
+    const js = jetstream(nc);
+    for (let i = 1; i <= 40; i++) await js.publish('logs.app', payload(i));
+    assert.equal((await jsm.streams.info('LOGS')).state.first_seq, 1, 'no check ran yet');
+    await nc.close();
+    await srv.stop();
+    srv = await start();
+    nc = await connect({ servers: srv.url, reconnect: false });
+    try {
+      const si = await (await jetstreamManager(nc)).streams.info('LOGS');
+      assert.ok(si.state.first_seq > 1, `first_seq ${si.state.first_seq}`);
+      assert.equal(si.state.last_seq, 40);
+      const listed = await myelin(['list', '--archive', join(storeDir, 'cold', 'LOGS')]);
+      assert.match(listed.stdout, new RegExp(`, ${si.state.first_seq - 1} messages, `));
+    } finally {
+      await nc.close();
+    }
+  });
+
+  test('without a subcommand the usage is printed', async () => {
+    await assert.rejects(myelin([]), (e: { code?: number; stdout?: string }) => e.code === 1 && /archive <command>/.test(e.stdout ?? ''));
+  });
+});
