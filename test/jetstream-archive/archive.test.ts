@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DeliverPolicy, jetstream, jetstreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, jetstreamManager, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { checkFor, isGo, repoRoot, startServer, type ServerHandle } from '../helpers/server.js';
 
@@ -45,7 +45,7 @@ describe('JetStream cold storage', { skip: isGo && 'nats-server has no cold stor
   test('sealed blocks past the age move to the archive, and replay brings them back in order', async () => {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
-    const config: Partial<StreamConfig> & { name: string } = { name: 'ORDERS', subjects: ['orders.>'], storage: 'file' as never };
+    const config: Partial<StreamConfig> & { name: string } = { name: 'ORDERS', subjects: ['orders.>'], storage: StorageType.File };
     await jsm.streams.add(config);
     for (let i = 1; i <= COUNT; i++) {
       const h = headers();
