@@ -96,6 +96,16 @@ describe('JetStream cold storage', { skip: isGo && 'nats-server has no cold stor
     assert.equal(i, archived);
   });
 
+  test('a malformed policy is reported once and archives nothing', async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'HALF', subjects: ['half.>'], metadata: { 'myelin.archive_dir': 'cold/HALF' } });
+    await jetstream(nc).publish('half.1', 'x');
+    const warning = "stream '$G > HALF': myelin.archive_dir needs myelin.archive_age";
+    await checkFor(10_000, 50, () => srv.stderr().includes(warning));
+    assert.equal(srv.stderr().split(warning).length, 2, 'one warning');
+    assert.equal((await jsm.streams.info('HALF')).state.first_seq, 1);
+  });
+
   test('bad commands fail with a message', async () => {
     await assert.rejects(myelin(['list']), /--archive <dir> is required/);
     await assert.rejects(myelin(['bogus', '--archive', '/nonexistent']), /unknown command "bogus"/);
