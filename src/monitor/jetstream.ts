@@ -21,6 +21,14 @@ export interface JetStreamView {
   readonly services: readonly JetStreamService[];
 }
 
+/**
+ * A request this server does not answer (nats-server's errSkipZreq: `leader-only` where there is no leader):
+ * over HTTP it is a 400 with this text, over the system account no answer at all.
+ */
+export class SkipAnswer extends QueryError {
+  override name = 'SkipAnswer';
+}
+
 /** nats-server's default /jsz page of accounts. */
 const DEFAULT_LIMIT = 1024;
 const NS_PER_MS = 1_000_000;
@@ -151,7 +159,7 @@ export function jsz(source: MonitorSource, query: URLSearchParams): Record<strin
   const head = { server_id: source.identity.serverId, now: goTime(Date.now()) };
   if (js === undefined) {
     // nats-server skips the answer; over HTTP that error is the 400's text.
-    if (o.leaderOnly) throw new QueryError('filtered response: not leader');
+    if (o.leaderOnly) throw new SkipAnswer('filtered response: not leader');
     const none = statsJson({ memory: 0, storage: 0 }, 0, 0, 0, 0);
     return { ...none, ...head, disabled: true, config: { max_memory: 0, max_storage: 0 }, streams: 0, consumers: 0, messages: 0, bytes: 0, total: 0 };
   }

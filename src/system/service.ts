@@ -14,7 +14,7 @@ import type { MonitorSource } from '../monitor/collect.js';
 import { connz } from '../monitor/connz.js';
 import { goJson } from '../monitor/go-format.js';
 import { healthz } from '../monitor/healthz.js';
-import { jsz, jszAccount } from '../monitor/jetstream.js';
+import { jsz, jszAccount, SkipAnswer } from '../monitor/jetstream.js';
 import { subsz } from '../monitor/subsz.js';
 import { varz, type VarzContext } from '../monitor/varz.js';
 import type { Logger } from '../log.js';
@@ -279,6 +279,7 @@ export class SystemService {
     try {
       fields = await build(opts);
     } catch (err) {
+      if (err instanceof SkipAnswer) return;
       this.sendError(reply, 500, err instanceof Error ? err.message : String(err), via);
       return;
     }

@@ -80,6 +80,9 @@ describe('JetStream through the system account', { timeout: 60_000 }, () => {
     assert.equal((stream.config as Json).name, 'EVENTS');
     assert.equal(((stream.consumer_detail as Json[])[0] as Json).name, 'worker');
 
+    // A single server leads its JetStream: leader_only still answers.
+    assert.equal(((await ask('$SYS.REQ.SERVER.PING.JSZ', { leader_only: true })).data as Json).streams, 1);
+
     const one = (await ask('$SYS.REQ.SERVER.PING.JSZ', { account: 'APP', streams: true })).data as Json;
     const only = one.account_details as Json[];
     assert.equal(only.length, 1);
