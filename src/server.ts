@@ -29,6 +29,7 @@ export class WebSocketListenError extends Error {
   override name = 'WebSocketListenError';
 }
 import { startJetStream } from './jetstream/start.js';
+import { jetStreamConfig, type JetStreamView } from './monitor/jetstream.js';
 import type { JetStreamService } from './jetstream/service.js';
 import { SystemService } from './system/service.js';
 
@@ -57,6 +58,8 @@ export class Server {
   private lameDuck = false;
   private shuttingDown = false;
   private jetstream: JetStreamService[] = [];
+  /** What monitoring reports about JetStream, when it is on (src/monitor/jetstream.ts). */
+  jetStream: JetStreamView | undefined;
   /** The system account's events and `$SYS.REQ` services (src/system). */
   system: SystemService | undefined;
   /** The router holds account import tables (so a reload that removes every import must clear them). */
@@ -132,6 +135,7 @@ export class Server {
     this.local = new EngineHost(settings(0), this.log);
     if (this.options.jetstream) {
       this.jetstream = startJetStream(this.local, this.options, this.serverName, this.log, this.auth);
+      this.jetStream = { config: jetStreamConfig(this.options), services: this.jetstream };
     }
     this.local.onConnectionClosed = () => this.connCount--;
     this.workers.onConnectionClosed = () => this.connCount--;

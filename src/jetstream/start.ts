@@ -23,6 +23,11 @@ export function jetStreamAccounts(auth: AuthConfig | undefined): string[] {
   return [GLOBAL_ACCOUNT, ...accounts.map((a) => a.name)];
 }
 
+/** The store directory (`-sd`, `store_dir`): nats-server's default is <tmp>/nats. The data is under `jetstream/`. */
+export function storeRoot(options: Options): string {
+  return resolve(options.storeDir !== '' ? options.storeDir : join(tmpdir(), 'nats'));
+}
+
 /** One JetStream service per account that has JetStream, each with its own internal client and folder. */
 export function startJetStream(
   host: EngineHost,
@@ -31,7 +36,7 @@ export function startJetStream(
   log: Logger,
   auth?: AuthConfig,
 ): JetStreamService[] {
-  const storeDir = resolve(options.storeDir !== '' ? options.storeDir : join(tmpdir(), 'nats'));
+  const storeDir = storeRoot(options);
   log.info('Starting JetStream');
   log.info(`    Store Directory: "${storeDir}"`);
   const sync =

@@ -5,6 +5,7 @@
 import type { AccountSublistStats } from '../native/index.js';
 import type { Options } from '../config/options.js';
 import type { ServerIdentity } from '../info.js';
+import type { JetStreamView } from './jetstream.js';
 import type { AccountTraffic, ConnRecord, HostSnapshot, MonitorQuery, SubRecord } from './snapshot.js';
 
 /** What the monitoring endpoints read from the server. */
@@ -24,6 +25,8 @@ export interface MonitorSource {
   readonly systemAccount: string;
   /** Accounts named in the configuration, whether or not a client has used them yet. */
   readonly configuredAccounts: string[];
+  /** JetStream when it is enabled (it lives on the main thread: read directly, not per thread). */
+  readonly jetStream?: JetStreamView;
   monitorSnapshots(query: MonitorQuery): Promise<HostSnapshot[]>;
 }
 

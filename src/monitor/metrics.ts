@@ -15,6 +15,7 @@
 // Cumulative numbers are counters, the rest gauges.
 
 import { accountNames, collect, sublistStatsJson, sumSublists } from './collect.js';
+import { healthz } from './healthz.js';
 import { varzFrom, type VarzContext } from './varz.js';
 
 type Kind = 'gauge' | 'counter';
@@ -92,7 +93,7 @@ export async function metrics(ctx: VarzContext): Promise<string> {
   out.numbers('gnatsd_subsz', sublistStatsJson(sumSublists(c.sublists.values())), '/subsz');
   out.sample('gnatsd_routez_num_routes', 0, '/routez num_routes');
   out.sample('gnatsd_leafz_conn_nodes_total', 0, '/leafz leafnodes');
-  out.sample('gnatsd_healthz_status', 0, '/healthz status: 0 when ok');
+  out.sample('gnatsd_healthz_status', healthz(source, new URLSearchParams()).code === 200 ? 0 : 1, '/healthz status: 0 when ok');
 
   for (const name of accountNames(source, c)) {
     const t = c.traffic.get(name);

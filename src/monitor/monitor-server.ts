@@ -5,10 +5,12 @@
 
 import { startHttpListener, type HttpListener, type HttpRequest, type HttpResponse } from '../net/http-listener.js';
 import { accountz, accstatz } from './accounts.js';
-import { gatewayz, healthz, jsz, leafz, routez } from './cluster.js';
+import { gatewayz, leafz, routez } from './cluster.js';
 import type { MonitorSource } from './collect.js';
 import { connz } from './connz.js';
 import { goJson, QueryError } from './go-format.js';
+import { healthz } from './healthz.js';
+import { jsz } from './jetstream.js';
 import { metrics } from './metrics.js';
 import { subsz } from './subsz.js';
 import { varz, type VarzContext } from './varz.js';
@@ -63,8 +65,16 @@ export class MonitorServer {
     add('/subscriptionsz', json((q) => subsz(source, q)), '/subsz');
     add('/accountz', json((q) => accountz(source, q)));
     add('/accstatz', json((q) => accstatz(source, q)));
-    add('/jsz', json(() => jsz(source)));
-    add('/healthz', json((q) => healthz(q), false));
+    add('/jsz', json((q) => jsz(source, q)));
+    add('/healthz', (req) => {
+      try {
+        const h = healthz(source, req.query);
+        return { status: h.code, headers: JSON_HEADERS, body: goJson(h.body, false) };
+      } catch (err) {
+        if (err instanceof QueryError) return { status: 400, headers: TEXT_HEADERS, body: err.message };
+        throw err;
+      }
+    });
     add('/metrics', async () => ({
       status: 200,
       headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' },

@@ -6,6 +6,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { NATS_SERVER_LEVEL } from '../version.js';
 import { collect, sumSublists, type Collected, type MonitorSource } from './collect.js';
 import { goTime, goUptime } from './go-format.js';
+import { jetStreamVarz } from './jetstream.js';
 
 const NS_PER_MS = 1_000_000;
 
@@ -84,7 +85,7 @@ export function varzFrom(ctx: VarzContext, c: Collected): Record<string, unknown
     leaf: {},
     mqtt: {},
     websocket: websocketVarz(source),
-    jetstream: {},
+    jetstream: jetStreamVarz(source),
     tls_timeout: o.tlsTimeout / 1000,
     write_deadline: o.writeDeadline * NS_PER_MS,
     start: goTime(start),

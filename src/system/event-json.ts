@@ -6,6 +6,7 @@ import { cpus, availableParallelism } from 'node:os';
 import { goTime } from '../monitor/go-format.js';
 import type { ConnRecord } from '../monitor/snapshot.js';
 import { collect, sumSublists, type MonitorSource } from '../monitor/collect.js';
+import { jetStreamStatsz } from '../monitor/jetstream.js';
 import { cpuPercent } from '../monitor/varz.js';
 import { NATS_SERVER_LEVEL } from '../version.js';
 import type { ClientEvent } from './client-event.js';
@@ -93,7 +94,7 @@ export async function statsz(source: MonitorSource): Promise<Record<string, unkn
   for (const t of c.traffic.values()) if (t.conns > 0) active++;
   const sent = { msgs: c.outMsgs, bytes: c.outBytes };
   const received = { msgs: c.inMsgs, bytes: c.inBytes };
-  return {
+  const out: Record<string, unknown> = {
     start: goTime(source.startTime.getTime()),
     mem: process.memoryUsage.rss(),
     cores: cpus().length || availableParallelism(),
@@ -108,6 +109,9 @@ export async function statsz(source: MonitorSource): Promise<Record<string, unkn
     received_from_clients: { ...received },
     slow_consumers: c.slowConsumers,
     active_servers: 1,
-    gomaxprocs: source.options.workers,
   };
+  const js = jetStreamStatsz(source);
+  if (js !== undefined) out.jetstream = js;
+  out.gomaxprocs = source.options.workers;
+  return out;
 }

@@ -92,7 +92,20 @@ export function queryFor(endpoint: string, body: RequestBody | undefined): URLSe
       set('unused', body.include_unused);
       break;
     case 'HEALTHZ':
-      for (const k of ['js-enabled-only', 'js-server-only', 'js-meta-only', 'details']) set(k, body[k]);
+      for (const k of ['js-enabled', 'js-enabled-only', 'js-server-only', 'js-meta-only', 'account', 'stream', 'consumer', 'details']) {
+        set(k, body[k]);
+      }
+      break;
+    case 'JSZ':
+      set('acc', body.account);
+      set('accounts', body.accounts);
+      set('streams', body.streams);
+      set('consumers', body.consumer);
+      set('config', body.config);
+      set('leader-only', body.leader_only);
+      set('offset', body.offset);
+      set('limit', body.limit);
+      set('raft', body.raft);
       break;
   }
   return q;

@@ -9,10 +9,12 @@
 
 import { InternalClient, type InternalOpener } from '../internal/internal-client.js';
 import { accountz, accstatz } from '../monitor/accounts.js';
-import { gatewayz, healthz, jsz, leafz, routez } from '../monitor/cluster.js';
+import { gatewayz, leafz, routez } from '../monitor/cluster.js';
 import type { MonitorSource } from '../monitor/collect.js';
 import { connz } from '../monitor/connz.js';
 import { goJson } from '../monitor/go-format.js';
+import { healthz } from '../monitor/healthz.js';
+import { jsz, jszAccount, SkipAnswer } from '../monitor/jetstream.js';
 import { subsz } from '../monitor/subsz.js';
 import { varz, type VarzContext } from '../monitor/varz.js';
 import type { Logger } from '../log.js';
@@ -60,9 +62,9 @@ export class SystemService {
       ['GATEWAYZ', async () => gatewayz(source)],
       ['LEAFZ', async () => leafz(source)],
       ['ACCOUNTZ', (b) => accountz(source, q('ACCOUNTZ', b))],
-      ['JSZ', async () => jsz(source)],
+      ['JSZ', async (b) => jsz(source, q('JSZ', b))],
       // Over the system account nats-server also puts the status code in the answer.
-      ['HEALTHZ', async (b) => ({ ...healthz(q('HEALTHZ', b)), status_code: 200 })],
+      ['HEALTHZ', async (b) => healthzData(healthz(source, q('HEALTHZ', b)))],
     ]);
     const id = source.identity.serverId;
     this.client.subscribe('$SYS.REQ.SERVER.PING', (_s, reply, _h, body) => this.statszRequest(reply, body));
@@ -210,7 +212,10 @@ export class SystemService {
     if (run !== undefined) void this.answer(reply, body, async (opts) => ({ data: await run(opts) }));
   }
 
-  /** One account's CONNZ, SUBSZ (always with its subscriptions, as nats-server) or INFO (its /accountz detail). */
+  /**
+   * One account's CONNZ, SUBSZ (always with its subscriptions, as nats-server), INFO (its /accountz detail) or
+   * JSZ (its /jsz account detail).
+   */
   private accountEndpoint(endpoint: string, acc: string): Endpoint | undefined {
     const source = this.source;
     const scoped = (name: string, opts: RequestBody | undefined, param: string) => {
@@ -229,6 +234,8 @@ export class SystemService {
         };
       case 'INFO':
         return async () => (await accountz(source, new URLSearchParams({ acc }))).account_detail;
+      case 'JSZ':
+        return async (opts) => jszAccount(source, acc, queryFor('JSZ', opts));
     }
     return undefined;
   }
@@ -272,6 +279,7 @@ export class SystemService {
     try {
       fields = await build(opts);
     } catch (err) {
+      if (err instanceof SkipAnswer) return;
       this.sendError(reply, 500, err instanceof Error ? err.message : String(err), via);
       return;
     }
@@ -293,6 +301,12 @@ export class SystemService {
       this.log.error(`Error sending system account message on ${subject}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
+}
+
+/** HealthStatus with `status_code` after `status`, as nats-server marshals it. */
+function healthzData(h: { code: number; body: Record<string, unknown> }): Record<string, unknown> {
+  const { status, ...rest } = h.body;
+  return { status, status_code: h.code, ...rest };
 }
 
 function lastToken(subject: string): string {

@@ -230,6 +230,10 @@ for (const backend of backends) {
       const j = await getJson(m, '/jsz');
       assertShape(j, S.JSZ_DISABLED);
       assert.equal(j.disabled, true);
+      // nats-server skips the answer when not a leader; over HTTP that is a 400 with the reason.
+      const leader = await get(m, '/jsz?leader-only=1');
+      assert.equal(leader.status, 400);
+      assert.equal(leader.body, 'filtered response: not leader');
     });
 
     test('/healthz and its options', async () => {
