@@ -79,6 +79,13 @@ export class InternalClient {
     this.scheduleSend();
   }
 
+  /** Queue publish records already framed in `publish`'s layout (a native delivery batch); `frames` is kept. */
+  publishFramed(frames: Buffer): void {
+    if (frames.length === 0) return;
+    this.pending.push(frames);
+    this.scheduleSend();
+  }
+
   /** Whether a client (not the server itself) listens on `subject`. */
   hasInterest(subject: string): boolean {
     return this.port.hasInterest(subject);

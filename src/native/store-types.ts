@@ -48,6 +48,21 @@ export interface NativeStoreApi {
   flush(): void;
   load(seq: number): StoredMsgJs | null;
   loadNext(start: number, filter: Uint8Array): StoredMsgJs | null;
+  /**
+   * Up to `maxMsgs` first deliveries from `start` (stopping before `maxBytes`, 0 = no limit), framed as
+   * publish records to `route` with replies `<replyPrefix><sseq>.<cseq>.<ts>.<pending>`; layout in
+   * native/binding/src/deliver.rs and `DeliveryBatch` (src/jetstream/delivery-batch.ts).
+   */
+  deliverBatch(
+    start: number,
+    filter: Uint8Array,
+    maxMsgs: number,
+    maxBytes: number,
+    route: Uint8Array,
+    replyPrefix: Uint8Array,
+    firstCseq: number,
+    pendingBefore: number,
+  ): Buffer;
   loadLast(filter: Uint8Array): StoredMsgJs | null;
   seqForTime(tsNs: bigint): number;
   remove(seq: number): boolean;

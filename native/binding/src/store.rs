@@ -1,7 +1,7 @@
 //! Node-API binding for `myelin-store`: one `NativeStore` object per stream, wrapping a [`MsgStore`].
 //! Conversion only; the JetStream logic (dedup, expected headers, consumers) is in `src/jetstream`.
 //!
-//! Calls are per published message (`store`) or per delivered message (`loadNext`), and one `sync` per
+//! Calls are per published message (`store`) or per batch of deliveries (`deliverBatch`), and one `sync` per
 //! event-loop turn covers every `store` of that turn (group commit). Timestamps are Unix nanoseconds as
 //! JS BigInts (they do not fit a double).
 
@@ -12,6 +12,8 @@ use myelin_store::mem::MemStore;
 use myelin_store::{Discard, MsgStore, StoreError, StoreLimits, StoredMsg};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+
+use crate::deliver::{frame_batch, DeliverySpec};
 
 /// A stream's limits, as the store enforces them (nats-server's stream config fields).
 #[napi(object)]
@@ -207,6 +209,34 @@ impl NativeStore {
     #[napi]
     pub fn load_next(&self, start: f64, filter: &[u8]) -> Result<Option<StoredMsgJs>> {
         self.inner.load_next(start as u64, filter).map(|m| m.map(Into::into)).map_err(to_js)
+    }
+
+    /// Frame up to `max_msgs` first deliveries from `start` (see deliver.rs for the Buffer's layout): one
+    /// call per batch on the delivery path.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn deliver_batch(
+        &self,
+        start: f64,
+        filter: &[u8],
+        max_msgs: u32,
+        max_bytes: f64,
+        route: &[u8],
+        reply_prefix: &[u8],
+        first_cseq: f64,
+        pending_before: f64,
+    ) -> Result<Buffer> {
+        let spec = DeliverySpec {
+            start: start as u64,
+            filter,
+            max_msgs: max_msgs as usize,
+            max_bytes: max_bytes as usize,
+            route,
+            reply_prefix,
+            first_cseq: first_cseq as u64,
+            pending_before: pending_before as u64,
+        };
+        frame_batch(self.inner.as_ref(), &spec).map(Into::into).map_err(to_js)
     }
 
     #[napi]
