@@ -43,6 +43,11 @@ export interface RecoveryReportJs {
 
 export interface NativeStoreApi {
   store(subject: Uint8Array, hdr: Uint8Array, msg: Uint8Array, tsNs: bigint): number;
+  /**
+   * Store a run of header-less messages framed in `buf` (`index`: six u32 per message, offsets and lengths of
+   * subject, reply and body); returns the framed acks then count, last seq, acks length (native/binding/src/ingest.rs).
+   */
+  storeRun(buf: Uint8Array, index: Uint8Array, tsNs: bigint, ackPrefix: Uint8Array): Buffer;
   sync(): void;
   /** Write buffered messages to the OS, no fsync. */
   flush(): void;

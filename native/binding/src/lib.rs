@@ -13,6 +13,7 @@
 //! (JS objects cannot cross threads, a number can).
 
 pub mod deliver;
+pub mod ingest;
 pub mod internal;
 pub mod store;
 

@@ -1,8 +1,9 @@
 //! Node-API binding for `myelin-store`: one `NativeStore` object per stream, wrapping a [`MsgStore`].
 //! Conversion only; the JetStream logic (dedup, expected headers, consumers) is in `src/jetstream`.
 //!
-//! Calls are per published message (`store`) or per batch of deliveries (`deliverBatch`), and one `sync` per
-//! event-loop turn covers every `store` of that turn (group commit). Timestamps are Unix nanoseconds as
+//! On the data path calls are per run of published messages (`storeRun`; `store` for those with headers) and
+//! per batch of deliveries (`deliverBatch`), and one `sync` per event-loop turn covers every `store` of that
+//! turn (group commit). Timestamps are Unix nanoseconds as
 //! JS BigInts (they do not fit a double).
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::deliver::{frame_batch, DeliverySpec};
+use crate::ingest::store_run;
 
 /// A stream's limits, as the store enforces them (nats-server's stream config fields).
 #[napi(object)]
@@ -184,6 +186,13 @@ impl NativeStore {
     #[napi]
     pub fn store(&mut self, subject: &[u8], hdr: &[u8], msg: &[u8], ts_ns: BigInt) -> Result<f64> {
         self.inner.store(subject, hdr, msg, ts_ns.get_i64().0).map(|s| s as f64).map_err(to_js)
+    }
+
+    /// Store a run of header-less messages framed in `buf` (see ingest.rs for `index` and the result): one
+    /// call per run on the publish path.
+    #[napi]
+    pub fn store_run(&mut self, buf: &[u8], index: &[u8], ts_ns: BigInt, ack_prefix: &[u8]) -> Buffer {
+        store_run(self.inner.as_mut(), buf, index, ts_ns.get_i64().0, ack_prefix).into()
     }
 
     #[napi]
