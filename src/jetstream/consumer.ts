@@ -17,7 +17,13 @@ import {
   parsePullRequest,
   pendingStatus,
 } from './pull.js';
-import { FLOW_CONTROL_BYTES, FLOW_CONTROL_MSGS, FLOW_CONTROL_REQUEST, flowControlReply, heartbeat } from './push.js';
+import {
+  FLOW_CONTROL_MAX_PENDING,
+  FLOW_CONTROL_REQUEST,
+  FLOW_CONTROL_START_WINDOW,
+  flowControlReply,
+  heartbeat,
+} from './push.js';
 import type { Stream } from './stream.js';
 import { startPosition } from './consumer-start.js';
 import { DeliveryBatch } from './delivery-batch.js';
@@ -50,10 +56,14 @@ export class Consumer {
   /** Delivery counts of messages delivered more than once, kept while pending. */
   private numRedelivered = 0;
   private readonly waiting: PullRequest[] = [];
+  /** Flow control (push.ts): the reply of the outstanding request, '' when none. */
   private fcPending = '';
   private fcId = 0;
-  private fcMsgs = 0;
+  /** Bytes delivered and not yet released by a flow-control answer, and the window they may fill. */
   private fcBytes = 0;
+  private fcWindow = FLOW_CONTROL_START_WINDOW;
+  /** What the outstanding request releases when answered. */
+  private fcSize = 0;
   private deleted = false;
   /**
    * num_pending as last computed, kept current across deliveries so a replay does not recount the rest of
@@ -302,27 +312,28 @@ export class Consumer {
     if (!this.ctx.client.hasInterest(to)) return;
     this.lastActiveMs = nowMs;
     const fc = this.config.flow_control === true;
-    while (this.fcPending === '') {
-      const maxMsgs = fc ? Math.min(BATCH_MSGS, FLOW_CONTROL_MSGS - this.fcMsgs) : BATCH_MSGS;
-      const maxBytes = fc ? Math.min(BATCH_BYTES, FLOW_CONTROL_BYTES - this.fcBytes) : BATCH_BYTES;
-      const b = this.deliverBatch(to, maxMsgs, maxBytes, nowMs);
-      let n = 1;
+    while (!fc || this.fcBytes <= this.fcWindow) {
+      // With flow control, a batch stops where the next request is due or the window is full; the message
+      // that crosses that line goes alone (below), as nats-server's window counts whole messages.
+      const room = this.fcPending === '' ? this.fcWindow / 2 - this.fcBytes : this.fcWindow - this.fcBytes;
+      const maxBytes = fc ? Math.min(BATCH_BYTES, Math.max(Math.floor(room), 1)) : BATCH_BYTES;
+      const b = this.deliverBatch(to, BATCH_MSGS, maxBytes, nowMs);
       let size: number;
       if (b !== undefined) {
-        n = b.count;
         size = b.bytes;
       } else {
         const next = this.peek(nowMs);
         if (next === undefined) break;
         size = this.deliver(to, next.msg, next.redelivery, nowMs);
       }
-      if (fc) {
-        this.fcMsgs += n;
-        this.fcBytes += size;
-        if (this.fcMsgs >= FLOW_CONTROL_MSGS || this.fcBytes >= FLOW_CONTROL_BYTES) {
-          this.fcPending = flowControlReply(this.stream.name, this.name, ++this.fcId);
-          this.ctx.client.publish(to, this.fcPending, FLOW_CONTROL_REQUEST);
-        }
+      if (!fc) continue;
+      this.fcBytes += size;
+      if (this.fcPending === '' && this.fcBytes > this.fcWindow / 2) {
+        this.fcPending = flowControlReply(this.stream.name, this.name, ++this.fcId);
+        this.fcSize = this.fcBytes;
+        this.ctx.client.publish(to, this.fcPending, FLOW_CONTROL_REQUEST);
+      } else if (this.fcPending !== '' && this.fcBytes - this.fcSize >= this.fcWindow) {
+        this.fcSize += size;
       }
     }
   }
@@ -331,8 +342,9 @@ export class Consumer {
   onFlowControl(subject: string): void {
     if (subject !== this.fcPending) return;
     this.fcPending = '';
-    this.fcMsgs = 0;
-    this.fcBytes = 0;
+    this.fcWindow = Math.min(this.fcWindow * 2, FLOW_CONTROL_MAX_PENDING);
+    this.fcBytes = Math.max(0, this.fcBytes - this.fcSize);
+    this.fcSize = 0;
     this.pump();
   }
 
@@ -464,7 +476,7 @@ export class Consumer {
         this.lastDeliveryMs = nowMs;
         this.ctx.client.publish(to, this.fcPending, heartbeat(this.cseq, this.lastSseq, this.fcPending));
       }
-      if (listening && this.fcPending === '' && this.numPending() > 0) this.pump();
+      if (listening && this.numPending() > 0) this.pump();
     } else if (this.waiting.length > 0) {
       this.lastActiveMs = nowMs;
     }
