@@ -6,14 +6,26 @@
 // `Engine::publish_internal`, which can route by one subject and show another.
 //
 // Batching: the engine hands this client all its deliveries of a loop turn as one buffer of MSG/HMSG frames
-// (`onDeliveries`). Handlers run per message; then the batch-end hooks run once (JetStream's group commit:
-// one store sync for every publish of the turn, then the acks); then everything published meanwhile goes to
-// the engine in one `send`. Publishes made outside a batch (timers) are sent together on the next turn.
+// (`onDeliveries`), read frame by frame into one reused `FrameView`. Ordinary handlers get strings and views
+// per message; raw handlers (stream capture) get the byte ranges and may keep them until their `flush`, which
+// runs before any other handler and at the end of the batch (a stream stores its run in one native call).
+// Then the batch-end hooks run once (JetStream's group commit: one store sync for every publish of the turn,
+// then the acks); then everything published meanwhile goes to the engine in one `send`. Publishes made outside a batch (timers) are sent together on the next turn.
 
 import type { InternalPort } from '../conn/engine-host.js';
 
 /** A delivered message. The buffers are views into the batch buffer, valid for the handler call only. */
 export type MsgHandler = (subject: string, reply: string, hdr: Buffer | undefined, body: Buffer) => void;
+
+/**
+ * A delivered message as byte ranges of the batch buffer (see `FrameView`), for handlers that want no strings
+ * per message. `flush` is called before any other subscription's message is handled and at the end of the
+ * batch, while `buf` is still valid: a raw handler may keep offsets into `buf` until then.
+ */
+export interface RawHandler {
+  onFrame(buf: Buffer, f: FrameView): void;
+  flush(): void;
+}
 
 /** Opens an internal connection (EngineHost.openInternal). */
 export type InternalOpener = (account: string, onDeliveries: (bytes: Buffer) => void) => InternalPort;
@@ -22,7 +34,10 @@ const CRLF = Buffer.from('\r\n');
 
 export class InternalClient {
   private readonly port: InternalPort;
-  private readonly handlers = new Map<string, MsgHandler>();
+  private readonly handlers = new Map<number, MsgHandler | RawHandler>();
+  /** The raw handler that last took a message of the current batch: flushed before anything else runs. */
+  private rawOpen: RawHandler | undefined;
+  private readonly frame = newFrameView();
   private nextSid = 1;
   /** Encoded publishes waiting to be sent, in order. */
   private pending: Buffer[] = [];
@@ -42,15 +57,15 @@ export class InternalClient {
     this.batchEnd.push(hook);
   }
 
-  subscribe(subject: string, handler: MsgHandler, queue?: string): string {
-    const sid = String(this.nextSid++);
-    this.handlers.set(sid, handler);
+  subscribe(subject: string, handler: MsgHandler | RawHandler, queue?: string): string {
+    const sid = String(this.nextSid);
+    this.handlers.set(this.nextSid++, handler);
     this.port.send(Buffer.from(queue !== undefined ? `SUB ${subject} ${queue} ${sid}\r\n` : `SUB ${subject} ${sid}\r\n`));
     return sid;
   }
 
   unsubscribe(sid: string): void {
-    if (!this.handlers.delete(sid)) return;
+    if (!this.handlers.delete(Number(sid))) return;
     this.port.send(Buffer.from(`UNSUB ${sid}\r\n`));
   }
 
@@ -79,6 +94,13 @@ export class InternalClient {
     this.scheduleSend();
   }
 
+  /** Queue publish records already framed in `publish`'s layout (a native delivery batch); `frames` is kept. */
+  publishFramed(frames: Buffer): void {
+    if (frames.length === 0) return;
+    this.pending.push(frames);
+    this.scheduleSend();
+  }
+
   /** Whether a client (not the server itself) listens on `subject`. */
   hasInterest(subject: string): boolean {
     return this.port.hasInterest(subject);
@@ -101,15 +123,33 @@ export class InternalClient {
     });
   }
 
+  private flushRaw(): void {
+    const r = this.rawOpen;
+    if (r === undefined) return;
+    this.rawOpen = undefined;
+    r.flush();
+  }
+
   private onDeliveries(bytes: Buffer): void {
     this.inBatch = true;
     try {
-      decodeFrames(bytes, (sid, subject, reply, hdr, body) => {
-        const h = this.handlers.get(sid);
-        if (h !== undefined) h(subject, reply, hdr, body);
-      });
+      const f = this.frame;
+      for (let pos = readFrame(bytes, 0, f); pos >= 0; pos = readFrame(bytes, pos, f)) {
+        const h = this.handlers.get(f.sid);
+        if (h === undefined) continue;
+        if (typeof h === 'function') {
+          this.flushRaw();
+          h(...frameParts(bytes, f));
+        } else {
+          if (this.rawOpen !== h) this.flushRaw();
+          this.rawOpen = h;
+          h.onFrame(bytes, f);
+        }
+      }
+      this.flushRaw();
       for (const hook of this.batchEnd) hook();
     } finally {
+      this.rawOpen = undefined;
       this.inBatch = false;
     }
     this.flush();
@@ -117,35 +157,95 @@ export class InternalClient {
 }
 
 /**
- * Walk the MSG/HMSG frames the engine wrote for an internal connection. The engine framed them itself, so
- * they are well formed and complete.
+ * Where one MSG/HMSG frame's parts lie in the batch buffer: `[start, end)` byte ranges. One object is reused
+ * for every frame of a batch, so it is valid during one handler call only.
  */
+export interface FrameView {
+  sid: number;
+  subjectStart: number;
+  subjectEnd: number;
+  replyStart: number;
+  replyEnd: number;
+  /** The header block is [hdrStart, bodyStart); empty for MSG. */
+  hdrStart: number;
+  bodyStart: number;
+  bodyEnd: number;
+}
+
+export function newFrameView(): FrameView {
+  return { sid: 0, subjectStart: 0, subjectEnd: 0, replyStart: 0, replyEnd: 0, hdrStart: 0, bodyStart: 0, bodyEnd: 0 };
+}
+
+const SPACE = 0x20;
+const CR = 0x0d;
+
+/** Token boundaries of the frame being read (module scope: no array per frame). */
+const TOKENS = new Int32Array(8);
+
+function readInt(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (buf[i] as number) - 0x30;
+  return n;
+}
+
+/**
+ * Read the frame at `pos` into `f` (no strings, no copies); returns where the next frame starts, or -1 at the
+ * end. The engine framed them itself (`MSG <subject> <sid> [reply] <size>`, `HMSG <subject> <sid> [reply]
+ * <hdr> <total>`), so they are well formed and complete.
+ */
+export function readFrame(buf: Buffer, pos: number, f: FrameView): number {
+  if (pos >= buf.length) return -1;
+  const eol = buf.indexOf(CR, pos);
+  if (eol < 0) return -1;
+  const isH = buf[pos] === 0x48;
+  let p = pos + (isH ? 5 : 4);
+  f.subjectStart = p;
+  p = buf.indexOf(SPACE, p);
+  f.subjectEnd = p;
+  const sidStart = p + 1;
+  p = buf.indexOf(SPACE, sidStart);
+  f.sid = readInt(buf, sidStart, p);
+  // The remaining tokens: [reply] size, or [reply] hdr total.
+  const t = TOKENS;
+  let n = 0;
+  let start = p + 1;
+  for (let i = start; i <= eol && n < 3; i++) {
+    if (i === eol || buf[i] === SPACE) {
+      t[n * 2] = start;
+      t[n * 2 + 1] = i;
+      n++;
+      start = i + 1;
+    }
+  }
+  const sizes = isH ? 2 : 1;
+  const hasReply = n > sizes;
+  f.replyStart = hasReply ? (t[0] as number) : 0;
+  f.replyEnd = hasReply ? (t[1] as number) : 0;
+  const k = hasReply ? 2 : 0;
+  const hdrLen = isH ? readInt(buf, t[k] as number, t[k + 1] as number) : 0;
+  const total = readInt(buf, t[k + (isH ? 2 : 0)] as number, t[k + (isH ? 3 : 1)] as number);
+  f.hdrStart = eol + 2;
+  f.bodyStart = f.hdrStart + hdrLen;
+  f.bodyEnd = f.hdrStart + total;
+  return f.bodyEnd + 2;
+}
+
+/** Walk the MSG/HMSG frames the engine wrote for an internal connection, with strings and views. */
 export function decodeFrames(
   buf: Buffer,
   each: (sid: string, subject: string, reply: string, hdr: Buffer | undefined, body: Buffer) => void,
 ): void {
-  let pos = 0;
-  while (pos < buf.length) {
-    const eol = buf.indexOf(CRLF, pos);
-    if (eol < 0) return;
-    const parts = buf.toString('utf8', pos, eol).split(' ');
-    pos = eol + 2;
-    if (parts[0] === 'HMSG') {
-      const n = parts.length;
-      const hdrLen = Number(parts[n - 2]);
-      const total = Number(parts[n - 1]);
-      const reply = n === 6 ? (parts[3] as string) : '';
-      const hdr = buf.subarray(pos, pos + hdrLen);
-      const body = buf.subarray(pos + hdrLen, pos + total);
-      pos += total + 2;
-      each(parts[2] as string, parts[1] as string, reply, hdr, body);
-    } else if (parts[0] === 'MSG') {
-      const n = parts.length;
-      const size = Number(parts[n - 1]);
-      const reply = n === 5 ? (parts[3] as string) : '';
-      const body = buf.subarray(pos, pos + size);
-      pos += size + 2;
-      each(parts[2] as string, parts[1] as string, reply, undefined, body);
-    }
+  const f = newFrameView();
+  for (let pos = readFrame(buf, 0, f); pos >= 0; pos = readFrame(buf, pos, f)) {
+    each(String(f.sid), ...frameParts(buf, f));
   }
+}
+
+function frameParts(buf: Buffer, f: FrameView): [string, string, Buffer | undefined, Buffer] {
+  return [
+    buf.toString('utf8', f.subjectStart, f.subjectEnd),
+    f.replyEnd > f.replyStart ? buf.toString('utf8', f.replyStart, f.replyEnd) : '',
+    f.bodyStart > f.hdrStart ? buf.subarray(f.hdrStart, f.bodyStart) : undefined,
+    buf.subarray(f.bodyStart, f.bodyEnd),
+  ];
 }

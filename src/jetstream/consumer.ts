@@ -17,9 +17,16 @@ import {
   parsePullRequest,
   pendingStatus,
 } from './pull.js';
-import { FLOW_CONTROL_BYTES, FLOW_CONTROL_MSGS, FLOW_CONTROL_REQUEST, flowControlReply, heartbeat } from './push.js';
+import {
+  FLOW_CONTROL_MAX_PENDING,
+  FLOW_CONTROL_REQUEST,
+  FLOW_CONTROL_START_WINDOW,
+  flowControlReply,
+  heartbeat,
+} from './push.js';
 import type { Stream } from './stream.js';
 import { startPosition } from './consumer-start.js';
+import { DeliveryBatch } from './delivery-batch.js';
 import { appendHeaders, headerBlock, nowNs, rfc3339 } from './wire.js';
 
 interface Pending {
@@ -31,6 +38,9 @@ interface Pending {
 }
 
 const NONE = Buffer.alloc(0);
+/** At most this many messages, or bytes, per native delivery batch (one Buffer each). */
+const BATCH_MSGS = 256;
+const BATCH_BYTES = 1024 * 1024;
 
 export class Consumer {
   private readonly filters: string[];
@@ -46,10 +56,14 @@ export class Consumer {
   /** Delivery counts of messages delivered more than once, kept while pending. */
   private numRedelivered = 0;
   private readonly waiting: PullRequest[] = [];
+  /** Flow control (push.ts): the reply of the outstanding request, '' when none. */
   private fcPending = '';
   private fcId = 0;
-  private fcMsgs = 0;
+  /** Bytes delivered and not yet released by a flow-control answer, and the window they may fill. */
   private fcBytes = 0;
+  private fcWindow = FLOW_CONTROL_START_WINDOW;
+  /** What the outstanding request releases when answered. */
+  private fcSize = 0;
   private deleted = false;
   /**
    * num_pending as last computed, kept current across deliveries so a replay does not recount the rest of
@@ -163,6 +177,45 @@ export class Consumer {
     return best !== null ? { msg: best, redelivery: false } : undefined;
   }
 
+  /**
+   * First deliveries of up to `maxMsgs` messages (stopping before `maxBytes`) to `to` in one native call:
+   * the store frames them with their ack replies and the batch goes to the engine as is. Undefined when
+   * nothing was delivered this way: a due redelivery, last-per-subject starts, several filters, headers_only,
+   * no room under max_ack_pending, or the next message alone is over `maxBytes`; `peek`/`deliver` handle those.
+   */
+  private deliverBatch(to: string, maxMsgs: number, maxBytes: number, nowMs: number): DeliveryBatch | undefined {
+    if (this.lps.length > 0 || this.filters.length > 1 || this.config.headers_only === true) return undefined;
+    if (nowMs >= this.earliestDueMs) return undefined;
+    const acked = this.config.ack_policy !== 'none';
+    if (acked) maxMsgs = Math.min(maxMsgs, (this.config.max_ack_pending ?? Infinity) - this.pending.size);
+    if (maxMsgs <= 0) return undefined;
+    const filter = this.filters.length === 1 ? Buffer.from(this.filters[0] as string) : NONE;
+    const replyPrefix = Buffer.from(`$JS.ACK.${this.stream.name}.${this.name}.1.`);
+    const pendingBefore = this.numPending();
+    const firstCseq = this.cseq + 1;
+    const b = new DeliveryBatch(
+      this.stream.store.deliverBatch(this.nextSeq, filter, maxMsgs, maxBytes, Buffer.from(to), replyPrefix, firstCseq, pendingBefore),
+    );
+    if (b.count === 0) return undefined;
+    const dueMs = nowMs + this.ackWaitMs(1);
+    const retains = this.stream.config.retention !== 'limits';
+    for (let i = 0; i < b.count; i++) {
+      const seq = b.seq(i);
+      if (acked) this.pending.set(seq, { cseq: firstCseq + i, deliveries: 1, dueMs, subject: b.subject(i) });
+      else if (retains) this.stream.onAcked(seq, b.subject(i));
+    }
+    if (acked) this.noteDue(dueMs);
+    const last = b.seq(b.count - 1);
+    this.nextSeq = last + 1;
+    if (last > this.lastSseq) this.lastSseq = last;
+    this.cseq += b.count;
+    this.pendingCache = Math.max(0, pendingBefore - b.count);
+    this.stateVersion += b.count;
+    this.lastDeliveryMs = nowMs;
+    this.ctx.client.publishFramed(b.frames);
+    return b;
+  }
+
   /** Deliver `msg` to `to`, recording it as pending. */
   private deliver(to: string, msg: StoredMsgJs, redelivery: boolean, nowMs: number): number {
     if (redelivery) {
@@ -217,6 +270,16 @@ export class Consumer {
   private pumpPull(nowMs: number): void {
     while (this.waiting.length > 0) {
       const req = this.waiting[0] as PullRequest;
+      const maxBytes = req.maxBytes > 0 ? Math.min(req.maxBytes, BATCH_BYTES) : BATCH_BYTES;
+      const b = this.deliverBatch(req.reply, Math.min(req.batch, BATCH_MSGS), maxBytes, nowMs);
+      if (b !== undefined) {
+        req.batch -= b.count;
+        req.delivered += b.count;
+        req.lastActivityMs = nowMs;
+        if (req.maxBytes > 0) req.maxBytes -= b.bytes;
+        if (req.batch <= 0) this.waiting.shift();
+        continue;
+      }
       const next = this.peek(nowMs);
       if (next === undefined) break;
       const size = next.msg.subject.length + next.msg.hdr.length + next.msg.msg.length;
@@ -248,17 +311,29 @@ export class Consumer {
     const to = this.config.deliver_subject as string;
     if (!this.ctx.client.hasInterest(to)) return;
     this.lastActiveMs = nowMs;
-    while (this.fcPending === '') {
-      const next = this.peek(nowMs);
-      if (next === undefined) break;
-      const size = this.deliver(to, next.msg, next.redelivery, nowMs);
-      if (this.config.flow_control === true) {
-        this.fcMsgs++;
-        this.fcBytes += size;
-        if (this.fcMsgs >= FLOW_CONTROL_MSGS || this.fcBytes >= FLOW_CONTROL_BYTES) {
-          this.fcPending = flowControlReply(this.stream.name, this.name, ++this.fcId);
-          this.ctx.client.publish(to, this.fcPending, FLOW_CONTROL_REQUEST);
-        }
+    const fc = this.config.flow_control === true;
+    while (!fc || this.fcBytes <= this.fcWindow) {
+      // With flow control, a batch stops where the next request is due or the window is full; the message
+      // that crosses that line goes alone (below), as nats-server's window counts whole messages.
+      const room = this.fcPending === '' ? this.fcWindow / 2 - this.fcBytes : this.fcWindow - this.fcBytes;
+      const maxBytes = fc ? Math.min(BATCH_BYTES, Math.max(Math.floor(room), 1)) : BATCH_BYTES;
+      const b = this.deliverBatch(to, BATCH_MSGS, maxBytes, nowMs);
+      let size: number;
+      if (b !== undefined) {
+        size = b.bytes;
+      } else {
+        const next = this.peek(nowMs);
+        if (next === undefined) break;
+        size = this.deliver(to, next.msg, next.redelivery, nowMs);
+      }
+      if (!fc) continue;
+      this.fcBytes += size;
+      if (this.fcPending === '' && this.fcBytes > this.fcWindow / 2) {
+        this.fcPending = flowControlReply(this.stream.name, this.name, ++this.fcId);
+        this.fcSize = this.fcBytes;
+        this.ctx.client.publish(to, this.fcPending, FLOW_CONTROL_REQUEST);
+      } else if (this.fcPending !== '' && this.fcBytes - this.fcSize >= this.fcWindow) {
+        this.fcSize += size;
       }
     }
   }
@@ -267,8 +342,9 @@ export class Consumer {
   onFlowControl(subject: string): void {
     if (subject !== this.fcPending) return;
     this.fcPending = '';
-    this.fcMsgs = 0;
-    this.fcBytes = 0;
+    this.fcWindow = Math.min(this.fcWindow * 2, FLOW_CONTROL_MAX_PENDING);
+    this.fcBytes = Math.max(0, this.fcBytes - this.fcSize);
+    this.fcSize = 0;
     this.pump();
   }
 
@@ -400,7 +476,7 @@ export class Consumer {
         this.lastDeliveryMs = nowMs;
         this.ctx.client.publish(to, this.fcPending, heartbeat(this.cseq, this.lastSseq, this.fcPending));
       }
-      if (listening && this.fcPending === '' && this.numPending() > 0) this.pump();
+      if (listening && this.numPending() > 0) this.pump();
     } else if (this.waiting.length > 0) {
       this.lastActiveMs = nowMs;
     }

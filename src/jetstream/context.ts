@@ -12,6 +12,8 @@ export interface JsContext {
   markWritten(stream: Stream): void;
   /** Queue a publish acknowledgement; it is sent after the turn's sync of `stream`, or replaced by an error. */
   queueAck(stream: Stream, reply: string, body: string): void;
+  /** Queue publish acks already framed as publish records (`Stream`'s native ingest), sent like `queueAck`'s. */
+  queueAckFrames(stream: Stream, frames: Buffer): void;
   /** Publish an advisory on `$JS.EVENT.ADVISORY.…`. */
   advisory(subject: string, body: Record<string, unknown>): void;
   /** Whether the server's max_memory_store / max_file_store is used up for this storage type. */

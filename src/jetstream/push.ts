@@ -2,8 +2,8 @@
 //
 // Heartbeat: `100 Idle Heartbeat` with Nats-Last-Consumer / Nats-Last-Stream (the last delivered sequences),
 // plus Nats-Consumer-Stalled (the flow-control reply subject) while waiting for a flow-control answer.
-// Flow control: `100 FlowControl Request` published with reply `$JS.FC.<stream>.<consumer>.<id>`; delivery
-// past the pending window pauses until the client publishes to that reply.
+// Flow control: `100 FlowControl Request` published with reply `$JS.FC.<stream>.<consumer>.<id>`; the client
+// answers by publishing to that reply (window below).
 
 import { headerBlock } from './wire.js';
 
@@ -22,6 +22,11 @@ export function flowControlReply(stream: string, consumer: string, id: number): 
   return `$JS.FC.${stream}.${consumer}.${id}`;
 }
 
-/** Deliveries (messages, bytes) a push consumer with flow control makes before asking for a go-ahead. */
-export const FLOW_CONTROL_MSGS = 1024;
-export const FLOW_CONTROL_BYTES = 4 * 1024 * 1024;
+/**
+ * Flow control is a byte window, as nats-server keeps it: a consumer starts with a window of
+ * FLOW_CONTROL_MAX_PENDING / 16, asks for a go-ahead once more than half of it is outstanding, keeps delivering
+ * until the whole window is, and each answer releases the bytes outstanding when it was asked and doubles
+ * the window up to FLOW_CONTROL_MAX_PENDING. Delivery thus never waits for the client while it keeps up.
+ */
+export const FLOW_CONTROL_MAX_PENDING = 32 * 1024 * 1024;
+export const FLOW_CONTROL_START_WINDOW = FLOW_CONTROL_MAX_PENDING / 16;

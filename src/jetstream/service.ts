@@ -33,7 +33,8 @@ const TICK_MS = 100;
 export class JetStreamService implements JsContext {
   readonly streams = new Map<string, Stream>();
   private readonly written = new Set<Stream>();
-  private acks: { stream: Stream; reply: string; body: string }[] = [];
+  /** The turn's publish acks: one per message, or `frames` holding a native ingest run's acks. */
+  private acks: { stream: Stream; reply: string; body: string; frames?: Buffer }[] = [];
   /** Durable consumers acked this turn: their o.dat is rewritten at the turn's end. */
   private readonly acked = new Set<Consumer>();
   /** The `stateVersion` of each durable consumer's last written o.dat. */
@@ -85,6 +86,10 @@ export class JetStreamService implements JsContext {
     this.acks.push({ stream, reply, body });
   }
 
+  queueAckFrames(stream: Stream, frames: Buffer): void {
+    this.acks.push({ stream, reply: '', body: '', frames });
+  }
+
   advisory(subject: string, body: Record<string, unknown>): void {
     const full = { ...body, id: randomId(22), timestamp: rfc3339(nowNs()) };
     this.client.publish(subject, '', undefined, JSON.stringify(full));
@@ -119,7 +124,12 @@ export class JetStreamService implements JsContext {
     this.acks = [];
     for (const a of acks) {
       const err = failed.get(a.stream);
-      const body = err === undefined ? a.body : JSON.stringify({ error: apiError('StreamStoreFailed', { err }), stream: a.stream.name, seq: 0 });
+      if (a.frames !== undefined) {
+        if (err === undefined) this.client.publishFramed(a.frames);
+        else for (const reply of framedRoutes(a.frames)) this.client.publish(reply, '', undefined, storeFailedAck(a.stream, err));
+        continue;
+      }
+      const body = err === undefined ? a.body : storeFailedAck(a.stream, err);
       this.client.publish(a.reply, '', undefined, body);
     }
     for (const s of written) s.notifyConsumers();
@@ -302,4 +312,24 @@ export function randomId(n: number): string {
   let s = '';
   for (let i = 0; i < n; i++) s += ALPHABET[Math.floor(Math.random() * ALPHABET.length)];
   return s;
+}
+
+function storeFailedAck(stream: Stream, err: string): string {
+  return JSON.stringify({ error: apiError('StreamStoreFailed', { err }), stream: stream.name, seq: 0 });
+}
+
+/** The route subjects of framed publish records (`InternalClient.publish`'s layout): the replies of framed acks. */
+function framedRoutes(frames: Buffer): string[] {
+  const out: string[] = [];
+  let o = 0;
+  while (o < frames.length) {
+    const routeLen = frames.readUInt32LE(o);
+    out.push(frames.toString('utf8', o + 4, o + 4 + routeLen));
+    o += 4 + routeLen;
+    o += 4 + frames.readUInt32LE(o);
+    o += 4 + frames.readUInt32LE(o);
+    o += 4;
+    o += 4 + frames.readUInt32LE(o);
+  }
+  return out;
 }

@@ -7,9 +7,12 @@ import type { Consumer } from './consumer.js';
 import type { JsContext } from './context.js';
 import type { StreamConfig } from './defaults.js';
 import { apiError, type ApiError, fail, JsApiError } from './errors.js';
-import { nowNs, parseHeaders, rfc3339 } from './wire.js';
+import type { FrameView, RawHandler } from '../internal/internal-client.js';
+import { nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
 
 const NO_FILTER = Buffer.alloc(0);
+/** u32 fields per message in a native ingest run's index: subject, reply, body (offset, length each). */
+const RUN_FIELDS = 6;
 
 export function storeLimits(cfg: StreamConfig): StoreLimitsJs {
   return {
@@ -38,6 +41,17 @@ export class Stream {
   private readonly dedup = new Map<string, { seq: number; ms: number }>();
   private lastMsgId = '';
   private sids: string[] = [];
+  /**
+   * Header-less publishes of the current delivery batch waiting to be stored in one native call
+   * (`flushRun`): offsets into `runBuf`, the internal client's batch buffer, valid until its flush.
+   */
+  private run = new Uint32Array(RUN_FIELDS * 256);
+  private runLen = 0;
+  private runBuf: Buffer | undefined;
+  private readonly capture: RawHandler = {
+    onFrame: (buf, f) => this.onFrame(buf, f),
+    flush: () => this.flushRun(),
+  };
 
   constructor(
     private readonly ctx: JsContext,
@@ -78,7 +92,7 @@ export class Stream {
   /** Start capturing the stream's subjects. */
   subscribe(): void {
     for (const s of this.config.subjects) {
-      this.sids.push(this.ctx.client.subscribe(s, (subject, reply, hdr, body) => this.onPublish(subject, reply, hdr, body)));
+      this.sids.push(this.ctx.client.subscribe(s, this.capture));
     }
   }
 
@@ -94,6 +108,69 @@ export class Stream {
     if (resubscribe) {
       this.unsubscribe();
       this.subscribe();
+    }
+  }
+
+  /**
+   * A message published on one of the stream's subjects, as byte ranges. Messages without headers (so no
+   * Nats-Msg-Id or Nats-Expected-* to check) join the run stored natively at the flush, when the stream
+   * takes them all alike (not sealed, storage not full, no interest retention); the rest go through
+   * `onPublish`, in order.
+   */
+  private onFrame(buf: Buffer, f: FrameView): void {
+    const plain =
+      f.bodyStart === f.hdrStart &&
+      f.bodyEnd - f.bodyStart <= this.ctx.maxPayload &&
+      !this.config.sealed &&
+      this.config.retention !== 'interest' &&
+      (this.runLen > 0 || !this.ctx.storageFull(this.config.storage));
+    if (!plain || (this.runBuf !== undefined && this.runBuf !== buf)) this.flushRun();
+    if (!plain) {
+      const reply = f.replyEnd > f.replyStart ? buf.toString('utf8', f.replyStart, f.replyEnd) : '';
+      const hdr = f.bodyStart > f.hdrStart ? buf.subarray(f.hdrStart, f.bodyStart) : undefined;
+      this.onPublish(buf.toString('utf8', f.subjectStart, f.subjectEnd), reply, hdr, buf.subarray(f.bodyStart, f.bodyEnd));
+      return;
+    }
+    if ((this.runLen + 1) * RUN_FIELDS > this.run.length) {
+      const bigger = new Uint32Array(this.run.length * 2);
+      bigger.set(this.run);
+      this.run = bigger;
+    }
+    const r = this.run;
+    let i = this.runLen++ * RUN_FIELDS;
+    r[i++] = f.subjectStart;
+    r[i++] = f.subjectEnd - f.subjectStart;
+    r[i++] = f.replyStart;
+    r[i++] = f.replyEnd - f.replyStart;
+    r[i++] = f.bodyStart;
+    r[i] = f.bodyEnd - f.bodyStart;
+    this.runBuf = buf;
+  }
+
+  /** Store the run in one native call per stretch; a message the store refuses is retried alone to word the error. */
+  private flushRun(): void {
+    const buf = this.runBuf;
+    const n = this.runLen;
+    this.runBuf = undefined;
+    this.runLen = 0;
+    if (buf === undefined || n === 0) return;
+    const index = Buffer.from(this.run.buffer, 0, n * RUN_FIELDS * 4);
+    const ackPrefix = this.config.no_ack === true ? NO_FILTER : Buffer.from(`{"stream":${JSON.stringify(this.name)},"seq":`);
+    let done = 0;
+    while (done < n) {
+      const out = this.store.storeRun(buf, index.subarray(done * RUN_FIELDS * 4), reserveNs(n - done), ackPrefix);
+      const stored = out.readUInt32LE(out.length - 16);
+      const acksLen = out.readUInt32LE(out.length - 4);
+      if (acksLen > 0) this.ctx.queueAckFrames(this, out.subarray(0, acksLen));
+      if (stored > 0) this.ctx.markWritten(this);
+      done += stored;
+      if (done >= n) break;
+      const r = this.run;
+      const i = done * RUN_FIELDS;
+      const at = (k: number) => r[i + k] as number;
+      const reply = buf.toString('utf8', at(2), at(2) + at(3));
+      this.onPublish(buf.toString('utf8', at(0), at(0) + at(1)), reply, undefined, buf.subarray(at(4), at(4) + at(5)));
+      done++;
     }
   }
 

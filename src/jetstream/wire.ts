@@ -60,6 +60,13 @@ export function nowNs(): bigint {
   return ns;
 }
 
+/** `count` strictly increasing timestamps at once: returns the first; the others follow it by 1 ns each. */
+export function reserveNs(count: number): bigint {
+  const first = nowNs();
+  lastNs = first + BigInt(count - 1);
+  return first;
+}
+
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 /** Go's RFC3339Nano in UTC for a Unix-nanosecond time; the zero time for 0. */

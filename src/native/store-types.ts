@@ -43,11 +43,31 @@ export interface RecoveryReportJs {
 
 export interface NativeStoreApi {
   store(subject: Uint8Array, hdr: Uint8Array, msg: Uint8Array, tsNs: bigint): number;
+  /**
+   * Store a run of header-less messages framed in `buf` (`index`: six u32 per message, offsets and lengths of
+   * subject, reply and body); returns the framed acks then count, last seq, acks length (native/binding/src/ingest.rs).
+   */
+  storeRun(buf: Uint8Array, index: Uint8Array, tsNs: bigint, ackPrefix: Uint8Array): Buffer;
   sync(): void;
   /** Write buffered messages to the OS, no fsync. */
   flush(): void;
   load(seq: number): StoredMsgJs | null;
   loadNext(start: number, filter: Uint8Array): StoredMsgJs | null;
+  /**
+   * Up to `maxMsgs` first deliveries from `start` (stopping before `maxBytes`, 0 = no limit), framed as
+   * publish records to `route` with replies `<replyPrefix><sseq>.<cseq>.<ts>.<pending>`; layout in
+   * native/binding/src/deliver.rs and `DeliveryBatch` (src/jetstream/delivery-batch.ts).
+   */
+  deliverBatch(
+    start: number,
+    filter: Uint8Array,
+    maxMsgs: number,
+    maxBytes: number,
+    route: Uint8Array,
+    replyPrefix: Uint8Array,
+    firstCseq: number,
+    pendingBefore: number,
+  ): Buffer;
   loadLast(filter: Uint8Array): StoredMsgJs | null;
   seqForTime(tsNs: bigint): number;
   remove(seq: number): boolean;

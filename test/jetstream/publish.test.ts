@@ -96,6 +96,27 @@ describe('JetStream publish', { timeout: 60_000 }, () => {
     assert.equal(e.message, 'maximum messages exceeded');
   });
 
+  test('publishes in flight together: acked in order, with and without headers, past a discard-new limit', async () => {
+    await jsm.streams.add({ name: 'BATCH', subjects: ['batch.>'], max_msgs: 30, discard: 'new' as never });
+    const sent = Array.from({ length: 40 }, (_, i) =>
+      js.publish(`batch.${i % 3}`, `m${i}`, i % 7 === 3 ? { msgID: `b-${i}` } : undefined),
+    );
+    const results = await Promise.allSettled(sent);
+    for (let i = 0; i < 40; i++) {
+      const r = results[i] as PromiseSettledResult<{ seq: number; stream: string }>;
+      if (i < 30) {
+        assert.equal(r.status, 'fulfilled', `publish ${i}`);
+        assert.equal((r as PromiseFulfilledResult<{ seq: number }>).value.seq, i + 1);
+      } else {
+        assert.equal(r.status, 'rejected', `publish ${i}`);
+        assert.equal(((r as PromiseRejectedResult).reason as JetStreamApiError).code, 10077);
+      }
+    }
+    const m = await jsm.streams.getMessage('BATCH', { seq: 17 });
+    assert.equal(m?.string(), 'm16');
+    assert.equal(m?.subject, 'batch.1');
+  });
+
   test('a core publish without reply is stored too', async () => {
     const before = (await jsm.streams.info('P')).state.messages;
     nc.publish('p.core', 'fire and forget');

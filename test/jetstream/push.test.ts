@@ -97,4 +97,40 @@ describe('JetStream push and ordered consumers', { timeout: 90_000 }, () => {
     }
     assert.equal(n, COUNT / 10);
   });
+
+  test('flow control: past half the window a request comes, and answering it lets delivery finish', async () => {
+    await jsm.streams.add({ name: 'FCW', subjects: ['fcw'] });
+    const body = new Uint8Array(4096);
+    const count = 1000; // 4 MB: past the starting window (2 MiB) of both servers
+    const acks = [];
+    for (let i = 0; i < count; i++) acks.push(js.publish('fcw', body));
+    await Promise.all(acks);
+    const deliver = createInbox();
+    let got = 0;
+    let requests = 0;
+    const done = new Promise<void>((resolve) => {
+      nc.subscribe(deliver, {
+        callback: (_e, m) => {
+          if (m.headers?.code === 100) {
+            if (m.reply) {
+              requests++;
+              m.respond();
+            }
+            return;
+          }
+          if (++got === count) resolve();
+        },
+      });
+    });
+    await nc.flush();
+    await jsm.consumers.add('FCW', {
+      deliver_subject: deliver,
+      ack_policy: AckPolicy.None,
+      flow_control: true,
+      idle_heartbeat: nanos(1000),
+    });
+    await done;
+    assert.equal(got, count);
+    assert.ok(requests >= 1, 'no flow-control request');
+  });
 });

@@ -12,6 +12,8 @@
 //! the router registry below: it is how engines on different worker threads find the router they share
 //! (JS objects cannot cross threads, a number can).
 
+pub mod deliver;
+pub mod ingest;
 pub mod internal;
 pub mod store;
 

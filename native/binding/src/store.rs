@@ -1,8 +1,9 @@
 //! Node-API binding for `myelin-store`: one `NativeStore` object per stream, wrapping a [`MsgStore`].
 //! Conversion only; the JetStream logic (dedup, expected headers, consumers) is in `src/jetstream`.
 //!
-//! Calls are per published message (`store`) or per delivered message (`loadNext`), and one `sync` per
-//! event-loop turn covers every `store` of that turn (group commit). Timestamps are Unix nanoseconds as
+//! On the data path calls are per run of published messages (`storeRun`; `store` for those with headers) and
+//! per batch of deliveries (`deliverBatch`), and one `sync` per event-loop turn covers every `store` of that
+//! turn (group commit). Timestamps are Unix nanoseconds as
 //! JS BigInts (they do not fit a double).
 
 use std::path::Path;
@@ -12,6 +13,9 @@ use myelin_store::mem::MemStore;
 use myelin_store::{Discard, MsgStore, StoreError, StoreLimits, StoredMsg};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+
+use crate::deliver::{frame_batch, DeliverySpec};
+use crate::ingest::store_run;
 
 /// A stream's limits, as the store enforces them (nats-server's stream config fields).
 #[napi(object)]
@@ -184,6 +188,13 @@ impl NativeStore {
         self.inner.store(subject, hdr, msg, ts_ns.get_i64().0).map(|s| s as f64).map_err(to_js)
     }
 
+    /// Store a run of header-less messages framed in `buf` (see ingest.rs for `index` and the result): one
+    /// call per run on the publish path.
+    #[napi]
+    pub fn store_run(&mut self, buf: &[u8], index: &[u8], ts_ns: BigInt, ack_prefix: &[u8]) -> Buffer {
+        store_run(self.inner.as_mut(), buf, index, ts_ns.get_i64().0, ack_prefix).into()
+    }
+
     #[napi]
     pub fn sync(&mut self) -> Result<()> {
         self.inner.sync().map_err(to_js)
@@ -207,6 +218,34 @@ impl NativeStore {
     #[napi]
     pub fn load_next(&self, start: f64, filter: &[u8]) -> Result<Option<StoredMsgJs>> {
         self.inner.load_next(start as u64, filter).map(|m| m.map(Into::into)).map_err(to_js)
+    }
+
+    /// Frame up to `max_msgs` first deliveries from `start` (see deliver.rs for the Buffer's layout): one
+    /// call per batch on the delivery path.
+    #[napi]
+    #[allow(clippy::too_many_arguments)]
+    pub fn deliver_batch(
+        &self,
+        start: f64,
+        filter: &[u8],
+        max_msgs: u32,
+        max_bytes: f64,
+        route: &[u8],
+        reply_prefix: &[u8],
+        first_cseq: f64,
+        pending_before: f64,
+    ) -> Result<Buffer> {
+        let spec = DeliverySpec {
+            start: start as u64,
+            filter,
+            max_msgs: max_msgs as usize,
+            max_bytes: max_bytes as usize,
+            route,
+            reply_prefix,
+            first_cseq: first_cseq as u64,
+            pending_before: pending_before as u64,
+        };
+        frame_batch(self.inner.as_ref(), &spec).map(Into::into).map_err(to_js)
     }
 
     #[napi]

@@ -132,6 +132,9 @@ impl MsgStore for FileStore {
         self.check_open()?;
         let last = if is_all(filter) {
             self.idx.msgs.keys().next_back().copied()
+        } else if myelin_core::subject::is_literal(filter) {
+            // One subject (a KV get): its slot, not a scan of every subject.
+            self.idx.slot_of(filter).filter(|s| s.count > 0).map(|s| s.last)
         } else {
             self.idx.slots().filter(|s| Index::filter_matches(filter, &s.subject)).map(|s| s.last).max()
         };
