@@ -7,14 +7,25 @@
 // the kernel did not take, the bytes are copied into a Buffer for socket.write, which keeps them in order. A
 // socket that refuses more data (write() returns false) is marked blocked in the engine, which then keeps its
 // bytes and counts them against max_pending, until the socket drains.
+// A flush repeats (bounded) while its own writes made connections dirty again: the server's own client answers
+// during a pass, and its replies go out in the same pass instead of a loop turn later.
 
 import type { NativeEngine } from '../native/index.js';
 import type { ClientConnection } from './client-connection.js';
 
 const DIRTY_BATCH = 4096;
+/**
+ * Passes over the dirty list per flush. The server's own client (JetStream) gets its deliveries during a pass
+ * and usually replies at once (an ack, a direct get); another pass writes those replies now instead of a loop
+ * turn later. Bounded, since internal handlers can keep answering each other.
+ */
+const MAX_PASSES = 4;
 
 export class OutboundFlusher {
   private scheduled = false;
+  /** Inside `flush`: a `schedule` then asks for one more pass rather than another loop turn. */
+  private flushing = false;
+  private again = false;
   /** Filled by the engine with dirty slot numbers; allocated once. */
   private readonly dirtyIds = new Uint32Array(DIRTY_BATCH);
   /** Connections whose socket is currently refusing writes, checked against write_deadline. */
@@ -30,6 +41,10 @@ export class OutboundFlusher {
 
   /** Ask for a flush at the end of this loop turn; repeated calls in one turn cost nothing. */
   schedule(): void {
+    if (this.flushing) {
+      this.again = true;
+      return;
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flush);
@@ -38,6 +53,29 @@ export class OutboundFlusher {
 
   readonly flush = (): void => {
     this.scheduled = false;
+    if (this.flushing) {
+      // Re-entered (an internal handler wrote straight through): the running flush will make another pass.
+      this.again = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      for (let pass = 0; ; pass++) {
+        this.again = false;
+        this.pass();
+        if (!this.again) break;
+        if (pass + 1 >= MAX_PASSES) {
+          this.flushing = false;
+          this.schedule();
+          break;
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  };
+
+  private pass(): void {
     const ids = this.dirtyIds;
     for (;;) {
       const n = this.engine.takeDirty(ids);
@@ -58,7 +96,7 @@ export class OutboundFlusher {
       }
       if (n < ids.length) break;
     }
-  };
+  }
 
   /** Write bytes already taken from the engine, tracking backpressure. */
   write(conn: ClientConnection, bytes: Buffer): void {
