@@ -203,8 +203,10 @@ export class EngineHost {
     this.flusher.schedule();
   }
 
+  /** After any engine call: act on its events (and trace records), and schedule the flush it asks for. */
   private afterNative(flags: number): void {
     if (flags & HAS_EVENTS) this.handleEvents();
+    else if (this.tracing) this.traceLog();
     if (flags & HAS_DIRTY) this.flusher.schedule();
   }
 
@@ -415,10 +417,7 @@ export class EngineHost {
       if (json === undefined) conn.connectJson = '{}';
       this.setExpiry(conn, result.expiresAt);
       const perms = result.permissions !== undefined ? JSON.stringify(result.permissions) : null;
-      const flags = this.engine.authorize(conn.slot, result.account, perms);
-      if (this.tracing) this.traceLog();
-      if (flags & HAS_EVENTS) this.handleEvents();
-      if (flags & HAS_DIRTY) this.flusher.schedule();
+      this.afterNative(this.engine.authorize(conn.slot, result.account, perms));
       if (!conn.stalled) conn.socket.resume();
       this.reportClient(conn, 'connect');
     });
@@ -427,9 +426,7 @@ export class EngineHost {
   /** `length` bytes at the start of `chunk` arrived; the engine copies what it must keep before returning. */
   private onChunk(conn: ClientConnection, chunk: Buffer, length: number): void {
     const flags = this.engine.ingest(conn.slot, chunk, length);
-    if (flags & HAS_EVENTS) this.handleEvents();
-    else if (this.tracing) this.traceLog();
-    if (flags & HAS_DIRTY) this.flusher.schedule();
+    this.afterNative(flags);
     if (flags & HAS_STALL && !conn.stalled) this.stall(conn);
   }
 
@@ -461,10 +458,7 @@ export class EngineHost {
 
   private tick(): void {
     const now = this.nowMs();
-    const flags = this.engine.tick(now);
-    if (flags & HAS_EVENTS) this.handleEvents();
-    else if (this.tracing) this.traceLog();
-    if (flags & HAS_DIRTY) this.flusher.schedule();
+    this.afterNative(this.engine.tick(now));
     const deadline = this.options.writeDeadline;
     if (deadline > 0 && this.flusher.blocked.size > 0) {
       for (const conn of this.flusher.blocked) {
@@ -602,16 +596,8 @@ export class EngineHost {
     const slot = this.engine.openInternal(account);
     this.flusher.internal.set(slot, onDeliveries);
     return {
-      send: (ops: Buffer) => {
-        const flags = this.engine.ingest(slot, ops, ops.length);
-        if (flags & HAS_EVENTS) this.handleEvents();
-        if (flags & HAS_DIRTY) this.flusher.schedule();
-      },
-      publish: (batch: Buffer) => {
-        const flags = this.engine.publishInternal(slot, batch);
-        if (flags & HAS_EVENTS) this.handleEvents();
-        if (flags & HAS_DIRTY) this.flusher.schedule();
-      },
+      send: (ops: Buffer) => this.afterNative(this.engine.ingest(slot, ops, ops.length)),
+      publish: (batch: Buffer) => this.afterNative(this.engine.publishInternal(slot, batch)),
       hasInterest: (subject: string) => this.engine.hasInterest(account, subject),
     };
   }

@@ -59,20 +59,17 @@ export class OutboundFlusher {
       return;
     }
     this.flushing = true;
+    let passes = 0;
     try {
-      for (let pass = 0; ; pass++) {
+      do {
         this.again = false;
         this.pass();
-        if (!this.again) break;
-        if (pass + 1 >= MAX_PASSES) {
-          this.flushing = false;
-          this.schedule();
-          break;
-        }
-      }
+      } while (this.again && ++passes < MAX_PASSES);
     } finally {
       this.flushing = false;
     }
+    // Still dirty after the last pass: the rest waits for the next loop turn.
+    if (this.again) this.schedule();
   };
 
   private pass(): void {
