@@ -13,7 +13,8 @@ export interface ClientSocket {
   readonly writableLength: number;
   /** nats-server's connection type for `allowed_connection_types`; absent means STANDARD (TCP). */
   readonly connectionType?: string;
-  write(bytes: Buffer): boolean;
+  /** `done` (plain TCP sockets only) runs once these bytes were handed to the kernel. */
+  write(bytes: Buffer, done?: (err?: Error | null) => void): boolean;
   end(): unknown;
   destroy(): unknown;
   pause(): unknown;
@@ -64,6 +65,8 @@ export class ClientConnection {
   account = '$G';
   /** Engine time (ms) when a socket write was last refused; 0 while writes flow. */
   blockedSinceMs = 0;
+  /** The flusher's callback for a piece written through Node while the rest waits in the engine (made once). */
+  pieceWritten: ((err?: Error | null) => void) | undefined;
   /** Set once the connection is being closed; the CloseReason code. */
   closeReason = 0;
   /** Reading is paused briefly because this client publishes to a backed-up consumer. */

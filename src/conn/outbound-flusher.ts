@@ -3,10 +3,11 @@
 // The engine appends every delivery to the destination connection's outbound buffer and lists the
 // connection as dirty. After the chunks of a loop turn are ingested, one `setImmediate` runs `flush`: it asks
 // the engine for the dirty connections and writes each one's bytes at once. While Node has nothing queued on
-// a socket, the binding sends straight from the engine's buffer (one send(2), no copy); otherwise, or for what
-// the kernel did not take, the bytes are copied into a Buffer for socket.write, which keeps them in order. A
-// socket that refuses more data (write() returns false) is marked blocked in the engine, which then keeps its
-// bytes and counts them against max_pending, until the socket drains.
+// a socket, the binding sends straight from the engine's buffer (one send(2), no copy); of what the kernel did
+// not take, one piece is copied into a Buffer for socket.write and the rest stays in the engine, blocked, until
+// that piece is written (TLS and WebSocket connections copy everything into their socket). A socket that
+// refuses more data is marked blocked in the engine, which then keeps its bytes and counts them against
+// max_pending (and the stall threshold), until the socket drains.
 // A flush repeats (bounded) while its own writes made connections dirty again: the server's own client answers
 // during a pass, and its replies go out in the same pass instead of a loop turn later.
 
@@ -14,6 +15,8 @@ import type { NativeEngine } from '../native/index.js';
 import type { ClientConnection } from './client-connection.js';
 
 const DIRTY_BATCH = 4096;
+/** At most this much of a backlog is copied into Node at a time (see `writePiece`). */
+const PIECE_BYTES = 64 * 1024;
 /**
  * Passes over the dirty list per flush. The server's own client (JetStream) gets its deliveries during a pass
  * and usually replies at once (an ack, a direct get); another pass writes those replies now instead of a loop
@@ -79,9 +82,12 @@ export class OutboundFlusher {
       for (let i = 0; i < n; i++) {
         const slot = ids[i] as number;
         const conn = this.conns[slot];
-        if (conn !== undefined && conn.fd >= 0 && conn.socket.writableLength === 0 && !conn.socket.destroyed) {
-          // Nothing queued in Node: send from the engine's buffer, no copy; only a remainder goes the slow way.
-          if (this.engine.writeOutbound(slot, conn.fd) === 0) continue;
+        if (conn !== undefined && conn.fd >= 0 && !conn.socket.destroyed) {
+          // Nothing queued in Node: send from the engine's buffer, no copy. The kernel took only part of it:
+          // hand Node one piece (its completion says the socket drains) and keep the rest in the engine.
+          if (conn.socket.writableLength === 0 && this.engine.writeOutbound(slot, conn.fd) === 0) continue;
+          this.writePiece(conn);
+          continue;
         }
         const bytes = this.engine.takeOutbound(slot);
         if (conn === undefined) {
@@ -102,6 +108,30 @@ export class OutboundFlusher {
       this.blocked.add(conn);
       this.engine.setBlocked(conn.slot, true);
     }
+  }
+
+  /**
+   * Plain TCP socket whose kernel buffer is full (or with bytes already queued in Node): copy at most one
+   * piece into Node and leave the rest in the engine, blocked, until the piece is written. Then the next
+   * flush sends straight from the engine again. A backlog is thus neither copied wholesale into Node nor
+   * moved within the engine's buffer on every write.
+   */
+  private writePiece(conn: ClientConnection): void {
+    const bytes = this.engine.takeOutbound(conn.slot, PIECE_BYTES);
+    if (bytes.length === 0) return;
+    if (this.engine.pendingBytes(conn.slot) === 0) {
+      this.write(conn, bytes);
+      return;
+    }
+    conn.pieceWritten ??= (err) => {
+      if (!err) this.onDrain(conn);
+    };
+    if (conn.blockedSinceMs === 0) {
+      conn.blockedSinceMs = this.nowMs() || 1;
+      this.blocked.add(conn);
+      this.engine.setBlocked(conn.slot, true);
+    }
+    conn.socket.write(bytes, conn.pieceWritten);
   }
 
   /** The socket drained: let the engine hand out this connection's bytes again. */

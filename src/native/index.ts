@@ -100,7 +100,7 @@ export interface NativeEngine {
   /** Parse and route the first `length` bytes of `chunk` (a reused read buffer may hold more). */
   ingest(id: number, chunk: Uint8Array, length: number): number;
   takeDirty(ids: Uint32Array): number;
-  takeOutbound(id: number): Buffer;
+  takeOutbound(id: number, max?: number): Buffer;
   /** Admit a client into `account` with permissions (ResolvedPermissions JSON, or null). */
   authorize(id: number, account: string, permissions: string | null): number;
   /**

@@ -67,6 +67,7 @@ impl From<&EngineOptions> for EngineConfig {
             trace: o.trace.unwrap_or(false),
             max_traced_msg_len: o.max_traced_msg_len.unwrap_or(0) as usize,
             trace_headers: o.trace_headers.unwrap_or(false),
+            stall_cap: myelin_core::engine::DEFAULT_STALL_CAP,
         }
     }
 }
@@ -277,11 +278,14 @@ impl NativeEngine {
 
     /// Copy one connection's pending bytes into a new Buffer and release them in the engine, which keeps
     /// its allocation for the next turn (a zero-copy hand-over would cost an allocation per turn instead,
-    /// freed only when V8 collects the Buffer).
+    /// freed only when V8 collects the Buffer). With `max`, at most that many bytes are taken and the rest
+    /// stays queued, in order.
     #[napi]
-    pub fn take_outbound<'env>(&mut self, env: &'env Env, id: u32) -> Result<BufferSlice<'env>> {
-        let copy = BufferSlice::copy_from(env, self.inner.outbound(id))?;
-        self.inner.consume_outbound(id);
+    pub fn take_outbound<'env>(&mut self, env: &'env Env, id: u32, max: Option<u32>) -> Result<BufferSlice<'env>> {
+        let out = self.inner.outbound(id);
+        let n = max.map_or(out.len(), |m| out.len().min(m as usize));
+        let copy = BufferSlice::copy_from(env, &out[..n])?;
+        self.inner.consume_outbound_prefix(id, n);
         Ok(copy)
     }
 

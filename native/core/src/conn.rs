@@ -94,6 +94,9 @@ pub struct Conn {
     /// Bytes waiting to be written to the socket. Owned here until the control plane takes them with
     /// `take_outbound`; from then on they belong to the JS Buffer handed out.
     pub out: Vec<u8>,
+    /// How many bytes at the front of `out` a partial socket write already sent. They are dropped when the
+    /// rest is sent, or (to bound the buffer while a consumer stays behind) once they are half of it.
+    pub out_sent: usize,
     /// Whether `out` is already listed in the engine's dirty list.
     pub dirty: bool,
     /// The socket refused more data; the control plane clears this on `drain`.
@@ -135,6 +138,7 @@ impl Conn {
             opts: ClientOpts::default(),
             state: ConnState::Open,
             out: Vec::new(),
+            out_sent: 0,
             dirty: false,
             blocked: false,
             subs: HashMap::new(),
@@ -153,6 +157,11 @@ impl Conn {
             congested: false,
             internal: false,
         }
+    }
+
+    /// Bytes queued for the socket and not yet written.
+    pub fn pending(&self) -> usize {
+        self.out.len() - self.out_sent
     }
 
     pub fn is_open(&self) -> bool {

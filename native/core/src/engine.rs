@@ -58,6 +58,18 @@ pub struct EngineConfig {
     pub max_traced_msg_len: usize,
     /// `trace_headers`: trace, showing only messages' header blocks instead of their payloads.
     pub trace_headers: bool,
+    /// Upper bound on the pending output past which a connection counts as congested and its publishers are
+    /// stalled; the threshold is the smaller of this and ¾ of `max_pending` ([`EngineConfig::stall_bytes`]).
+    /// nats-server stalls at ¾ of max_pending only; a lower bound keeps a backlog small enough to stay in
+    /// cache and keeps a fast publisher from taking the CPU its consumers need (docs/PERFORMANCE.md).
+    pub stall_cap: usize,
+}
+
+impl EngineConfig {
+    /// Pending output past which a connection is congested (its publishers stall).
+    pub fn stall_bytes(&self) -> usize {
+        (self.max_pending / 4 * 3).min(self.stall_cap)
+    }
 }
 
 impl Default for EngineConfig {
@@ -76,6 +88,7 @@ impl Default for EngineConfig {
             trace: false,
             max_traced_msg_len: 0,
             trace_headers: false,
+            stall_cap: DEFAULT_STALL_CAP,
         }
     }
 }
@@ -91,6 +104,10 @@ pub enum Event {
     /// The connection must be closed once its outbound bytes (if any) are written.
     Close { conn: u32, reason: CloseReason },
 }
+
+/// Default [`EngineConfig::stall_cap`]; measured with `bench:compare` (1 KiB pub/sub, fan-out), see
+/// docs/PERFORMANCE.md.
+pub const DEFAULT_STALL_CAP: usize = 2 * 1024 * 1024;
 
 /// An empty outbound buffer larger than this is shrunk back to it on the next timer tick (at most once per
 /// tick per connection, so a busy connection keeps its allocation between flushes).
@@ -243,7 +260,7 @@ impl Tables {
     /// toward max_pending, not only messages, so a client that provokes replies and never reads is cut too.
     fn mark_dirty_or_cut(&mut self, id: u32) {
         let c = self.conns[id as usize].as_ref().expect("live connection slot");
-        if c.state == ConnState::Open && c.out.len() > self.cfg.max_pending {
+        if c.state == ConnState::Open && c.pending() > self.cfg.max_pending {
             self.counters.slow_consumers += 1;
             self.close(id, Fatal::SLOW_CONSUMER);
         } else {
@@ -278,6 +295,7 @@ impl Tables {
         c.state = ConnState::Closing;
         if fatal.reason == CloseReason::SlowConsumerPendingBytes {
             c.out = Vec::new();
+            c.out_sent = 0;
         }
         if let Some(e) = fatal.error {
             let before = c.out.len();
@@ -354,8 +372,8 @@ impl Tables {
                 p.note_reply(m.reply, self.now_ms);
             }
         }
-        let over = c.out.len() > self.cfg.max_pending && !c.internal;
-        if !over && !c.internal && c.out.len() > self.cfg.max_pending / 4 * 3 {
+        let over = c.pending() > self.cfg.max_pending && !c.internal;
+        if !over && !c.internal && c.pending() > self.cfg.stall_bytes() {
             if !c.congested {
                 c.congested = true;
                 self.congested += 1;
@@ -704,7 +722,7 @@ impl Engine {
     /// [`Engine::consume_outbound`]. Copying lets the engine keep reusing the buffer's allocation.
     pub fn outbound(&self, id: u32) -> &[u8] {
         match self.t.conns.get(id as usize) {
-            Some(Some(c)) => &c.out,
+            Some(Some(c)) => &c.out[c.out_sent..],
             _ => &[],
         }
     }
@@ -715,6 +733,7 @@ impl Engine {
         // The allocation is kept for the next turn: shrinking here made a busy consumer of large messages
         // re-grow (mmap, page faults) and free (munmap) its buffer on every flush. Idle ones shrink in `tick`.
         c.out.clear();
+        c.out_sent = 0;
         if c.congested {
             c.congested = false;
             self.t.congested -= 1;
@@ -726,10 +745,16 @@ impl Engine {
     /// them, keeping the rest in order for the next write.
     pub fn consume_outbound_prefix(&mut self, id: u32, n: usize) {
         let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return };
-        if n >= c.out.len() {
+        if n >= c.pending() {
             self.consume_outbound(id);
         } else {
-            c.out.drain(..n);
+            // Remember what was sent instead of moving the rest to the front on every partial write (a large
+            // backlog would be copied once per write); compact only once the sent part is half the buffer.
+            c.out_sent += n;
+            if c.out_sent >= c.out.len() / 2 {
+                c.out.drain(..c.out_sent);
+                c.out_sent = 0;
+            }
         }
     }
 
@@ -747,7 +772,7 @@ impl Engine {
             return false;
         };
         c.blocked = blocked;
-        let pending = !c.out.is_empty();
+        let pending = c.pending() > 0;
         if !blocked && pending {
             self.t.mark_dirty(id);
         }
@@ -756,13 +781,13 @@ impl Engine {
 
     /// Whether some connection, on any worker, is congested: a stalled publisher stays paused while it is.
     pub fn congested(&self) -> bool {
-        self.router.any_congested()
+        self.router.any_congested(self.t.cfg.stall_bytes())
     }
 
     /// Bytes queued for a connection and not yet taken.
     pub fn pending_bytes(&self, id: u32) -> usize {
         match self.t.conns.get(id as usize) {
-            Some(Some(c)) => c.out.len(),
+            Some(Some(c)) => c.pending(),
             _ => 0,
         }
     }
@@ -962,7 +987,7 @@ impl Deliver for Ctx<'_> {
             delivered = true;
             for (worker, targets) in self.fwd.targets.iter_mut().enumerate() {
                 if !targets.is_empty() {
-                    if self.router.should_stall(worker) {
+                    if self.router.should_stall(worker, self.t.cfg.stall_bytes()) {
                         self.t.stall = true;
                     }
                     encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);

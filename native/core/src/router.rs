@@ -48,9 +48,6 @@ struct Inbox {
     congested: AtomicBool,
 }
 
-/// Past this many bytes waiting in a worker's inbox, publishers forwarding to it are stalled.
-pub const INBOX_STALL_BYTES: usize = 8 * 1024 * 1024;
-
 /// An account: an isolated subject namespace with a trie of its own. Clients of different accounts never
 /// see each other's messages.
 pub struct Account {
@@ -174,16 +171,16 @@ impl Router {
         inbox.bytes.store(0, Ordering::Relaxed);
     }
 
-    /// Should a publisher forwarding to `worker` be stalled? (Its inbox is backed up, or one of its
-    /// connections is congested.)
-    pub fn should_stall(&self, worker: usize) -> bool {
+    /// Should a publisher forwarding to `worker` be stalled? (Its inbox holds more than `limit` bytes — the
+    /// same bound as a connection's stall threshold — or one of its connections is congested.)
+    pub fn should_stall(&self, worker: usize, limit: usize) -> bool {
         let inbox = &self.inboxes[worker];
-        inbox.congested.load(Ordering::Relaxed) || inbox.bytes.load(Ordering::Relaxed) > INBOX_STALL_BYTES
+        inbox.congested.load(Ordering::Relaxed) || inbox.bytes.load(Ordering::Relaxed) > limit
     }
 
     /// Is any worker congested or backed up? (A stalled publisher waits for this to clear.)
-    pub fn any_congested(&self) -> bool {
-        (0..self.inboxes.len()).any(|w| self.should_stall(w))
+    pub fn any_congested(&self, limit: usize) -> bool {
+        (0..self.inboxes.len()).any(|w| self.should_stall(w, limit))
     }
 
     /// Record whether `worker` has congested connections.
