@@ -22,7 +22,7 @@ import {
   HAS_STALL,
   WireError,
 } from '../native/abi.js';
-import { createEngine, type EngineOptions, type EngineStats, type NativeEngine } from '../native/index.js';
+import { createEngine, type EngineOptions, type EngineStats, type NativeEngine, type NativeStoreApi } from '../native/index.js';
 import type { Options } from '../config/options.js';
 import type { Logger } from '../log.js';
 import { InfoBuilder, type ServerIdentity } from '../info.js';
@@ -89,6 +89,9 @@ export interface InternalPort {
   publish(batch: Buffer): void;
   /** Whether a client subscription in the account matches `subject`. */
   hasInterest(subject: string): boolean;
+  /** Serve a stream's direct gets in the engine (every worker thread); returns an id for `removeService`. */
+  serveDirectGet(stream: string, store: NativeStoreApi): number;
+  removeService(id: number): void;
 }
 
 export class EngineHost {
@@ -599,6 +602,8 @@ export class EngineHost {
       send: (ops: Buffer) => this.afterNative(this.engine.ingest(slot, ops, ops.length)),
       publish: (batch: Buffer) => this.afterNative(this.engine.publishInternal(slot, batch)),
       hasInterest: (subject: string) => this.engine.hasInterest(account, subject),
+      serveDirectGet: (stream: string, store: NativeStoreApi) => this.engine.registerDirectGet(account, stream, store),
+      removeService: (id: number) => this.engine.removeService(id),
     };
   }
 

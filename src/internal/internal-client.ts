@@ -13,6 +13,7 @@
 // then the acks); then everything published meanwhile goes to the engine in one `send`. Publishes made outside a batch (timers) are sent together on the next turn.
 
 import type { InternalPort } from '../conn/engine-host.js';
+import type { NativeStoreApi } from '../native/index.js';
 
 /** A delivered message. The buffers are views into the batch buffer, valid for the handler call only. */
 export type MsgHandler = (subject: string, reply: string, hdr: Buffer | undefined, body: Buffer) => void;
@@ -62,6 +63,15 @@ export class InternalClient {
     this.handlers.set(this.nextSid++, handler);
     this.port.send(Buffer.from(queue !== undefined ? `SUB ${subject} ${queue} ${sid}\r\n` : `SUB ${subject} ${sid}\r\n`));
     return sid;
+  }
+
+  /** Serve a stream's direct gets inside the engine, on every worker thread; returns an id for `removeService`. */
+  serveDirectGet(stream: string, store: NativeStoreApi): number {
+    return this.port.serveDirectGet(stream, store);
+  }
+
+  removeService(id: number): void {
+    this.port.removeService(id);
   }
 
   unsubscribe(sid: string): void {

@@ -6,7 +6,7 @@ import type { JetStreamService } from './service.js';
 import { apiError, fail, JsApiError } from './errors.js';
 import { streamHandlers } from './api-streams.js';
 import { consumerHandlers } from './api-consumers.js';
-import { directGet, msgDelete, msgGet } from './api-msg.js';
+import { msgDelete, msgGet } from './api-msg.js';
 import { parseHeaders } from './wire.js';
 
 /**
@@ -71,7 +71,6 @@ export class JsApi {
     consumerHandlers();
     route('STREAM.MSG.GET', 'stream_msg_get_response', msgGet);
     route('STREAM.MSG.DELETE', 'stream_msg_delete_response', msgDelete);
-    route('DIRECT.GET', '', directGet);
     route('INFO', 'account_info_response', (s) => accountInfo(s, s.api));
   }
 

@@ -30,6 +30,17 @@ export interface JetStreamSettings {
 
 const TICK_MS = 100;
 
+/** What the control plane's API router listens on: `$JS.API.>` without `$JS.API.DIRECT.GET.<stream>…`. */
+const JS_API_SUBJECTS = [
+  '$JS.API.*',
+  '$JS.API.STREAM.>',
+  '$JS.API.CONSUMER.>',
+  '$JS.API.ACCOUNT.>',
+  '$JS.API.SERVER.>',
+  '$JS.API.META.>',
+  '$JS.API.DIRECT.*',
+];
+
 export class JetStreamService implements JsContext {
   readonly streams = new Map<string, Stream>();
   private readonly written = new Set<Stream>();
@@ -55,7 +66,10 @@ export class JetStreamService implements JsContext {
     mkdirSync(this.dir, { recursive: true });
     this.api = new JsApi(this);
     client.onBatchEnd(() => this.commit());
-    client.subscribe('$JS.API.>', (subject, reply, hdr, body) => this.api.handle(subject, reply, hdr, body));
+    // Every API subject but DIRECT.GET, which the engine answers for streams with allow_direct (stream.ts).
+    const api = (subject: string, reply: string, hdr: Buffer | undefined, body: Buffer): void =>
+      this.api.handle(subject, reply, hdr, body);
+    for (const s of JS_API_SUBJECTS) client.subscribe(s, api);
     client.subscribe('$JS.ACK.>', (subject, reply, _hdr, body) => this.onAck(subject, reply, body));
     client.subscribe('$JS.FC.>', (subject) => this.onFlowControl(subject));
     this.restore();

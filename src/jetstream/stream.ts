@@ -36,6 +36,8 @@ function storeError(e: unknown): ApiError {
 
 export class Stream {
   readonly store: NativeStoreApi;
+  /** The engine service answering this stream's direct gets, while `allow_direct` is set. */
+  private directGetId: number | undefined;
   readonly consumers = new Map<string, Consumer>();
   /** Nats-Msg-Id → (sequence, arrival ms), oldest first, pruned past the duplicate window. */
   private readonly dedup = new Map<string, { seq: number; ms: number }>();
@@ -89,16 +91,18 @@ export class Stream {
     return this.config.name;
   }
 
-  /** Start capturing the stream's subjects. */
+  /** Start capturing the stream's subjects, and answering direct gets if the stream allows them. */
   subscribe(): void {
     for (const s of this.config.subjects) {
       this.sids.push(this.ctx.client.subscribe(s, this.capture));
     }
+    this.serveDirect();
   }
 
   unsubscribe(): void {
     for (const sid of this.sids) this.ctx.client.unsubscribe(sid);
     this.sids = [];
+    this.stopDirect();
   }
 
   update(config: StreamConfig): void {
@@ -108,7 +112,23 @@ export class Stream {
     if (resubscribe) {
       this.unsubscribe();
       this.subscribe();
-    }
+    } else if (config.allow_direct) this.serveDirect();
+    else this.stopDirect();
+  }
+
+  /**
+   * `allow_direct`: `$JS.API.DIRECT.GET.<stream>` is answered by the engine itself on the thread that receives
+   * the request (native/store/src/direct_get.rs), as nats-server subscribes those subjects only for such streams.
+   */
+  private serveDirect(): void {
+    if (!this.config.allow_direct || this.directGetId !== undefined) return;
+    this.directGetId = this.ctx.client.serveDirectGet(this.name, this.store);
+  }
+
+  private stopDirect(): void {
+    if (this.directGetId === undefined) return;
+    this.ctx.client.removeService(this.directGetId);
+    this.directGetId = undefined;
   }
 
   /**

@@ -81,7 +81,7 @@ export interface EngineStats {
   subscriptions: number;
 }
 
-import type { NativeStoreCtor, StoredMsgJs } from './store-types.js';
+import type { NativeStoreApi, NativeStoreCtor, StoredMsgJs } from './store-types.js';
 export type { NativeStoreApi, StoreLimitsJs, StoredMsgJs, StreamStateJs } from './store-types.js';
 
 /** The Rust engine of one thread. Every method is synchronous. */
@@ -117,6 +117,12 @@ export interface NativeEngine {
   takeTrace(): string;
   tick(nowMs: number): number;
   setNow(nowMs: number): void;
+  /**
+   * Answer `$JS.API.DIRECT.GET.<stream>[.<subject>]` in `account` from `store` inside the engine, on whichever
+   * worker thread receives the request (native/store/src/direct_get.rs). Returns an id for `removeService`.
+   */
+  registerDirectGet(account: string, stream: string, store: NativeStoreApi): number;
+  removeService(id: number): void;
   connStats(id: number): ConnStats | null;
   stats(): EngineStats;
   /** Monitoring: one connection's subscriptions. */

@@ -147,6 +147,20 @@ describe('JetStream streams', { timeout: 60_000 }, () => {
     const missing = await nc.request('$JS.API.DIRECT.GET.DG', JSON.stringify({ seq: 99 }));
     assert.equal(missing.headers?.code, 404);
     assert.equal(missing.headers?.description, 'Message Not Found');
+    // A stored message's own headers come first, then the Nats-* ones; next_by_subj reads forward from seq.
+    const h = headers();
+    h.set('X-Mine', 'kept');
+    await j.publish('dg.c', 'fourth', { headers: h });
+    const withHdr = await nc.request('$JS.API.DIRECT.GET.DG', JSON.stringify({ next_by_subj: 'dg.c', seq: 1 }));
+    assert.equal(withHdr.string(), 'fourth');
+    assert.equal(withHdr.headers?.get('X-Mine'), 'kept');
+    assert.equal(withHdr.headers?.get('Nats-Sequence'), '4');
+    // Every connection gets the same answer, whichever server thread it is on.
+    const others = await Promise.all([1, 2, 3].map(() => js.connect()));
+    for (const o of others) assert.equal((await o.request('$JS.API.DIRECT.GET.DG.dg.b', '')).string(), 'second');
+    await Promise.all(others.map((o) => o.close()));
     await jsm.streams.delete('DG');
+    // The stream is gone, and so is its direct get: the request finds no responder or times out.
+    await assert.rejects(nc.request('$JS.API.DIRECT.GET.DG.dg.a', '', { timeout: 500 }));
   });
 });

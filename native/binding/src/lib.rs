@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use myelin_core::engine::{Engine, EngineConfig, Event, SubscriptionView};
 use myelin_core::router::Router;
 use myelin_core::wire_error::{CloseReason, WireError};
+use myelin_store::direct_get::DirectGet;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
@@ -395,6 +396,25 @@ impl NativeEngine {
     #[napi]
     pub fn set_now(&mut self, now_ms: f64) {
         self.inner.set_now(now_ms as u64);
+    }
+
+    /// Answer `$JS.API.DIRECT.GET.<stream>` (and `.<subject>`) in `account` from `store`, inside the engine of
+    /// whichever worker receives the request. Returns an id for `removeService`.
+    #[napi]
+    pub fn register_direct_get(&self, account: String, stream: String, store: &store::NativeStore) -> Result<u32> {
+        let router = self.inner.router();
+        let account = router.account_id(&account);
+        let subjects = DirectGet::subjects(&stream);
+        let subjects: Vec<&[u8]> = subjects.iter().map(Vec::as_slice).collect();
+        router
+            .add_service(account, &subjects, Arc::new(DirectGet::new(&stream, store.shared())))
+            .map_err(|e| Error::new(Status::InvalidArg, format!("direct get for stream {stream:?}: {e:?}")))
+    }
+
+    /// Take a service registered with `registerDirectGet` out of routing.
+    #[napi]
+    pub fn remove_service(&self, id: u32) {
+        self.inner.router().remove_service(id);
     }
 
     #[napi]

@@ -8,6 +8,9 @@
 
 use std::path::Path;
 
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use myelin_store::direct_get::SharedStore;
 use myelin_store::file::{FileStore, RecoveryProblem, RecoveryReport};
 use myelin_store::mem::MemStore;
 use myelin_store::{Discard, MsgStore, StoreError, StoreLimits, StoredMsg};
@@ -162,9 +165,22 @@ fn open_store(storage: &str, dir: &Path, limits: StoreLimits) -> Result<(Box<dyn
 
 #[napi]
 pub struct NativeStore {
-    inner: Box<dyn MsgStore>,
+    /// Shared with the stream's direct-get service, which reads it from any worker thread (`registerDirectGet`).
+    inner: SharedStore,
     /// Set for file stores: what opening them recovered.
     report: Option<RecoveryReport>,
+}
+
+impl NativeStore {
+    /// The store, locked for the caller's statement. Only the direct-get service contends for it, briefly.
+    fn locked(&self) -> MutexGuard<'_, Box<dyn MsgStore>> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The shared handle, for a direct-get service.
+    pub fn shared(&self) -> SharedStore {
+        self.inner.clone()
+    }
 }
 
 #[napi]
@@ -173,7 +189,7 @@ impl NativeStore {
     #[napi(constructor)]
     pub fn new(storage: String, dir: String, limits: StoreLimitsJs) -> Result<Self> {
         let (inner, report) = open_store(&storage, Path::new(&dir), StoreLimits::from(&limits))?;
-        Ok(NativeStore { inner, report })
+        Ok(NativeStore { inner: Arc::new(Mutex::new(inner)), report })
     }
 
     /// What recovery found when a file store was opened; null for memory stores.
@@ -185,30 +201,30 @@ impl NativeStore {
     /// Store a message; returns its sequence. Throws `max_msgs: …`, `msg_too_big: …` and the like.
     #[napi]
     pub fn store(&mut self, subject: &[u8], hdr: &[u8], msg: &[u8], ts_ns: BigInt) -> Result<f64> {
-        self.inner.store(subject, hdr, msg, ts_ns.get_i64().0).map(|s| s as f64).map_err(to_js)
+        self.locked().store(subject, hdr, msg, ts_ns.get_i64().0).map(|s| s as f64).map_err(to_js)
     }
 
     /// Store a run of header-less messages framed in `buf` (see ingest.rs for `index` and the result): one
     /// call per run on the publish path.
     #[napi]
     pub fn store_run(&mut self, buf: &[u8], index: &[u8], ts_ns: BigInt, ack_prefix: &[u8]) -> Buffer {
-        store_run(self.inner.as_mut(), buf, index, ts_ns.get_i64().0, ack_prefix).into()
+        store_run(self.locked().as_mut(), buf, index, ts_ns.get_i64().0, ack_prefix).into()
     }
 
     #[napi]
     pub fn sync(&mut self) -> Result<()> {
-        self.inner.sync().map_err(to_js)
+        self.locked().sync().map_err(to_js)
     }
 
     /// Write buffered messages to the OS without fsync (acks under a `sync_interval`).
     #[napi]
     pub fn flush(&mut self) -> Result<()> {
-        self.inner.flush().map_err(to_js)
+        self.locked().flush().map_err(to_js)
     }
 
     #[napi]
     pub fn load(&self, seq: f64) -> Result<Option<StoredMsgJs>> {
-        match self.inner.load(seq as u64) {
+        match self.locked().load(seq as u64) {
             Ok(m) => Ok(Some(m.into())),
             Err(StoreError::NotFound) => Ok(None),
             Err(e) => Err(to_js(e)),
@@ -217,7 +233,7 @@ impl NativeStore {
 
     #[napi]
     pub fn load_next(&self, start: f64, filter: &[u8]) -> Result<Option<StoredMsgJs>> {
-        self.inner.load_next(start as u64, filter).map(|m| m.map(Into::into)).map_err(to_js)
+        self.locked().load_next(start as u64, filter).map(|m| m.map(Into::into)).map_err(to_js)
     }
 
     /// Frame up to `max_msgs` first deliveries from `start` (see deliver.rs for the Buffer's layout): one
@@ -245,12 +261,12 @@ impl NativeStore {
             first_cseq: first_cseq as u64,
             pending_before: pending_before as u64,
         };
-        frame_batch(self.inner.as_ref(), &spec).map(Into::into).map_err(to_js)
+        frame_batch(self.locked().as_ref(), &spec).map(Into::into).map_err(to_js)
     }
 
     #[napi]
     pub fn load_last(&self, filter: &[u8]) -> Result<Option<StoredMsgJs>> {
-        match self.inner.load_last(filter) {
+        match self.locked().load_last(filter) {
             Ok(m) => Ok(Some(m.into())),
             Err(StoreError::NotFound) => Ok(None),
             Err(e) => Err(to_js(e)),
@@ -259,32 +275,32 @@ impl NativeStore {
 
     #[napi]
     pub fn seq_for_time(&self, ts_ns: BigInt) -> f64 {
-        self.inner.seq_for_time(ts_ns.get_i64().0) as f64
+        self.locked().seq_for_time(ts_ns.get_i64().0) as f64
     }
 
     #[napi]
     pub fn remove(&mut self, seq: f64) -> Result<bool> {
-        self.inner.remove(seq as u64).map_err(to_js)
+        self.locked().remove(seq as u64).map_err(to_js)
     }
 
     #[napi]
     pub fn purge(&mut self, filter: &[u8], upto_seq: f64, keep: f64) -> Result<f64> {
-        self.inner.purge(filter, upto_seq as u64, keep as u64).map(|n| n as f64).map_err(to_js)
+        self.locked().purge(filter, upto_seq as u64, keep as u64).map(|n| n as f64).map_err(to_js)
     }
 
     #[napi]
     pub fn expire(&mut self, now_ns: BigInt) -> Result<f64> {
-        self.inner.expire(now_ns.get_i64().0).map(|n| n as f64).map_err(to_js)
+        self.locked().expire(now_ns.get_i64().0).map(|n| n as f64).map_err(to_js)
     }
 
     #[napi]
     pub fn set_limits(&mut self, limits: StoreLimitsJs) -> Result<()> {
-        self.inner.set_limits(StoreLimits::from(&limits)).map_err(to_js)
+        self.locked().set_limits(StoreLimits::from(&limits)).map_err(to_js)
     }
 
     #[napi]
     pub fn state(&self) -> StreamStateJs {
-        let s = self.inner.state();
+        let s = self.locked().state();
         StreamStateJs {
             msgs: s.msgs as f64,
             bytes: s.bytes as f64,
@@ -299,7 +315,7 @@ impl NativeStore {
 
     #[napi]
     pub fn subjects_state(&self, filter: &[u8]) -> Vec<SubjectCount> {
-        self.inner
+        self.locked()
             .subjects_state(filter)
             .into_iter()
             .map(|(s, n)| SubjectCount { subject: String::from_utf8_lossy(&s).into_owned(), msgs: n as f64 })
@@ -308,19 +324,19 @@ impl NativeStore {
 
     #[napi]
     pub fn num_pending(&self, start: f64, filter: &[u8], last_per_subject: bool) -> f64 {
-        self.inner.num_pending(start as u64, filter, last_per_subject) as f64
+        self.locked().num_pending(start as u64, filter, last_per_subject) as f64
     }
 
     #[napi]
     pub fn destroy(&mut self) -> Result<()> {
-        self.inner.destroy().map_err(to_js)
+        self.locked().destroy().map_err(to_js)
     }
 
     /// Cold storage: move the oldest sealed segments whose messages are all older than `before_ts_ns` into
     /// `archive_dir`; returns how many messages left the stream (0 for memory stores).
     #[napi]
     pub fn archive_older_than(&mut self, before_ts_ns: BigInt, archive_dir: String) -> Result<f64> {
-        self.inner
+        self.locked()
             .archive_older_than(before_ts_ns.get_i64().0, Path::new(&archive_dir))
             .map(|n| n as f64)
             .map_err(to_js)

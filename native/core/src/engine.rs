@@ -24,7 +24,7 @@ use crate::subject;
 use std::sync::Arc;
 
 use crate::imports::{Deliver, ImportView};
-use crate::router::{encode_forward, Account, ForwardReader, Router, SubKey};
+use crate::router::{encode_forward, Account, ForwardReader, Router, ServiceReply, SubKey, SERVICE_WORKER};
 use crate::sublist::{MatchResult, Matcher};
 use crate::wire_error::{
     write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal, WireError,
@@ -174,6 +174,11 @@ struct Tables {
     stall: bool,
     /// Protocol trace records (`engine/trace.rs`), taken by the control plane.
     trace: Tracer,
+    /// In-server services ([`crate::router::Service`]) matched by the message being routed.
+    service_calls: Vec<u32>,
+    /// A service's reply, and that reply as one payload; reused from request to request.
+    service_reply: ServiceReply,
+    service_payload: Vec<u8>,
 }
 
 pub struct Engine {
@@ -473,6 +478,9 @@ impl Engine {
                 sub_gens: Vec::new(),
                 congested: 0,
                 congested_reported: false,
+                service_calls: Vec::new(),
+                service_reply: ServiceReply::default(),
+                service_payload: Vec::new(),
                 stall: false,
                 trace: Tracer::new(&cfg),
             },
@@ -941,6 +949,57 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// Call the services `fan_out` matched for `m` (routed by `subject`) and publish each reply to `m`'s reply
+    /// subject from the server itself, in the same account, on this thread.
+    fn answer_services(&mut self, account: u32, subject: &[u8], m: &Publish<'_>) {
+        let mut calls = std::mem::take(&mut self.t.service_calls);
+        if !m.reply.is_empty() {
+            let mut reply = std::mem::take(&mut self.t.service_reply);
+            let mut payload = std::mem::take(&mut self.t.service_payload);
+            let (hdr, body) = match m.header_len {
+                Some(h) => (Some(&m.body[..h]), &m.body[h..]),
+                None => (None, m.body),
+            };
+            for &id in &calls {
+                let Some(service) = self.router.service(id) else { continue };
+                reply.hdr.clear();
+                reply.body.clear();
+                if !service.answer(subject, hdr, body, &mut reply) {
+                    continue;
+                }
+                payload.clear();
+                payload.extend_from_slice(&reply.hdr);
+                payload.extend_from_slice(&reply.body);
+                let header_len = (!reply.hdr.is_empty()).then_some(reply.hdr.len());
+                let answer = Publish { subject: m.reply, reply: b"", header_len, body: &payload };
+                self.publish_from_server(account, &answer);
+            }
+            self.t.service_reply = reply;
+            self.t.service_payload = payload;
+        }
+        calls.clear();
+        self.t.service_calls = calls;
+    }
+
+    /// Route a message the server itself publishes in `account` (a service's reply): no publishing connection
+    /// (so no echo rule), routed by its own subject, through imports like a client's publish.
+    fn publish_from_server(&mut self, account: u32, m: &Publish<'_>) {
+        let (id, route) = (self.id, self.route);
+        self.id = u32::MAX;
+        self.route = b"";
+        self.fan_out(account, m);
+        let router = self.router;
+        if self.imports.active(router.imports()) {
+            let mut view = std::mem::take(&mut *self.imports);
+            view.route(router.imports(), self, account, m);
+            *self.imports = view;
+        }
+        self.id = id;
+        self.route = route;
+    }
+}
+
 impl Deliver for Ctx<'_> {
     /// Match `m` in `account`'s trie and deliver it to this worker's subscribers; subscribers of other
     /// workers get a forward record in this chunk's batch for their worker.
@@ -958,6 +1017,9 @@ impl Deliver for Ctx<'_> {
         for k in &result.plain {
             if k.worker == me {
                 delivered |= self.t.deliver(k.slot, k.gen, self.id, m);
+            } else if k.worker == SERVICE_WORKER {
+                self.t.service_calls.push(k.slot);
+                delivered = true;
             } else {
                 self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
                 forwarded = true;
@@ -994,6 +1056,9 @@ impl Deliver for Ctx<'_> {
                     targets.clear();
                 }
             }
+        }
+        if !self.t.service_calls.is_empty() {
+            self.answer_services(account, route, m);
         }
         delivered
     }

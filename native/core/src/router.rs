@@ -31,6 +31,34 @@ pub struct SubKey {
     pub slot: u32,
 }
 
+/// The `worker` of a [`SubKey`] that names a [`Service`] (its `slot` is the service id) rather than a
+/// client's subscription.
+pub const SERVICE_WORKER: u16 = u16::MAX;
+
+/// A responder inside the server that answers a request on the thread that received it: no forward record,
+/// no wake-up of another thread, no JavaScript. It sits in an account's trie like a subscription
+/// ([`SERVICE_WORKER`]); the publishing worker calls it and routes its reply to the request's reply subject.
+/// JetStream's direct get is one (`myelin_store::direct_get`). Runs on any worker thread, so it must be cheap
+/// and must not block for long (a read of an in-memory index or the page cache).
+pub trait Service: Send + Sync {
+    /// Answer a request published on `subject` with header block `hdr` (if any) and `body`. Write the reply's
+    /// header block (empty for none) and body into `reply`, which arrives cleared; return false to send nothing.
+    fn answer(&self, subject: &[u8], hdr: Option<&[u8]>, body: &[u8], reply: &mut ServiceReply) -> bool;
+}
+
+/// A service's reply, in buffers the engine reuses from one request to the next.
+#[derive(Default)]
+pub struct ServiceReply {
+    pub hdr: Vec<u8>,
+    pub body: Vec<u8>,
+}
+
+struct ServiceEntry {
+    service: Arc<dyn Service>,
+    account: u32,
+    subjects: Vec<Box<[u8]>>,
+}
+
 /// Called by a publishing worker to wake a worker whose inbox went from empty to non-empty. Must be cheap
 /// and non-blocking (the binding wraps a Node-API thread-safe function).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -76,6 +104,8 @@ pub struct Router {
     inboxes: Box<[Inbox]>,
     /// Exports and imports between accounts, and pending service responses (`imports.rs`).
     imports: Imports,
+    /// In-server responders by id (a removed one leaves `None`; ids are not reused).
+    services: RwLock<Vec<Option<ServiceEntry>>>,
 }
 
 impl Router {
@@ -91,7 +121,12 @@ impl Router {
             })
             .collect();
         let global = Arc::new(Account { name: GLOBAL_ACCOUNT.into(), sublist: RwLock::new(Sublist::new()) });
-        Arc::new(Router { accounts: RwLock::new(vec![global]), inboxes, imports: Imports::default() })
+        Arc::new(Router {
+            accounts: RwLock::new(vec![global]),
+            inboxes,
+            imports: Imports::default(),
+            services: RwLock::new(Vec::new()),
+        })
     }
 
     pub fn imports(&self) -> &Imports {
@@ -134,6 +169,53 @@ impl Router {
     /// Subscriptions over all accounts.
     pub fn subscription_count(&self) -> usize {
         self.accounts.read().unwrap_or_else(|e| e.into_inner()).iter().map(|a| a.sublist().count()).sum()
+    }
+
+    /// Put `service` into `account`'s trie on `subjects` (each a valid subscribe subject). Returns its id.
+    pub fn add_service(
+        &self,
+        account: u32,
+        subjects: &[&[u8]],
+        service: Arc<dyn Service>,
+    ) -> Result<u32, crate::sublist::SubjectError> {
+        let mut services = self.services.write().unwrap_or_else(|e| e.into_inner());
+        // Ids are never reused: a request matched just before a removal must not reach a newer service.
+        let id = services.len();
+        let key = SubKey { worker: SERVICE_WORKER, gen: 0, slot: id as u32 };
+        let acc = self.account(account);
+        let mut added: Vec<Box<[u8]>> = Vec::new();
+        {
+            let mut trie = acc.sublist_mut();
+            for s in subjects {
+                if let Err(e) = trie.insert(s, None, key) {
+                    for a in &added {
+                        trie.remove(a, None, key);
+                    }
+                    return Err(e);
+                }
+                added.push((*s).into());
+            }
+        }
+        services.push(Some(ServiceEntry { service, account, subjects: added }));
+        Ok(id as u32)
+    }
+
+    /// Take a service out of its account's trie. Requests already matched may still reach it once.
+    pub fn remove_service(&self, id: u32) {
+        let mut services = self.services.write().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = services.get_mut(id as usize).and_then(Option::take) else { return };
+        let key = SubKey { worker: SERVICE_WORKER, gen: 0, slot: id };
+        let acc = self.account(entry.account);
+        let mut trie = acc.sublist_mut();
+        for s in &entry.subjects {
+            trie.remove(s, None, key);
+        }
+    }
+
+    /// The service with this id, if it is still registered.
+    pub fn service(&self, id: u32) -> Option<Arc<dyn Service>> {
+        let services = self.services.read().unwrap_or_else(|e| e.into_inner());
+        services.get(id as usize).and_then(|e| e.as_ref()).map(|e| e.service.clone())
     }
 
     /// Register how to wake `worker` when forward records arrive for it.

@@ -7,6 +7,8 @@
 //! * `mem`: [`MsgStore`] in memory (`storage: memory`).
 //! * `file`: [`MsgStore`] on disk (`storage: file`): append-only segment files, a checksum on every record,
 //!   indexes by sequence, subject and time, tombstones for deletes, recovery that cuts a torn tail.
+//! * `direct_get`: JetStream's direct get as an in-engine service, answered on the thread that received the
+//!   request, reading a store shared with the control plane ([`direct_get::SharedStore`]).
 //!
 //! Durability contract: [`MsgStore::store`] makes a message visible to readers at once but durable only after
 //! the next [`MsgStore::sync`] returns. The JetStream layer acknowledges a publish only after the sync that
@@ -14,6 +16,7 @@
 //!
 //! Subject filters use `myelin_core::subject::subject_matches`, the project's one definition of matching.
 
+pub mod direct_get;
 pub mod mem;
 
 use std::fmt;

@@ -584,3 +584,50 @@ fn a_consumer_backlog_past_the_stall_cap_stalls_its_publisher() {
     assert!(!e.congested());
     assert!(e.take_events().is_empty(), "stalled, not cut: max_pending is far away");
 }
+
+/// Answers `echo.>` requests with the subject and body it was asked, and a header.
+struct EchoService;
+
+impl crate::router::Service for EchoService {
+    fn answer(
+        &self,
+        subject: &[u8],
+        _hdr: Option<&[u8]>,
+        body: &[u8],
+        reply: &mut crate::router::ServiceReply,
+    ) -> bool {
+        reply.hdr.extend_from_slice(b"NATS/1.0\r\nX: 1\r\n\r\n");
+        reply.body.extend_from_slice(subject);
+        reply.body.push(b' ');
+        reply.body.extend_from_slice(body);
+        true
+    }
+}
+
+#[test]
+fn a_service_answers_on_the_thread_that_received_the_request() {
+    let (a, mut b) = two_workers();
+    let id = a.router().add_service(0, &[b"echo.>"], Arc::new(EchoService)).unwrap();
+    // The requester is on worker b: its reply is framed there at once, with nothing posted to a's inbox.
+    let requester = client(&mut b);
+    b.ingest(requester, b"SUB _INBOX.r 7\r\nPUB echo.x _INBOX.r 2\r\nhi\r\n");
+    let hdr = "NATS/1.0\r\nX: 1\r\n\r\n";
+    assert_eq!(
+        drain(&mut b, requester),
+        format!("HMSG _INBOX.r 7 {} {}\r\n{hdr}echo.x hi\r\n", hdr.len(), hdr.len() + 9)
+    );
+    let mut inbox = Vec::new();
+    a.router().take_inbox(0, &mut inbox);
+    assert!(inbox.is_empty());
+    // With echo off the requester still gets the server's answer; without a reply subject nothing is sent, and
+    // a request it answered is not a no-responders case.
+    let quiet = b.open_conn(b"", None);
+    b.ingest(quiet, b"CONNECT {\"verbose\":false,\"echo\":false,\"headers\":true,\"no_responders\":true}\r\n");
+    drain(&mut b, quiet);
+    b.ingest(quiet, b"SUB in 1\r\nPUB echo.y 0\r\n\r\nPUB echo.z in 0\r\n\r\n");
+    assert_eq!(drain(&mut b, quiet), format!("HMSG in 1 {} {}\r\n{hdr}echo.z \r\n", hdr.len(), hdr.len() + 7));
+    // Removed: the subject has no responder any more.
+    a.router().remove_service(id);
+    b.ingest(quiet, b"PUB echo.z in 0\r\n\r\n");
+    assert!(drain(&mut b, quiet).starts_with("HMSG in 1 "), "a 503 no-responders status");
+}
