@@ -1,4 +1,4 @@
-// Object store through @nats-io/obj: a multi-MiB object in chunks, info, list, get, delete.
+// Object store through @nats-io/obj: a 50 MiB object in chunks, info, list, get, delete.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, createHash } from 'node:crypto';
@@ -43,9 +43,9 @@ describe('JetStream object store', { timeout: 120_000 }, () => {
     await srv?.stop();
   });
 
-  test('put and get a 5 MiB object; info, list and delete', async () => {
+  test('put and get a 50 MiB object in chunks; info, list and delete', async () => {
     const os = await new Objm(nc).create('files');
-    const data = randomBytes(5 * 1024 * 1024);
+    const data = randomBytes(50 * 1024 * 1024);
     const info = await os.put({ name: 'big.bin' }, readableOf(data));
     assert.equal(info.size, data.length);
     assert.ok(info.chunks > 1);
