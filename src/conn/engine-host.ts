@@ -494,6 +494,10 @@ export class EngineHost {
       if (ev.kind === EVENT_CONNECT) {
         conn.connectJson = ev.json ?? '{}';
         if (!this.tracing) conn.applyConnect(ev.json ?? '{}');
+        // From now on, other threads may write small batches to this socket while it is idle (with 2+ workers).
+        if (conn.fd >= 0 && conn.socket.writableLength === 0 && conn.blockedSinceMs === 0) {
+          this.engine.enableDirect(conn.slot, conn.fd);
+        }
         if (this.auth !== undefined) this.authenticate(conn, ev.json ?? '{}');
         else this.reportClient(conn, 'connect');
       } else if (ev.kind === EVENT_OP_BEFORE_CONNECT) {

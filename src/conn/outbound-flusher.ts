@@ -117,20 +117,21 @@ export class OutboundFlusher {
    * moved within the engine's buffer on every write.
    */
   private writePiece(conn: ClientConnection): void {
+    // Blocked before the bytes leave the engine: while Node holds them, no other thread may write to this
+    // socket directly (native/core/src/direct.rs), or its bytes could overtake them.
+    if (conn.blockedSinceMs === 0) {
+      conn.blockedSinceMs = this.nowMs() || 1;
+      this.blocked.add(conn);
+    }
+    this.engine.setBlocked(conn.slot, true);
     const bytes = this.engine.takeOutbound(conn.slot, PIECE_BYTES);
-    if (bytes.length === 0) return;
-    if (this.engine.pendingBytes(conn.slot) === 0) {
-      this.write(conn, bytes);
+    if (bytes.length === 0) {
+      this.onDrain(conn);
       return;
     }
     conn.pieceWritten ??= (err) => {
       if (!err) this.onDrain(conn);
     };
-    if (conn.blockedSinceMs === 0) {
-      conn.blockedSinceMs = this.nowMs() || 1;
-      this.blocked.add(conn);
-      this.engine.setBlocked(conn.slot, true);
-    }
     conn.socket.write(bytes, conn.pieceWritten);
   }
 

@@ -123,6 +123,12 @@ export interface NativeEngine {
    */
   registerDirectGet(account: string, stream: string, store: NativeStoreApi): number;
   removeService(id: number): void;
+  /**
+   * Let other worker threads write to connection `id`'s socket `fd` directly while it is idle (plain TCP, after
+   * CONNECT, nothing queued in Node; native/core/src/direct.rs). From then on every write through Node must be
+   * bracketed by setBlocked(true) … setBlocked(false) (OutboundFlusher.writePiece).
+   */
+  enableDirect(id: number, fd: number): boolean;
   connStats(id: number): ConnStats | null;
   stats(): EngineStats;
   /** Monitoring: one connection's subscriptions. */

@@ -411,6 +411,13 @@ impl NativeEngine {
             .map_err(|e| Error::new(Status::InvalidArg, format!("direct get for stream {stream:?}: {e:?}")))
     }
 
+    /// Let other worker threads write to connection `id`'s socket `fd` directly while it is idle (a plain TCP
+    /// connection after CONNECT, with nothing queued in Node). Returns whether it was enabled.
+    #[napi]
+    pub fn enable_direct(&mut self, id: u32, fd: i32) -> bool {
+        self.inner.enable_direct(id, fd)
+    }
+
     /// Take a service registered with `registerDirectGet` out of routing.
     #[napi]
     pub fn remove_service(&self, id: u32) {

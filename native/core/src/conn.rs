@@ -130,6 +130,8 @@ pub struct Conn {
     /// The server's own client (no socket): never pinged, never closed as a slow consumer, never congested.
     /// See `engine/internal.rs`.
     pub internal: bool,
+    /// Other workers may write to this connection's socket directly while it is idle (`direct.rs`).
+    pub gate: Option<std::sync::Arc<crate::direct::DirectGate>>,
 }
 
 impl Conn {
@@ -156,6 +158,7 @@ impl Conn {
             perms: None,
             congested: false,
             internal: false,
+            gate: None,
         }
     }
 

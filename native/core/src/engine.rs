@@ -133,6 +133,8 @@ struct Subscription {
     gen: u16,
     /// The router account whose trie holds it.
     account: u32,
+    /// Listed in the router for direct writes by other workers (`direct.rs`).
+    direct: bool,
 }
 
 /// Server-wide counters for `/varz`.
@@ -220,6 +222,8 @@ struct Forwarding {
     targets: Vec<Vec<(u32, u16)>>,
     /// Forward records built during this chunk, per worker; posted to the router when the chunk is done.
     batches: Vec<Vec<u8>>,
+    /// How many records each batch holds (small ones are tried as direct writes, `engine/direct_send.rs`).
+    records: Vec<usize>,
 }
 
 fn append_num(out: &mut Vec<u8>, mut n: usize) {
@@ -245,6 +249,9 @@ impl Tables {
         let c = self.conns[id as usize].as_mut().expect("live connection slot");
         if !c.dirty {
             c.dirty = true;
+            if let Some(g) = &c.gate {
+                g.owner_pending();
+            }
             self.dirty.push(id);
         }
     }
@@ -298,6 +305,9 @@ impl Tables {
             return;
         }
         c.state = ConnState::Closing;
+        if let Some(g) = c.gate.take() {
+            g.close();
+        }
         if fatal.reason == CloseReason::SlowConsumerPendingBytes {
             c.out = Vec::new();
             c.out_sent = 0;
@@ -406,6 +416,9 @@ impl Tables {
         let Some(sub) = self.subs[slot as usize].take() else {
             return;
         };
+        if sub.direct {
+            router.direct_subs(self.worker as usize).remove(slot);
+        }
         router.account(sub.account).sublist_mut().remove(&sub.subject, sub.queue.as_deref(), self.key(slot, sub.gen));
         if let Some(Some(c)) = self.conns.get_mut(sub.conn as usize) {
             c.subs.remove(&sub.sid);
@@ -419,6 +432,39 @@ impl Tables {
             }
         }
         self.free_subs.push(slot);
+    }
+
+    /// List a subscription for direct writes by other workers if it and its connection qualify: the connection
+    /// has a gate (plain TCP, after CONNECT), no permissions (they track replies and filter deliveries), takes
+    /// headers; the subscription has no auto-unsubscribe count.
+    fn register_direct(&mut self, router: &Router, slot: u32) {
+        let Some(sub) = self.subs[slot as usize].as_mut() else { return };
+        let Some(Some(c)) = self.conns.get(sub.conn as usize) else { return };
+        let Some(gate) = c.gate.as_ref() else { return };
+        if sub.direct || sub.max > 0 || c.perms.is_some() || !c.opts.headers || c.internal || !c.is_open() {
+            return;
+        }
+        sub.direct = true;
+        let entry = crate::direct::DirectSub { gen: sub.gen, sid: sub.sid.clone(), gate: gate.clone() };
+        router.direct_subs(self.worker as usize).insert(slot, entry);
+    }
+
+    fn unregister_direct(&mut self, router: &Router, slot: u32) {
+        if let Some(sub) = self.subs[slot as usize].as_mut().filter(|s| s.direct) {
+            sub.direct = false;
+            router.direct_subs(self.worker as usize).remove(slot);
+        }
+    }
+
+    /// A flush note from a direct writer: the subscription's connection has bytes to send.
+    fn mark_sub_conn_dirty(&mut self, slot: u32, gen: u16) {
+        let conn = match self.subs.get(slot as usize) {
+            Some(Some(sub)) if sub.gen == gen => sub.conn,
+            _ => return,
+        };
+        if self.conns.get(conn as usize).is_some_and(|c| c.as_ref().is_some_and(Conn::is_open)) {
+            self.mark_dirty(conn);
+        }
     }
 
     /// Remove every subscription of a connection.
@@ -458,7 +504,11 @@ impl Engine {
             router,
             accounts: AccountViews { accounts: Vec::new(), matchers: Vec::new(), cache_capacity: cfg.match_cache },
             scratch: MatchResult::default(),
-            fwd: Forwarding { targets: vec![Vec::new(); workers], batches: vec![Vec::new(); workers] },
+            fwd: Forwarding {
+                targets: vec![Vec::new(); workers],
+                batches: vec![Vec::new(); workers],
+                records: vec![0; workers],
+            },
             imports: ImportView::default(),
             inbox: Vec::new(),
             t: Tables {
@@ -567,6 +617,9 @@ impl Engine {
             return;
         }
         self.remove_all_subs(id);
+        if let Some(g) = self.t.conns[id as usize].as_mut().and_then(|c| c.gate.take()) {
+            g.close();
+        }
         if self.t.trace.on() {
             self.t.trace.release(id);
         }
@@ -663,11 +716,7 @@ impl Engine {
         while let Some(id) = self.t.closed.pop() {
             self.remove_all_subs(id);
         }
-        for (worker, batch) in self.fwd.batches.iter_mut().enumerate() {
-            if !batch.is_empty() {
-                self.router.post(worker, batch);
-            }
-        }
+        self.post_forwards();
         self.report_congestion();
     }
 
@@ -688,8 +737,15 @@ impl Engine {
     pub fn drain_inbox(&mut self) -> u32 {
         let worker = self.t.worker as usize;
         let mut inbox = std::mem::take(&mut self.inbox);
-        self.router.take_inbox(worker, &mut inbox);
+        let taken = self.router.take_inbox(worker, &mut inbox);
         for rec in ForwardReader::new(&inbox) {
+            if rec.subject.is_empty() {
+                // A flush note: a direct write to this subscription's connection left bytes to send.
+                for (slot, gen) in rec.targets() {
+                    self.t.mark_sub_conn_dirty(slot, gen);
+                }
+                continue;
+            }
             let m = Publish { subject: rec.subject, reply: rec.reply, header_len: rec.header_len, body: rec.body };
             for (slot, gen) in rec.targets() {
                 self.t.deliver(slot, gen, u32::MAX, &m);
@@ -697,6 +753,7 @@ impl Engine {
         }
         inbox.clear();
         self.inbox = inbox;
+        self.router.mark_drained(worker, taken);
         self.finish_loop();
         self.flags()
     }
@@ -719,6 +776,13 @@ impl Engine {
                 continue;
             }
             c.dirty = false;
+            if let Some(spill) = c.gate.as_ref().and_then(|g| g.take_spill()) {
+                // The rest of a partial direct write goes out before anything the owner queued.
+                let mut out = spill;
+                out.extend_from_slice(&c.out[c.out_sent..]);
+                c.out = out;
+                c.out_sent = 0;
+            }
             ids[n] = id;
             n += 1;
         }
@@ -742,6 +806,11 @@ impl Engine {
         // re-grow (mmap, page faults) and free (munmap) its buffer on every flush. Idle ones shrink in `tick`.
         c.out.clear();
         c.out_sent = 0;
+        if !c.blocked {
+            if let Some(g) = &c.gate {
+                g.owner_idle();
+            }
+        }
         if c.congested {
             c.congested = false;
             self.t.congested -= 1;
@@ -781,10 +850,39 @@ impl Engine {
         };
         c.blocked = blocked;
         let pending = c.pending() > 0;
+        if let Some(g) = &c.gate {
+            // Bytes handed to Node keep the connection busy for direct writers until they are written.
+            if blocked {
+                g.owner_pending();
+            } else if !pending {
+                g.owner_idle();
+            }
+        }
         if !blocked && pending {
             self.t.mark_dirty(id);
         }
         pending
+    }
+
+    /// Let other workers write to connection `id`'s socket `fd` directly while it is idle (`direct.rs`). For
+    /// plain TCP connections after CONNECT, when nothing is queued for them in Node. Off while tracing (a
+    /// direct write would not be traced). Returns whether it was enabled.
+    pub fn enable_direct(&mut self, id: u32, fd: i32) -> bool {
+        if self.t.cfg.trace || fd < 0 || self.router.workers() < 2 {
+            return false;
+        }
+        let Some(Some(c)) = self.t.conns.get_mut(id as usize) else { return false };
+        if !c.is_open() || c.internal || c.gate.is_some() {
+            return false;
+        }
+        let busy = c.dirty || c.blocked || c.pending() > 0;
+        let Some(gate) = crate::direct::DirectGate::new(fd, busy) else { return false };
+        c.gate = Some(gate);
+        let slots: Vec<u32> = c.subs.values().copied().collect();
+        for slot in slots {
+            self.t.register_direct(&self.router, slot);
+        }
+        true
     }
 
     /// Whether some connection, on any worker, is congested: a stalled publisher stays paused while it is.
@@ -857,7 +955,14 @@ impl Engine {
     }
 
     pub fn conn_counters(&self, id: u32) -> Option<ConnCounters> {
-        self.t.conns.get(id as usize)?.as_ref().map(|c| c.counters)
+        self.t.conns.get(id as usize)?.as_ref().map(|c| {
+            let mut counters = c.counters;
+            if let Some((msgs, bytes)) = c.gate.as_ref().map(|g| g.counts()) {
+                counters.out_msgs += msgs;
+                counters.out_bytes += bytes;
+            }
+            counters
+        })
     }
 
     pub fn conn_sub_count(&self, id: u32) -> usize {
@@ -1053,6 +1158,7 @@ impl Deliver for Ctx<'_> {
                         self.t.stall = true;
                     }
                     encode_forward(&mut self.fwd.batches[worker], m.subject, m.reply, m.header_len, m.body, targets);
+                    self.fwd.records[worker] += 1;
                     targets.clear();
                 }
             }
@@ -1236,6 +1342,7 @@ impl OpHandler for Ctx<'_> {
             delivered: 0,
             gen,
             account,
+            direct: false,
         });
         let key = self.t.key(slot, gen);
         let (acc, _) = self.accounts.get(self.router, account);
@@ -1246,6 +1353,7 @@ impl OpHandler for Ctx<'_> {
             return Ok(());
         }
         self.t.conn(id).subs.insert(sid.into(), slot);
+        self.t.register_direct(self.router, slot);
         self.t.send_ok_if_verbose(id);
         Ok(())
     }
@@ -1257,7 +1365,11 @@ impl OpHandler for Ctx<'_> {
         if let Some(&slot) = self.t.conn(id).subs.get(sid) {
             let sub = self.t.subs[slot as usize].as_mut().expect("subscription slot");
             match max {
-                Some(m) if m > 0 && sub.delivered < m => sub.max = m,
+                Some(m) if m > 0 && sub.delivered < m => {
+                    sub.max = m;
+                    // Counting deliveries is the owner's job: no more direct writes to it.
+                    self.t.unregister_direct(self.router, slot);
+                }
                 _ => self.t.remove_subscription(self.router, slot),
             }
         }
@@ -1308,6 +1420,7 @@ impl OpHandler for Ctx<'_> {
     }
 }
 
+mod direct_send;
 mod internal;
 mod monitor;
 pub use monitor::SubscriptionView;

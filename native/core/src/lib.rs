@@ -12,6 +12,8 @@
 //!   of what a valid subject is. Nothing else in the project validates or matches subjects.
 //! * [`router`]: what worker engines share: the trie and an inbox per worker, through which a message reaches
 //!   subscriptions owned by another worker thread.
+//! * [`direct`]: a worker writing a small batch straight to a socket another worker owns, when that
+//!   connection is idle (request/reply without thread wake-ups).
 //! * [`imports`]: account exports and imports (stream and service imports, response routing) between the
 //!   accounts' tries.
 //! * [`permissions`]: a connection's publish/subscribe allow and deny lists, checked on the data path.
@@ -22,6 +24,7 @@
 //! The Node-API binding (`native/binding`) is a thin adapter over [`engine::Engine`].
 
 pub mod conn;
+pub mod direct;
 pub mod engine;
 pub mod imports;
 pub mod parser;

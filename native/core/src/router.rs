@@ -16,9 +16,10 @@
 //! Remote interest (routes, leaf nodes) fits the same shape later: a [`SubKey`] names its owner, and a
 //! route connection would be one more owner that receives forward records.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use crate::direct::DirectSubs;
 use crate::imports::Imports;
 use crate::sublist::Sublist;
 
@@ -74,6 +75,12 @@ struct Inbox {
     /// The worker has a connection whose pending output passed the stall threshold: publishers forwarding to
     /// it should slow down, as nats-server stalls producers of a slow consumer.
     congested: AtomicBool,
+    /// Batches ever posted to this inbox, and how many of them the worker has taken and framed: equal means
+    /// no forward record is in flight to it (the condition for a direct write, `direct.rs`).
+    posted: AtomicU64,
+    drained: AtomicU64,
+    /// This worker's subscriptions that other workers may write to directly.
+    direct: DirectSubs,
 }
 
 /// An account: an isolated subject namespace with a trie of its own. Clients of different accounts never
@@ -118,6 +125,9 @@ impl Router {
                 waker: RwLock::new(None),
                 bytes: AtomicUsize::new(0),
                 congested: AtomicBool::new(false),
+                posted: AtomicU64::new(0),
+                drained: AtomicU64::new(0),
+                direct: DirectSubs::default(),
             })
             .collect();
         let global = Arc::new(Account { name: GLOBAL_ACCOUNT.into(), sublist: RwLock::new(Sublist::new()) });
@@ -228,6 +238,7 @@ impl Router {
         let inbox = &self.inboxes[worker];
         {
             let mut q = inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
+            inbox.posted.fetch_add(1, Ordering::AcqRel);
             inbox.bytes.fetch_add(batch.len(), Ordering::Relaxed);
             if q.is_empty() {
                 std::mem::swap(&mut *q, batch);
@@ -244,13 +255,31 @@ impl Router {
     }
 
     /// Take everything in `worker`'s inbox into `into` (which must be empty). The signal is cleared first,
-    /// so a record posted while we take is either taken now or wakes us again.
-    pub fn take_inbox(&self, worker: usize, into: &mut Vec<u8>) {
+    /// so a record posted while we take is either taken now or wakes us again. Returns the posted count to
+    /// hand to [`Router::mark_drained`] once the records are framed.
+    pub fn take_inbox(&self, worker: usize, into: &mut Vec<u8>) -> u64 {
         let inbox = &self.inboxes[worker];
         inbox.signaled.store(false, Ordering::Release);
         let mut q = inbox.queue.lock().unwrap_or_else(|e| e.into_inner());
         std::mem::swap(&mut *q, into);
         inbox.bytes.store(0, Ordering::Relaxed);
+        inbox.posted.load(Ordering::Acquire)
+    }
+
+    /// `worker` has framed every batch counted in `taken` (from [`Router::take_inbox`]) into its connections.
+    pub fn mark_drained(&self, worker: usize, taken: u64) {
+        self.inboxes[worker].drained.store(taken, Ordering::Release);
+    }
+
+    /// No forward record is in flight to `worker`: everything posted to it has been framed.
+    pub fn inbox_settled(&self, worker: usize) -> bool {
+        let inbox = &self.inboxes[worker];
+        inbox.drained.load(Ordering::Acquire) == inbox.posted.load(Ordering::Acquire)
+    }
+
+    /// `worker`'s subscriptions open to direct writes (`direct.rs`).
+    pub fn direct_subs(&self, worker: usize) -> &DirectSubs {
+        &self.inboxes[worker].direct
     }
 
     /// Should a publisher forwarding to `worker` be stalled? (Its inbox holds more than `limit` bytes — the

@@ -26,6 +26,14 @@ impl Engine {
             return Ok(Vec::new());
         }
         c.perms = perms;
+        if c.perms.is_some() {
+            // Permissions filter deliveries and track replies: the owner delivers everything from now on.
+            let slots: Vec<u32> = c.subs.values().copied().collect();
+            for slot in slots {
+                self.t.unregister_direct(&self.router, slot);
+            }
+        }
+        let Some(c) = self.t.conns.get_mut(id as usize).and_then(Option::as_mut) else { return Ok(Vec::new()) };
         let Some(p) = c.perms.as_mut() else { return Ok(Vec::new()) };
         let subs = &self.t.subs;
         let mut denied: Vec<u32> = c

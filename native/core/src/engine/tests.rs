@@ -631,3 +631,67 @@ fn a_service_answers_on_the_thread_that_received_the_request() {
     b.ingest(quiet, b"PUB echo.z in 0\r\n\r\n");
     assert!(drain(&mut b, quiet).starts_with("HMSG in 1 "), "a 503 no-responders status");
 }
+
+#[cfg(unix)]
+fn read_available(fd: i32) -> String {
+    let mut buf = [0u8; 4096];
+    // SAFETY: reads into a live stack buffer of the given length.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+    String::from_utf8_lossy(&buf[..n.max(0) as usize]).into_owned()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_small_batch_goes_straight_to_an_idle_socket_on_another_worker() {
+    let (mut a, mut b) = two_workers();
+    let mut fds = [0i32; 2];
+    // SAFETY: socketpair fills the two-element array.
+    assert_eq!(unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM, 0, fds.as_mut_ptr()) }, 0);
+    let sub = client(&mut b);
+    b.ingest(sub, b"SUB foo 1\r\n");
+    drain(&mut b, sub);
+    assert!(b.enable_direct(sub, fds[0]));
+    let p = client(&mut a);
+    // Idle: written by a, nothing posted to b.
+    a.ingest(p, b"PUB foo 2\r\nhi\r\n");
+    assert_eq!(read_available(fds[1]), "MSG foo 1 2\r\nhi\r\n");
+    assert!(a.router().inbox_settled(1));
+    let mut inbox = Vec::new();
+    a.router().take_inbox(1, &mut inbox);
+    assert!(inbox.is_empty());
+    // Busy (b has a PONG queued for it): forwarded, and written by b after the PONG.
+    b.ingest(sub, b"PING\r\n");
+    a.ingest(p, b"PUB foo 2\r\nyo\r\n");
+    assert_eq!(read_available(fds[1]), "");
+    assert!(!a.router().inbox_settled(1));
+    // Not settled: even once b's output is gone, a keeps forwarding until b has drained its inbox.
+    assert_eq!(drain(&mut b, sub), "PONG\r\n");
+    a.ingest(p, b"PUB foo 2\r\nzz\r\n");
+    assert_eq!(read_available(fds[1]), "");
+    b.drain_inbox();
+    assert_eq!(drain(&mut b, sub), "MSG foo 1 2\r\nyo\r\nMSG foo 1 2\r\nzz\r\n");
+    // Idle and settled again: direct.
+    a.ingest(p, b"PUB foo 2\r\nok\r\n");
+    assert_eq!(read_available(fds[1]), "MSG foo 1 2\r\nok\r\n");
+    assert_eq!(b.conn_counters(sub).unwrap().out_msgs, 4);
+    // A burst is not a small batch: it takes the inbox.
+    a.ingest(p, "PUB foo 1\r\nx\r\n".repeat(5).as_bytes());
+    assert_eq!(read_available(fds[1]), "");
+    b.drain_inbox();
+    assert_eq!(drain(&mut b, sub), "MSG foo 1 1\r\nx\r\n".repeat(5));
+    // An auto-unsubscribe count makes the owner count deliveries: no more direct writes to it.
+    b.ingest(sub, b"UNSUB 1 10\r\n");
+    a.ingest(p, b"PUB foo 2\r\nhi\r\n");
+    assert_eq!(read_available(fds[1]), "");
+    b.drain_inbox();
+    assert_eq!(drain(&mut b, sub), "MSG foo 1 2\r\nhi\r\n");
+    // Closed: the gate's descriptor is closed with it, the test's own stays open.
+    b.close_conn(sub);
+    a.ingest(p, b"PUB foo 2\r\nhi\r\n");
+    assert_eq!(read_available(fds[1]), "");
+    // SAFETY: closing the test's own descriptors.
+    unsafe {
+        libc::close(fds[0]);
+        libc::close(fds[1]);
+    }
+}
