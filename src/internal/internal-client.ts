@@ -119,7 +119,8 @@ export class InternalClient {
   /** Send every queued publish now, in one call. */
   flush(): void {
     if (this.pending.length === 0) return;
-    const batch = Buffer.concat(this.pending);
+    // One queued Buffer (a turn with one delivery batch) goes as it is: the engine copies what it routes.
+    const batch = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
     this.pending = [];
     this.port.publish(batch);
   }

@@ -41,6 +41,12 @@ const NONE = Buffer.alloc(0);
 /** At most this many messages, or bytes, per native delivery batch (one Buffer each). */
 const BATCH_MSGS = 256;
 const BATCH_BYTES = 1024 * 1024;
+/**
+ * Push deliveries framed per `pumpPush` call before it gives the loop turn back: the flusher writes them and
+ * the next turn goes on (`schedulePush`). Without it one call framed a whole flow-control window (up to
+ * 32 MiB) before the client saw a byte, and every other connection waited for it.
+ */
+const PUSH_TURN_BYTES = 256 * 1024;
 
 export class Consumer {
   private readonly filters: string[];
@@ -65,6 +71,8 @@ export class Consumer {
   /** What the outstanding request releases when answered. */
   private fcSize = 0;
   private deleted = false;
+  /** A `schedulePush` continuation is queued. */
+  private pushQueued = false;
   /**
    * num_pending as last computed, kept current across deliveries so a replay does not recount the rest of
    * the stream per message; dropped whenever the stream changes (`streamChanged`).
@@ -89,6 +97,8 @@ export class Consumer {
           ? [config.filter_subject]
           : [];
     this.start();
+    // Push delivery starts now (after the create response, which is already queued), not at the next tick.
+    if (this.isPush) this.schedulePush();
   }
 
   get streamName(): string {
@@ -312,7 +322,12 @@ export class Consumer {
     if (!this.ctx.client.hasInterest(to)) return;
     this.lastActiveMs = nowMs;
     const fc = this.config.flow_control === true;
+    let framed = 0;
     while (!fc || this.fcBytes <= this.fcWindow) {
+      if (framed >= PUSH_TURN_BYTES) {
+        this.schedulePush();
+        break;
+      }
       // With flow control, a batch stops where the next request is due or the window is full; the message
       // that crosses that line goes alone (below), as nats-server's window counts whole messages.
       const room = this.fcPending === '' ? this.fcWindow / 2 - this.fcBytes : this.fcWindow - this.fcBytes;
@@ -326,6 +341,7 @@ export class Consumer {
         if (next === undefined) break;
         size = this.deliver(to, next.msg, next.redelivery, nowMs);
       }
+      framed += size;
       if (!fc) continue;
       this.fcBytes += size;
       if (this.fcPending === '' && this.fcBytes > this.fcWindow / 2) {
@@ -336,6 +352,17 @@ export class Consumer {
         this.fcSize += size;
       }
     }
+  }
+
+  /** Go on delivering to the deliver subject on the next loop turn, once what is framed has been written. */
+  private schedulePush(): void {
+    if (this.pushQueued) return;
+    this.pushQueued = true;
+    setImmediate(() => {
+      this.pushQueued = false;
+      this.pump();
+      this.ctx.client.flush();
+    });
   }
 
   /** The client answered a flow-control request. */

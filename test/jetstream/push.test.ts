@@ -133,4 +133,31 @@ describe('JetStream push and ordered consumers', { timeout: 90_000 }, () => {
     assert.equal(got, count);
     assert.ok(requests >= 1, 'no flow-control request');
   });
+
+  test('a push replay larger than one loop turn\'s share arrives whole and in order, without flow control', async () => {
+    await jsm.streams.add({ name: 'BIG', subjects: ['big'] });
+    const body = new Uint8Array(2048);
+    const count = 1500; // 3 MB: Myelin frames push deliveries 256 KiB per loop turn
+    const acks = [];
+    for (let i = 0; i < count; i++) acks.push(js.publish('big', body));
+    await Promise.all(acks);
+    const deliver = createInbox();
+    let got = 0;
+    let inOrder = true;
+    const done = new Promise<void>((resolve) => {
+      nc.subscribe(deliver, {
+        callback: (_e, m) => {
+          if (m.headers?.code === 100) return;
+          const seq = Number(m.reply?.split('.')[5]);
+          if (seq !== got + 1) inOrder = false;
+          if (++got === count) resolve();
+        },
+      });
+    });
+    await nc.flush();
+    await jsm.consumers.add('BIG', { deliver_subject: deliver, ack_policy: AckPolicy.None });
+    await done;
+    assert.equal(got, count);
+    assert.ok(inOrder, 'deliveries out of order');
+  });
 });

@@ -31,20 +31,18 @@ pub struct DeliverySpec<'a> {
 pub fn frame_batch(store: &dyn MsgStore, spec: &DeliverySpec) -> Result<Vec<u8>, StoreError> {
     let mut out = Vec::with_capacity(16 * 1024);
     let mut meta: Vec<u8> = Vec::with_capacity(spec.max_msgs.min(1024) * 16);
-    let mut seq = spec.start;
     let mut count: u64 = 0;
     let mut bytes: usize = 0;
-    while (count as usize) < spec.max_msgs {
-        let Some(m) = store.load_next(seq, spec.filter)? else { break };
+    // The store lends each message for the call only: it is framed straight from the store's read buffer.
+    store.visit_from(spec.start, spec.filter, spec.max_msgs, &mut |m| {
         let size = m.subject.len() + m.hdr.len() + m.msg.len();
         if spec.max_bytes > 0 && bytes + size > spec.max_bytes {
-            break;
+            return false;
         }
-        seq = m.seq + 1;
         bytes += size;
         put_bytes(&mut out, spec.route);
         let subject_at = out.len() + 4;
-        put_bytes(&mut out, &m.subject);
+        put_bytes(&mut out, m.subject);
         let reply_at = out.len();
         out.extend_from_slice(&[0; 4]);
         out.extend_from_slice(spec.reply_prefix);
@@ -55,13 +53,14 @@ pub fn frame_batch(store: &dyn MsgStore, spec: &DeliverySpec) -> Result<Vec<u8>,
         out[reply_at..reply_at + 4].copy_from_slice(&reply_len.to_le_bytes());
         out.extend_from_slice(&(m.hdr.len() as u32).to_le_bytes());
         out.extend_from_slice(&((m.hdr.len() + m.msg.len()) as u32).to_le_bytes());
-        out.extend_from_slice(&m.hdr);
-        out.extend_from_slice(&m.msg);
+        out.extend_from_slice(m.hdr);
+        out.extend_from_slice(m.msg);
         meta.extend_from_slice(&(m.seq as f64).to_le_bytes());
         meta.extend_from_slice(&(subject_at as u32).to_le_bytes());
         meta.extend_from_slice(&(m.subject.len() as u32).to_le_bytes());
         count += 1;
-    }
+        true
+    })?;
     let frames_len = out.len() as u32;
     out.extend_from_slice(&meta);
     out.extend_from_slice(&(count as u32).to_le_bytes());

@@ -74,6 +74,22 @@ pub struct StoredMsg {
     pub msg: Vec<u8>,
 }
 
+/// A stored message lent to a [`MsgStore::visit_from`] visitor: the slices are valid for that call only.
+#[derive(Clone, Copy, Debug)]
+pub struct MsgView<'a> {
+    pub seq: u64,
+    pub ts_ns: i64,
+    pub subject: &'a [u8],
+    pub hdr: &'a [u8],
+    pub msg: &'a [u8],
+}
+
+impl<'a> From<&'a StoredMsg> for MsgView<'a> {
+    fn from(m: &'a StoredMsg) -> MsgView<'a> {
+        MsgView { seq: m.seq, ts_ns: m.ts_ns, subject: &m.subject, hdr: &m.hdr, msg: &m.msg }
+    }
+}
+
 /// The stream state reported in stream info (`state` in nats-server's JSON).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StreamState {
@@ -161,6 +177,28 @@ pub trait MsgStore: Send {
     /// The first message with sequence >= `start` whose subject matches `filter` (a subject that may hold
     /// wildcards; empty or `>` means all). `Ok(None)` when there is none.
     fn load_next(&self, start: u64, filter: &[u8]) -> Result<Option<StoredMsg>>;
+
+    /// Lend up to `max` messages, in sequence order, with sequence >= `start` whose subject matches `filter`
+    /// (as `load_next`), to `visit`, stopping early when it returns false (it has not taken that message).
+    /// For consumer deliveries: nothing is copied per message, and a store may read neighbouring messages in
+    /// one go (the file store: one read per run of adjacent records). The default loads them one by one.
+    fn visit_from(
+        &self,
+        start: u64,
+        filter: &[u8],
+        max: usize,
+        visit: &mut dyn FnMut(MsgView<'_>) -> bool,
+    ) -> Result<()> {
+        let mut seq = start;
+        for _ in 0..max {
+            let Some(m) = self.load_next(seq, filter)? else { break };
+            seq = m.seq + 1;
+            if !visit(MsgView::from(&m)) {
+                break;
+            }
+        }
+        Ok(())
+    }
 
     /// The last message whose subject matches `filter`.
     fn load_last(&self, filter: &[u8]) -> Result<StoredMsg>;

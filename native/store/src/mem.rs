@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use myelin_core::subject::subject_matches;
 
-use crate::{msg_size, Discard, MsgStore, Result, StoreError, StoreLimits, StoredMsg, StreamState};
+use crate::{msg_size, Discard, MsgStore, MsgView, Result, StoreError, StoreLimits, StoredMsg, StreamState};
 
 /// Whether `filter` selects every subject.
 fn is_all(filter: &[u8]) -> bool {
@@ -175,6 +175,33 @@ impl MsgStore for MemStore {
         Ok(self.msgs.range(start..).map(|(_, m)| m).find(|m| matches(filter, &m.subject)).cloned())
     }
 
+    fn visit_from(
+        &self,
+        start: u64,
+        filter: &[u8],
+        max: usize,
+        visit: &mut dyn FnMut(MsgView<'_>) -> bool,
+    ) -> Result<()> {
+        self.check_open()?;
+        if !is_all(filter) && myelin_core::subject::is_literal(filter) {
+            let Some(seqs) = self.by_subject.get(filter) else { return Ok(()) };
+            for seq in seqs.range(start..).take(max) {
+                if let Some(m) = self.msgs.get(seq) {
+                    if !visit(MsgView::from(m)) {
+                        break;
+                    }
+                }
+            }
+            return Ok(());
+        }
+        for (_, m) in self.msgs.range(start..).filter(|(_, m)| matches(filter, &m.subject)).take(max) {
+            if !visit(MsgView::from(m)) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn load_last(&self, filter: &[u8]) -> Result<StoredMsg> {
         self.check_open()?;
         if !is_all(filter) && myelin_core::subject::is_literal(filter) {
@@ -325,6 +352,34 @@ mod tests {
         let st = s.state();
         assert_eq!((st.msgs, st.first_seq, st.last_seq), (0, 4, 3));
         assert_eq!(s.store(b"a", b"", b"x", 9).unwrap(), 4);
+    }
+
+    #[test]
+    fn visit_from_lends_what_load_next_returns() {
+        let mut s = store(StoreLimits::default());
+        for (i, subj) in [&b"a.1"[..], b"b.1", b"a.2", b"a.1"].iter().enumerate() {
+            s.store(subj, b"", &[i as u8], i as i64).unwrap();
+        }
+        s.remove(3).unwrap();
+        for (filter, max, want) in
+            [(&b""[..], 9, vec![1, 2, 4]), (b"a.*", 9, vec![1, 4]), (b"a.1", 9, vec![1, 4]), (b">", 2, vec![1, 2])]
+        {
+            let mut got = Vec::new();
+            s.visit_from(1, filter, max, &mut |m| {
+                assert_eq!(m.msg, &[m.seq as u8 - 1]);
+                got.push(m.seq);
+                true
+            })
+            .unwrap();
+            assert_eq!(got, want, "filter {:?}", std::str::from_utf8(filter));
+        }
+        let mut got = Vec::new();
+        s.visit_from(2, b"", 9, &mut |m| {
+            got.push(m.seq);
+            false
+        })
+        .unwrap();
+        assert_eq!(got, vec![2]);
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! The `MsgStore` contract on top of the file store's write path and indexes: reads, limits, purge.
 
-use super::index::{is_all, Index};
-use super::record::{msg_record_len, stored_size, MAX_RECORD};
+use super::index::{is_all, Entry, Index};
+use super::record::{self, msg_record_len, stored_size, Record, MAX_RECORD};
 use super::store::FileStore;
-use crate::{Discard, MsgStore, Result, StoreError, StoreLimits, StreamState};
+use crate::{Discard, MsgStore, MsgView, Result, StoreError, StoreLimits, StreamState};
+
+/// `visit_from` reads adjacent records of one segment with one read while the run stays under this many
+/// bytes, stepping over gaps (deleted or unmatched records) of up to `RUN_GAP` bytes.
+const RUN_MAX: u64 = 256 * 1024;
+const RUN_GAP: u64 = 4 * 1024;
 
 impl FileStore {
     fn load_entry(&self, seq: u64) -> Result<crate::StoredMsg> {
@@ -126,6 +131,57 @@ impl MsgStore for FileStore {
         self.check_open()?;
         let next = self.idx.matching(start, filter).next().map(|(s, _)| s);
         next.map(|s| self.load_entry(s)).transpose()
+    }
+
+    fn visit_from(
+        &self,
+        start: u64,
+        filter: &[u8],
+        max: usize,
+        visit: &mut dyn FnMut(MsgView<'_>) -> bool,
+    ) -> Result<()> {
+        self.check_open()?;
+        let spots: Vec<(u64, Entry)> = self.idx.matching(start, filter).take(max).map(|(s, e)| (s, *e)).collect();
+        // One read per run, into one buffer the views borrow from; a run is read only once the one before
+        // it has been visited, so a visitor that stops early costs no more reads.
+        let mut run = Vec::new();
+        let mut i = 0;
+        while i < spots.len() {
+            let first = spots[i].1;
+            let from = first.off as u64;
+            let mut to = from + first.len as u64;
+            let mut j = i + 1;
+            while let Some((_, e)) = spots.get(j) {
+                let (off, end) = (e.off as u64, e.off as u64 + e.len as u64);
+                if e.seg != first.seg || off < to || off - to > RUN_GAP || end - from > RUN_MAX {
+                    break;
+                }
+                to = end;
+                j += 1;
+            }
+            let seg = &self.segs[&first.seg];
+            seg.read(from, (to - from) as u32, &mut run)?;
+            for &(seq, e) in &spots[i..j] {
+                let at = (e.off as u64 - from) as usize;
+                let view = match record::parse(&run[at..at + e.len as usize]) {
+                    Some((Record::Msg { seq: s, ts, subject, hdr, msg }, n)) if s == seq && n == e.len as usize => {
+                        MsgView { seq, ts_ns: ts, subject, hdr, msg }
+                    }
+                    _ => {
+                        let off = e.off;
+                        return Err(StoreError::Corrupt(format!(
+                            "segment {} offset {off}: bad record for seq {seq}",
+                            seg.id
+                        )));
+                    }
+                };
+                if !visit(view) {
+                    return Ok(());
+                }
+            }
+            i = j;
+        }
+        Ok(())
     }
 
     fn load_last(&self, filter: &[u8]) -> Result<crate::StoredMsg> {

@@ -136,20 +136,23 @@ impl Segment {
         Ok(())
     }
 
-    /// Reads the record at `off` (`len` bytes) into `out`, from the buffer or the file.
+    /// Reads `len` bytes at `off` (one record, or a run of them) into `out`: what is already in the file with
+    /// one read, the rest from the write buffer.
     pub fn read(&self, off: u64, len: u32, out: &mut Vec<u8>) -> io::Result<()> {
         out.clear();
         out.resize(len as usize, 0);
-        if off >= self.flushed {
-            let s = (off - self.flushed) as usize;
-            match self.buf.get(s..s + len as usize) {
-                Some(b) => out.copy_from_slice(b),
+        let in_file = (off + len as u64).min(self.flushed).saturating_sub(off) as usize;
+        if in_file > 0 {
+            self.file.read_exact_at(&mut out[..in_file], off)?;
+        }
+        if in_file < out.len() {
+            let s = (off + in_file as u64 - self.flushed) as usize;
+            match self.buf.get(s..s + out.len() - in_file) {
+                Some(b) => out[in_file..].copy_from_slice(b),
                 None => return Err(io::ErrorKind::UnexpectedEof.into()),
             }
-            Ok(())
-        } else {
-            self.file.read_exact_at(out, off)
         }
+        Ok(())
     }
 
     /// Decodes the record at `off`, checking it is a message with sequence `seq`.

@@ -198,6 +198,30 @@ fn check(st: &FileStore, m: &Model) -> Result<(), TestCaseError> {
         for start in [0, m.last_seq.saturating_sub(5), m.last_seq] {
             let next = m.msgs.range(start..).find(|(_, x)| matches(f, &x.subject)).map(|(s, _)| *s);
             prop_assert_eq!(st.load_next(start, f).unwrap().map(|x| x.seq), next);
+            // visit_from lends what load_next would return one by one, up to `max`, read in runs.
+            type Seen = (u64, i64, Vec<u8>, Vec<u8>, Vec<u8>);
+            let all: Vec<Seen> = m
+                .msgs
+                .range(start..)
+                .filter(|(_, x)| matches(f, &x.subject))
+                .map(|(s, x)| (*s, x.ts, x.subject.clone(), x.hdr.clone(), x.msg.clone()))
+                .collect();
+            for max in [0, 1, 3, usize::MAX] {
+                let mut got: Vec<Seen> = Vec::new();
+                st.visit_from(start, f, max, &mut |v| {
+                    got.push((v.seq, v.ts_ns, v.subject.to_vec(), v.hdr.to_vec(), v.msg.to_vec()));
+                    true
+                })
+                .unwrap();
+                prop_assert_eq!(&got[..], &all[..all.len().min(max)]);
+            }
+            let mut lent = 0;
+            st.visit_from(start, f, usize::MAX, &mut |_| {
+                lent += 1;
+                lent < 2
+            })
+            .unwrap();
+            prop_assert_eq!(lent, all.len().min(2));
             let pending = m.msgs.range(start..).filter(|(_, x)| matches(f, &x.subject)).count() as u64;
             prop_assert_eq!(st.num_pending(start, f, false), pending);
             let mut lps: Vec<&[u8]> = m
