@@ -132,6 +132,9 @@ pub struct Conn {
     pub internal: bool,
     /// Other workers may write to this connection's socket directly while it is idle (`direct.rs`).
     pub gate: Option<std::sync::Arc<crate::direct::DirectGate>>,
+    /// The socket descriptor a gate may be opened on (-1: none); a gate is opened only once another worker
+    /// forwards a message to this connection, so idle connections cost no second descriptor.
+    pub direct_fd: i32,
 }
 
 impl Conn {
@@ -159,6 +162,7 @@ impl Conn {
             congested: false,
             internal: false,
             gate: None,
+            direct_fd: -1,
         }
     }
 

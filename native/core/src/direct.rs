@@ -23,7 +23,7 @@
 //! anything else of its own (`Engine::take_dirty`), after a flush note in its inbox wakes it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// A connection's socket as other workers may write to it. Created by the owning worker.
@@ -35,6 +35,8 @@ pub struct DirectGate {
     /// Messages and payload bytes written here by other workers (added to the connection's counters).
     out_msgs: AtomicU64,
     out_bytes: AtomicU64,
+    /// The router's count of open gates (their descriptors), given back when this one closes.
+    open_gates: Arc<AtomicUsize>,
 }
 
 #[derive(Default)]
@@ -60,10 +62,12 @@ pub enum Sent {
 
 impl DirectGate {
     /// A gate for socket `fd` (duplicated: the caller keeps its own); `owner_pending` says whether the owner
-    /// already has bytes queued. `None` if the descriptor cannot be duplicated.
-    pub fn new(fd: i32, owner_pending: bool) -> Option<Arc<DirectGate>> {
+    /// already has bytes queued. `None` if the descriptor cannot be duplicated. `open_gates` is incremented
+    /// by the caller (`Router::open_gate`) and decremented here on close.
+    pub(crate) fn new(fd: i32, owner_pending: bool, open_gates: Arc<AtomicUsize>) -> Option<Arc<DirectGate>> {
         let fd = dup_fd(fd)?;
         Some(Arc::new(DirectGate {
+            open_gates,
             fd,
             state: Mutex::new(GateState { owner_pending, ..GateState::default() }),
             out_msgs: AtomicU64::new(0),
@@ -128,6 +132,7 @@ impl DirectGate {
             st.closed = true;
             st.spill = Vec::new();
             close_fd(self.fd);
+            self.open_gates.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -177,6 +182,24 @@ fn send_nonblocking(fd: i32, bytes: &[u8]) -> Option<usize> {
 #[cfg(not(unix))]
 fn send_nonblocking(_fd: i32, _bytes: &[u8]) -> Option<usize> {
     Some(0)
+}
+
+/// How many gates may be open at once: a quarter of the process's descriptor limit (each gate holds a
+/// second descriptor of a client socket; connections, files and the rest need the others).
+pub(crate) fn gate_budget() -> usize {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit fills the struct it is given.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 && lim.rlim_cur != libc::RLIM_INFINITY {
+            return (lim.rlim_cur / 4) as usize;
+        }
+        65_536
+    }
+    #[cfg(not(unix))]
+    {
+        0
+    }
 }
 
 /// A subscription other workers may deliver to directly.

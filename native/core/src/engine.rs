@@ -449,6 +449,24 @@ impl Tables {
         router.direct_subs(self.worker as usize).insert(slot, entry);
     }
 
+    /// A message from another worker reached this subscription: open its connection's gate if it may have one
+    /// and has none yet, within the router's descriptor budget, and list its subscriptions for direct writes.
+    fn open_gate_for(&mut self, router: &Router, slot: u32) {
+        let Some(conn) = self.subs[slot as usize].as_ref().map(|s| s.conn) else { return };
+        let Some(Some(c)) = self.conns.get_mut(conn as usize) else { return };
+        if c.direct_fd < 0 || c.gate.is_some() || !c.is_open() {
+            return;
+        }
+        let fd = std::mem::replace(&mut c.direct_fd, -1);
+        // The message just framed is queued: the gate starts busy until the owner has written it.
+        let Some(gate) = router.open_gate(fd, true) else { return };
+        c.gate = Some(gate);
+        let slots: Vec<u32> = c.subs.values().copied().collect();
+        for s in slots {
+            self.register_direct(router, s);
+        }
+    }
+
     fn unregister_direct(&mut self, router: &Router, slot: u32) {
         if let Some(sub) = self.subs[slot as usize].as_mut().filter(|s| s.direct) {
             sub.direct = false;
@@ -748,7 +766,9 @@ impl Engine {
             }
             let m = Publish { subject: rec.subject, reply: rec.reply, header_len: rec.header_len, body: rec.body };
             for (slot, gen) in rec.targets() {
-                self.t.deliver(slot, gen, u32::MAX, &m);
+                if self.t.deliver(slot, gen, u32::MAX, &m) {
+                    self.t.open_gate_for(&self.router, slot);
+                }
             }
         }
         inbox.clear();
@@ -866,7 +886,8 @@ impl Engine {
 
     /// Let other workers write to connection `id`'s socket `fd` directly while it is idle (`direct.rs`). For
     /// plain TCP connections after CONNECT, when nothing is queued for them in Node. Off while tracing (a
-    /// direct write would not be traced). Returns whether it was enabled.
+    /// direct write would not be traced). The gate itself (a second descriptor) is opened when another worker
+    /// first forwards a message to the connection. Returns whether it was enabled.
     pub fn enable_direct(&mut self, id: u32, fd: i32) -> bool {
         if self.t.cfg.trace || fd < 0 || self.router.workers() < 2 {
             return false;
@@ -875,13 +896,7 @@ impl Engine {
         if !c.is_open() || c.internal || c.gate.is_some() {
             return false;
         }
-        let busy = c.dirty || c.blocked || c.pending() > 0;
-        let Some(gate) = crate::direct::DirectGate::new(fd, busy) else { return false };
-        c.gate = Some(gate);
-        let slots: Vec<u32> = c.subs.values().copied().collect();
-        for slot in slots {
-            self.t.register_direct(&self.router, slot);
-        }
+        c.direct_fd = fd;
         true
     }
 

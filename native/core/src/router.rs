@@ -113,6 +113,9 @@ pub struct Router {
     imports: Imports,
     /// In-server responders by id (a removed one leaves `None`; ids are not reused).
     services: RwLock<Vec<Option<ServiceEntry>>>,
+    /// Direct-delivery gates open (each holds a second descriptor of its socket), and how many may be.
+    open_gates: Arc<AtomicUsize>,
+    gate_budget: usize,
 }
 
 impl Router {
@@ -136,6 +139,8 @@ impl Router {
             inboxes,
             imports: Imports::default(),
             services: RwLock::new(Vec::new()),
+            open_gates: Arc::new(AtomicUsize::new(0)),
+            gate_budget: crate::direct::gate_budget(),
         })
     }
 
@@ -275,6 +280,22 @@ impl Router {
     pub fn inbox_settled(&self, worker: usize) -> bool {
         let inbox = &self.inboxes[worker];
         inbox.drained.load(Ordering::Acquire) == inbox.posted.load(Ordering::Acquire)
+    }
+
+    /// Open a direct-delivery gate on socket `fd` if the descriptor budget allows (`direct.rs`).
+    pub fn open_gate(&self, fd: i32, owner_pending: bool) -> Option<Arc<crate::direct::DirectGate>> {
+        let reserved = self
+            .open_gates
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.gate_budget).then_some(n + 1))
+            .is_ok();
+        if !reserved {
+            return None;
+        }
+        let gate = crate::direct::DirectGate::new(fd, owner_pending, self.open_gates.clone());
+        if gate.is_none() {
+            self.open_gates.fetch_sub(1, Ordering::AcqRel);
+        }
+        gate
     }
 
     /// `worker`'s subscriptions open to direct writes (`direct.rs`).
