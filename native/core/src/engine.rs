@@ -240,6 +240,26 @@ fn append_num(out: &mut Vec<u8>, mut n: usize) {
     out.extend_from_slice(&tmp[i..]);
 }
 
+/// The control line of a delivery without its CRLF: `MSG <subject> <sid> [reply] <size>`, or
+/// `HMSG <subject> <sid> [reply] <hdr size> <total size>` when `header_len` is set. The one place it is framed
+/// (deliveries here, direct writes in `engine/direct_send.rs`).
+fn write_msg_line(out: &mut Vec<u8>, subject: &[u8], sid: &[u8], reply: &[u8], header_len: Option<usize>, size: usize) {
+    out.extend_from_slice(if header_len.is_some() { b"HMSG " } else { b"MSG " });
+    out.extend_from_slice(subject);
+    out.push(b' ');
+    out.extend_from_slice(sid);
+    out.push(b' ');
+    if !reply.is_empty() {
+        out.extend_from_slice(reply);
+        out.push(b' ');
+    }
+    if let Some(h) = header_len {
+        append_num(out, h);
+        out.push(b' ');
+    }
+    append_num(out, size);
+}
+
 impl Tables {
     fn conn(&mut self, id: u32) -> &mut Conn {
         self.conns[id as usize].as_mut().expect("live connection slot")
@@ -359,20 +379,7 @@ impl Tables {
         };
         let out = &mut c.out;
         let before = out.len();
-        out.extend_from_slice(if hdr.is_some() { b"HMSG " } else { b"MSG " });
-        out.extend_from_slice(m.subject);
-        out.push(b' ');
-        out.extend_from_slice(&sub.sid);
-        out.push(b' ');
-        if !m.reply.is_empty() {
-            out.extend_from_slice(m.reply);
-            out.push(b' ');
-        }
-        if let Some(h) = hdr {
-            append_num(out, h);
-            out.push(b' ');
-        }
-        append_num(out, body.len());
+        write_msg_line(out, m.subject, &sub.sid, m.reply, hdr, body.len());
         if self.trace.on() {
             self.trace.msg_out(to, &out[before..], body, hdr);
         }

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::{append_num, Engine};
+use super::{write_msg_line, Engine};
 use crate::direct::{DirectGate, Sent};
 use crate::router::{encode_forward, ForwardReader};
 
@@ -120,23 +120,10 @@ impl Engine {
     }
 }
 
-/// `MSG <subject> <sid> [reply] <size>` or `HMSG … <hdr size> <total size>`, the payload and CRLF: the frame
-/// the owner would have written. Direct subscriptions all take headers (`Tables::register_direct`).
+/// A whole delivery frame, as the owner would have written it. Direct subscriptions all take headers
+/// (`Tables::register_direct`), so the header block stays in the payload.
 fn frame_msg(out: &mut Vec<u8>, subject: &[u8], sid: &[u8], reply: &[u8], header_len: Option<usize>, body: &[u8]) {
-    out.extend_from_slice(if header_len.is_some() { b"HMSG " } else { b"MSG " });
-    out.extend_from_slice(subject);
-    out.push(b' ');
-    out.extend_from_slice(sid);
-    out.push(b' ');
-    if !reply.is_empty() {
-        out.extend_from_slice(reply);
-        out.push(b' ');
-    }
-    if let Some(h) = header_len {
-        append_num(out, h);
-        out.push(b' ');
-    }
-    append_num(out, body.len());
+    write_msg_line(out, subject, sid, reply, header_len, body.len());
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
     out.extend_from_slice(b"\r\n");
