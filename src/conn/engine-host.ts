@@ -95,6 +95,8 @@ export interface InternalPort {
   hasInterest(subject: string): boolean;
   /** Serve a stream's direct gets in the engine (every worker thread); returns an id for `removeService`. */
   serveDirectGet(stream: string, store: NativeStoreApi): number;
+  /** Store a stream's header-less publishes on the receiving thread (see NativeEngine.registerCapture). */
+  serveCapture(stream: string, store: NativeStoreApi, sids: string[], onStored: () => void): number;
   removeService(id: number): void;
 }
 
@@ -611,6 +613,8 @@ export class EngineHost {
       publish: (batch: Buffer) => this.afterNative(this.engine.publishInternal(slot, batch)),
       hasInterest: (subject: string) => this.engine.hasInterest(account, subject),
       serveDirectGet: (stream: string, store: NativeStoreApi) => this.engine.registerDirectGet(account, stream, store),
+      serveCapture: (stream: string, store: NativeStoreApi, sids: string[], onStored: () => void) =>
+        this.engine.registerCapture(account, stream, store, slot, sids, onStored),
       removeService: (id: number) => this.engine.removeService(id),
     };
   }

@@ -70,6 +70,14 @@ export class InternalClient {
     return this.port.serveDirectGet(stream, store);
   }
 
+  /**
+   * Let the engine store a stream's header-less publishes on the thread that receives them, in place of this
+   * client's subscriptions `sids` (which get what it declines); returns an id for `removeService`.
+   */
+  serveCapture(stream: string, store: NativeStoreApi, sids: string[], onStored: () => void): number {
+    return this.port.serveCapture(stream, store, sids, onStored);
+  }
+
   removeService(id: number): void {
     this.port.removeService(id);
   }

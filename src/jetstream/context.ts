@@ -1,6 +1,7 @@
 // What streams and consumers need from the JetStream service around them.
 
 import type { InternalClient } from '../internal/internal-client.js';
+import type { StreamConfig } from './defaults.js';
 import type { Stream } from './stream.js';
 
 export interface JsContext {
@@ -16,6 +17,11 @@ export interface JsContext {
   queueAckFrames(stream: Stream, frames: Buffer): void;
   /** Publish an advisory on `$JS.EVENT.ADVISORY.…`. */
   advisory(subject: string, body: Record<string, unknown>): void;
+  /**
+   * Whether a stream's header-less publishes may be stored and acked on the receiving thread as far as the
+   * service is concerned: its acks do not wait for an fsync, and its storage type is far from the server limit.
+   */
+  captureAllowed(config: StreamConfig): boolean;
   /** Whether the server's max_memory_store / max_file_store is used up for this storage type. */
   storageFull(storage: 'file' | 'memory'): boolean;
   /** Save a stream's or consumer's metadata (config, creation time) next to its store. */

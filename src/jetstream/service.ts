@@ -161,6 +161,13 @@ export class JetStreamService implements JsContext {
     return storage === 'memory' ? this.settings.maxMemoryStore : this.settings.maxFileStore;
   }
 
+  captureAllowed(config: StreamConfig): boolean {
+    if (this.settings.syncIntervalMs <= 0) return false;
+    // The control plane checks the limit exactly; the capture does not, so it stops well before it.
+    const limit = this.storageLimit(config.storage);
+    return limit <= 0 || this.usage(config.storage) < limit / 2;
+  }
+
   storageFull(storage: 'file' | 'memory'): boolean {
     const limit = this.storageLimit(storage);
     return limit > 0 && this.usage(storage) >= limit;
@@ -204,7 +211,9 @@ export class JetStreamService implements JsContext {
   private tick(): void {
     const nowMs = Date.now();
     const now = nowNs();
+    const limited = this.storageLimit('file') > 0 || this.storageLimit('memory') > 0;
     for (const s of this.streams.values()) {
+      if (limited) s.updateCapture(); // usage moves toward a storage limit
       if (s.config.max_age > 0 && s.store.expire(now) > 0) for (const c of s.consumers.values()) c.streamChanged();
       for (const c of [...s.consumers.values()]) {
         if (!c.tick(nowMs)) this.deleteConsumer(s, c.name);
@@ -237,6 +246,7 @@ export class JetStreamService implements JsContext {
   addConsumer(s: Stream, name: string, config: ConsumerConfig): Consumer {
     const c = new Consumer(this, s, name, config, nowNs());
     s.consumers.set(name, c);
+    s.updateCapture();
     if (config.durable_name !== undefined) {
       this.saveMeta(s);
       this.saveConsumerState(c);
@@ -249,6 +259,7 @@ export class JetStreamService implements JsContext {
     if (c === undefined) return false;
     c.stop();
     s.consumers.delete(name);
+    s.updateCapture();
     this.acked.delete(c);
     if (c.config.durable_name !== undefined) removeConsumerFiles(s.dir, name);
     return true;
@@ -294,6 +305,7 @@ export class JetStreamService implements JsContext {
           this.savedVersion.set(consumer, consumer.stateVersion);
           s.consumers.set(c.name, consumer);
         }
+        s.updateCapture();
       } catch (e) {
         this.log.error(`JetStream: could not restore stream ${name}: ${(e as Error).message}`);
       }

@@ -38,6 +38,10 @@ export class Stream {
   readonly store: NativeStoreApi;
   /** The engine service answering this stream's direct gets, while `allow_direct` is set. */
   private directGetId: number | undefined;
+  /** The engine capture storing header-less publishes on the receiving thread (see `updateCapture`). */
+  private captureId: number | undefined;
+  /** Messages handled since the capture was last told (`settleCapture`): each reached `capture` past it. */
+  private handled = 0;
   readonly consumers = new Map<string, Consumer>();
   /** Nats-Msg-Id → (sequence, arrival ms), oldest first, pruned past the duplicate window. */
   private readonly dedup = new Map<string, { seq: number; ms: number }>();
@@ -96,13 +100,41 @@ export class Stream {
     for (const s of this.config.subjects) {
       this.sids.push(this.ctx.client.subscribe(s, this.capture));
     }
+    this.captureId = this.ctx.client.serveCapture(this.name, this.store, this.sids, () => this.onCaptured());
+    this.updateCapture();
     this.serveDirect();
   }
 
   unsubscribe(): void {
+    if (this.captureId !== undefined) {
+      this.store.setCapture(false, false, false);
+      this.ctx.client.removeService(this.captureId);
+      this.captureId = undefined;
+    }
     for (const sid of this.sids) this.ctx.client.unsubscribe(sid);
     this.sids = [];
     this.stopDirect();
+  }
+
+  /**
+   * Whether the engine may store this stream's header-less publishes on the thread that receives them and ack
+   * them from there (native/store/src/capture.rs): only when such a publish needs nothing of this file —
+   * acks that do not wait for an fsync (the service's policy), not sealed, no interest retention (the store
+   * keeps a message only while a consumer wants it) — and it tells us of stores only while consumers wait.
+   * Called when any of that may have changed.
+   */
+  updateCapture(): void {
+    if (this.captureId === undefined) return;
+    const c = this.config;
+    const enabled = this.ctx.captureAllowed(c) && c.sealed !== true && c.retention !== 'interest';
+    this.store.setCapture(enabled, c.no_ack === true, this.consumers.size > 0);
+  }
+
+  /** The capture stored messages: consumers may deliver them. */
+  private onCaptured(): void {
+    if (this.captureId === undefined) return;
+    this.store.captureNotified();
+    this.notifyConsumers();
   }
 
   update(config: StreamConfig): void {
@@ -112,7 +144,10 @@ export class Stream {
     if (resubscribe) {
       this.unsubscribe();
       this.subscribe();
-    } else if (config.allow_direct) this.serveDirect();
+      return;
+    }
+    this.updateCapture();
+    if (config.allow_direct) this.serveDirect();
     else this.stopDirect();
   }
 
@@ -149,6 +184,7 @@ export class Stream {
       const reply = f.replyEnd > f.replyStart ? buf.toString('utf8', f.replyStart, f.replyEnd) : '';
       const hdr = f.bodyStart > f.hdrStart ? buf.subarray(f.hdrStart, f.bodyStart) : undefined;
       this.onPublish(buf.toString('utf8', f.subjectStart, f.subjectEnd), reply, hdr, buf.subarray(f.bodyStart, f.bodyEnd));
+      this.handled++;
       return;
     }
     if ((this.runLen + 1) * RUN_FIELDS > this.run.length) {
@@ -165,10 +201,23 @@ export class Stream {
     r[i++] = f.bodyStart;
     r[i] = f.bodyEnd - f.bodyStart;
     this.runBuf = buf;
+    this.handled++;
+  }
+
+  /**
+   * Store the run, then tell the capture how many messages this subscription has handled: the capture holds
+   * back a publisher's later messages until the ones it declined are stored here.
+   */
+  private flushRun(): void {
+    this.storeRun();
+    if (this.handled > 0) {
+      this.store.settleCapture(this.handled);
+      this.handled = 0;
+    }
   }
 
   /** Store the run in one native call per stretch; a message the store refuses is retried alone to word the error. */
-  private flushRun(): void {
+  private storeRun(): void {
     const buf = this.runBuf;
     const n = this.runLen;
     this.runBuf = undefined;

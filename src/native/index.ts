@@ -122,6 +122,11 @@ export interface NativeEngine {
    * worker thread receives the request (native/store/src/direct_get.rs). Returns an id for `removeService`.
    */
   registerDirectGet(account: string, stream: string, store: NativeStoreApi): number;
+  /**
+   * Store header-less publishes to a stream's subjects on the receiving thread, shadowing internal connection
+   * `slot`'s subscriptions `sids` (they get what it declines); returns an id for `removeService`.
+   */
+  registerCapture(account: string, stream: string, store: NativeStoreApi, slot: number, sids: string[], onStored: () => void): number;
   removeService(id: number): void;
   /**
    * Let other worker threads write to connection `id`'s socket `fd` directly while it is idle (plain TCP, after

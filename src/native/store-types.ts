@@ -78,6 +78,15 @@ export interface NativeStoreApi {
   subjectsState(filter: Uint8Array): { subject: string; msgs: number }[];
   numPending(start: number, filter: Uint8Array, lastPerSubject: boolean): number;
   destroy(): void;
+  /**
+   * The policy of the stream's capture (NativeEngine.registerCapture, native/store/src/capture.rs): store
+   * header-less publishes on the thread that receives them, ack them (unless `noAck`), call `onStored` after.
+   */
+  setCapture(enabled: boolean, noAck: boolean, notify: boolean): void;
+  /** `count` messages that reached the control plane's subscription while a capture was registered are stored. */
+  settleCapture(count: number): void;
+  /** The capture's `onStored` notification was taken; the next store sends another. */
+  captureNotified(): void;
   /** Null for memory stores. */
   recoveryReport(): RecoveryReportJs | null;
   /**

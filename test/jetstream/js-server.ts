@@ -19,7 +19,10 @@ export interface JsServer {
 
 export async function startJsServer(config?: string): Promise<JsServer> {
   const storeDir = mkdtempSync(join(tmpdir(), 'myelin-js-'));
-  const start = () => startServer({ args: ['-js', '-sd', storeDir], ...(config !== undefined ? { config } : {}) });
+  // MYELIN_TEST_JS_CONFIG (a config text) runs a suite under another JetStream policy, e.g.
+  // `jetstream { sync_interval: "2m" }`, where header-less publishes are stored on the receiving thread.
+  const cfg = config ?? process.env.MYELIN_TEST_JS_CONFIG;
+  const start = () => startServer({ args: ['-js', '-sd', storeDir], ...(cfg !== undefined ? { config: cfg } : {}) });
   const conns: NatsConnection[] = [];
   const handle: JsServer = {
     srv: await start(),

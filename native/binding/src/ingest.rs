@@ -18,8 +18,13 @@ use myelin_store::MsgStore;
 
 const FIELDS: usize = 6;
 
+/// How many messages `index` describes.
+pub fn run_len(index: &[u8]) -> usize {
+    index.len() / (FIELDS * 4)
+}
+
 pub fn store_run(store: &mut dyn MsgStore, buf: &[u8], index: &[u8], ts_ns: i64, ack_prefix: &[u8]) -> Vec<u8> {
-    let n = index.len() / (FIELDS * 4);
+    let n = run_len(index);
     let mut acks = Vec::with_capacity(if ack_prefix.is_empty() { 0 } else { n * 96 });
     let mut stored = 0usize;
     let mut last_seq = 0u64;

@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use myelin_core::engine::{Engine, EngineConfig, Event, SubscriptionView};
 use myelin_core::router::Router;
 use myelin_core::wire_error::{CloseReason, WireError};
+use myelin_store::capture::{Notify, StreamCapture};
 use myelin_store::direct_get::DirectGet;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
@@ -411,6 +412,43 @@ impl NativeEngine {
             .map_err(|e| Error::new(Status::InvalidArg, format!("direct get for stream {stream:?}: {e:?}")))
     }
 
+    /// Store header-less publishes to `stream`'s `subjects` in `account` on whichever worker thread parses them
+    /// (myelin_store::capture), shadowing internal connection `slot`'s subscriptions `sids` on those subjects,
+    /// which get what the capture declines. The store's `setCapture` turns it on; `on_stored` is called on
+    /// this (the main) thread after messages were stored, when asked for. Returns an id for `removeService`.
+    #[napi]
+    pub fn register_capture(
+        &self,
+        account: String,
+        stream: String,
+        store: &store::NativeStore,
+        slot: u32,
+        sids: Vec<String>,
+        on_stored: Function<(), ()>,
+    ) -> Result<u32> {
+        let shadows = sids
+            .iter()
+            .map(|sid| self.inner.sub_key(slot, sid.as_bytes()))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| Error::new(Status::InvalidArg, format!("capture for stream {stream:?}: unknown sid")))?;
+        let subjects: Vec<Vec<u8>> =
+            sids.iter().map(|sid| self.inner.sub_subject(slot, sid.as_bytes()).unwrap_or_default()).collect();
+        let subjects: Vec<&[u8]> = subjects.iter().map(Vec::as_slice).collect();
+        // Weak: a pending notification must not keep the event loop alive at shutdown.
+        let call = on_stored.build_threadsafe_function::<()>().callee_handled::<false>().weak::<true>().build()?;
+        let notify: Notify = Arc::new(move || {
+            call.call((), ThreadsafeFunctionCallMode::NonBlocking);
+        });
+        let state = store.capture_state();
+        state.reset();
+        let capture = StreamCapture::new(&stream, store.shared(), state, notify);
+        let router = self.inner.router();
+        let account = router.account_id(&account);
+        router
+            .add_capture(account, &subjects, Arc::new(capture), shadows)
+            .map_err(|e| Error::new(Status::InvalidArg, format!("capture for stream {stream:?}: {e:?}")))
+    }
+
     /// Let other worker threads write to connection `id`'s socket `fd` directly while it is idle (a plain TCP
     /// connection after CONNECT, with nothing queued in Node). Returns whether it was enabled.
     #[napi]
@@ -418,7 +456,7 @@ impl NativeEngine {
         self.inner.enable_direct(id, fd)
     }
 
-    /// Take a service registered with `registerDirectGet` out of routing.
+    /// Take a service registered with `registerDirectGet` or `registerCapture` out of routing.
     #[napi]
     pub fn remove_service(&self, id: u32) {
         self.inner.router().remove_service(id);

@@ -10,6 +10,8 @@ use std::path::Path;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use myelin_store::capture::CaptureState;
+use myelin_store::clock;
 use myelin_store::direct_get::SharedStore;
 use myelin_store::file::{FileStore, RecoveryProblem, RecoveryReport};
 use myelin_store::mem::MemStore;
@@ -18,7 +20,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::deliver::{frame_batch, DeliverySpec};
-use crate::ingest::store_run;
+use crate::ingest::{run_len, store_run};
 
 /// A stream's limits, as the store enforces them (nats-server's stream config fields).
 #[napi(object)]
@@ -169,6 +171,8 @@ pub struct NativeStore {
     inner: SharedStore,
     /// Set for file stores: what opening them recovered.
     report: Option<RecoveryReport>,
+    /// The policy of the stream's capture (`registerCapture`), set by the control plane.
+    capture: Arc<CaptureState>,
 }
 
 impl NativeStore {
@@ -177,9 +181,13 @@ impl NativeStore {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The shared handle, for a direct-get service.
+    /// The shared handle, for a direct-get service or a capture.
     pub fn shared(&self) -> SharedStore {
         self.inner.clone()
+    }
+
+    pub fn capture_state(&self) -> Arc<CaptureState> {
+        self.capture.clone()
     }
 }
 
@@ -189,7 +197,7 @@ impl NativeStore {
     #[napi(constructor)]
     pub fn new(storage: String, dir: String, limits: StoreLimitsJs) -> Result<Self> {
         let (inner, report) = open_store(&storage, Path::new(&dir), StoreLimits::from(&limits))?;
-        Ok(NativeStore { inner: Arc::new(Mutex::new(inner)), report })
+        Ok(NativeStore { inner: Arc::new(Mutex::new(inner)), report, capture: Arc::default() })
     }
 
     /// What recovery found when a file store was opened; null for memory stores.
@@ -201,14 +209,37 @@ impl NativeStore {
     /// Store a message; returns its sequence. Throws `max_msgs: …`, `msg_too_big: …` and the like.
     #[napi]
     pub fn store(&mut self, subject: &[u8], hdr: &[u8], msg: &[u8], ts_ns: BigInt) -> Result<f64> {
-        self.locked().store(subject, hdr, msg, ts_ns.get_i64().0).map(|s| s as f64).map_err(to_js)
+        let mut store = self.locked();
+        let ts = clock::reserve(ts_ns.get_i64().0, 1);
+        store.store(subject, hdr, msg, ts).map(|s| s as f64).map_err(to_js)
     }
 
     /// Store a run of header-less messages framed in `buf` (see ingest.rs for `index` and the result): one
     /// call per run on the publish path.
     #[napi]
     pub fn store_run(&mut self, buf: &[u8], index: &[u8], ts_ns: BigInt, ack_prefix: &[u8]) -> Buffer {
-        store_run(self.locked().as_mut(), buf, index, ts_ns.get_i64().0, ack_prefix).into()
+        let mut store = self.locked();
+        let ts = clock::reserve(ts_ns.get_i64().0, run_len(index));
+        store_run(store.as_mut(), buf, index, ts, ack_prefix).into()
+    }
+
+    /// The capture's policy (see myelin_store::capture): store header-less publishes on the receiving thread,
+    /// send their acks (unless `no_ack`), and call the registration's `onStored` after storing (`notify`).
+    #[napi]
+    pub fn set_capture(&self, enabled: bool, no_ack: bool, notify: bool) {
+        self.capture.set(enabled, no_ack, notify);
+    }
+
+    /// The control plane stored `count` messages that reached its subscription while a capture was registered.
+    #[napi]
+    pub fn settle_capture(&self, count: u32) {
+        self.capture.settle(count as u64);
+    }
+
+    /// The control plane took the capture's `onStored` notification.
+    #[napi]
+    pub fn capture_notified(&self) {
+        self.capture.notified();
     }
 
     #[napi]

@@ -24,7 +24,9 @@ use crate::subject;
 use std::sync::Arc;
 
 use crate::imports::{Deliver, ImportView};
-use crate::router::{encode_forward, Account, ForwardReader, Router, ServiceReply, SubKey, SERVICE_WORKER};
+use crate::router::{
+    encode_forward, Account, ForwardReader, Router, ServiceReply, SubKey, ANSWER_GEN, CAPTURE_GEN, SERVICE_WORKER,
+};
 use crate::sublist::{MatchResult, Matcher};
 use crate::wire_error::{
     write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal, WireError,
@@ -181,6 +183,15 @@ struct Tables {
     /// A service's reply, and that reply as one payload; reused from request to request.
     service_reply: ServiceReply,
     service_payload: Vec<u8>,
+    /// Captures ([`crate::router::Capture`]) that stored something since the last `finish_loop`.
+    captured: Vec<u32>,
+    /// The acks of messages captured in this chunk, published by `Engine::end_captures` once the captures'
+    /// stores reached the OS: (account u32, capture id u32, reply length u32, reply, ack length u32, ack)
+    /// each. Reused.
+    capture_acks: Vec<u8>,
+    /// One capture's ack, and the subscriptions the message being routed skips because a capture stored it.
+    capture_ack: Vec<u8>,
+    shadowed: Vec<SubKey>,
 }
 
 pub struct Engine {
@@ -556,6 +567,10 @@ impl Engine {
                 service_calls: Vec::new(),
                 service_reply: ServiceReply::default(),
                 service_payload: Vec::new(),
+                captured: Vec::new(),
+                capture_acks: Vec::new(),
+                capture_ack: Vec::new(),
+                shadowed: Vec::new(),
                 stall: false,
                 trace: Tracer::new(&cfg),
             },
@@ -735,6 +750,10 @@ impl Engine {
     /// After a chunk (or a tick, or an inbox): apply removals deferred while a match result was borrowed,
     /// and hand the forward records built meanwhile to the workers they are for.
     fn finish_loop(&mut self) {
+        // Before any forward record (or direct write) can carry a captured message's ack out.
+        while !self.t.captured.is_empty() {
+            self.end_captures();
+        }
         while let Some(slot) = self.t.expired.pop() {
             self.t.remove_subscription(&self.router, slot);
         }
@@ -743,6 +762,34 @@ impl Engine {
         }
         self.post_forwards();
         self.report_congestion();
+    }
+
+    /// End the chunk for every capture that stored something in it, then publish their acks, each to its
+    /// reply subject from the server, in its account. A capture whose stores did not reach the OS sends no
+    /// acks: the publishers see a timeout, never an ack for a message a crash could lose.
+    fn end_captures(&mut self) {
+        let mut captured = std::mem::take(&mut self.t.captured);
+        captured.retain(|&id| !self.router.capture(id).is_some_and(|e| e.capture.end_of_chunk()));
+        let failed = captured;
+        let acks = std::mem::take(&mut self.t.capture_acks);
+        let mut ctx = self.ctx(u32::MAX);
+        let mut r = AckReader { buf: &acks, at: 0 };
+        while let (Some(account), Some(id), Some(reply), Some(body)) = (r.u32(), r.u32(), r.bytes(), r.bytes()) {
+            if !failed.contains(&id) {
+                ctx.publish_from_server(account, &Publish { subject: reply, reply: b"", header_len: None, body });
+            }
+        }
+        let mut acks = acks;
+        acks.clear();
+        // An ack published to a subject some stream captures queues nothing new here (acks have no reply).
+        if self.t.capture_acks.is_empty() {
+            self.t.capture_acks = acks;
+        }
+        let mut failed = failed;
+        failed.clear();
+        if self.t.captured.is_empty() {
+            self.t.captured = failed;
+        }
     }
 
     fn report_congestion(&mut self) {
@@ -1127,6 +1174,56 @@ impl Ctx<'_> {
     }
 }
 
+/// Offer `m`, published in `account`, to capture `id` (only to be counted as declined unless `may_store`).
+/// When it stores it: shadow its subscriptions for this message, queue its ack (if `m` has a reply) and
+/// remember the capture, both for `Engine::end_captures` at the end of the chunk.
+fn capture(router: &Router, t: &mut Tables, account: u32, id: u32, m: &Publish<'_>, may_store: bool) -> bool {
+    let Some(entry) = router.capture(id) else { return false };
+    let (hdr, body) = match m.header_len {
+        Some(h) => (Some(&m.body[..h]), &m.body[h..]),
+        None => (None, m.body),
+    };
+    t.capture_ack.clear();
+    let ack = (!m.reply.is_empty()).then_some(&mut t.capture_ack);
+    if !entry.capture.capture(m.subject, hdr, body, ack, may_store) {
+        return false;
+    }
+    t.shadowed.extend_from_slice(&entry.shadows);
+    if !t.captured.contains(&id) {
+        t.captured.push(id);
+    }
+    if !t.capture_ack.is_empty() {
+        t.capture_acks.extend_from_slice(&account.to_le_bytes());
+        t.capture_acks.extend_from_slice(&id.to_le_bytes());
+        t.capture_acks.extend_from_slice(&(m.reply.len() as u32).to_le_bytes());
+        t.capture_acks.extend_from_slice(m.reply);
+        t.capture_acks.extend_from_slice(&(t.capture_ack.len() as u32).to_le_bytes());
+        t.capture_acks.extend_from_slice(&t.capture_ack);
+    }
+    true
+}
+
+/// Reads `Tables::capture_acks`.
+struct AckReader<'a> {
+    buf: &'a [u8],
+    at: usize,
+}
+
+impl<'a> AckReader<'a> {
+    fn u32(&mut self) -> Option<u32> {
+        let v = u32::from_le_bytes(self.buf.get(self.at..self.at + 4)?.try_into().ok()?);
+        self.at += 4;
+        Some(v)
+    }
+
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let len = self.u32()? as usize;
+        let v = self.buf.get(self.at..self.at + len)?;
+        self.at += len;
+        Some(v)
+    }
+}
+
 impl Deliver for Ctx<'_> {
     /// Match `m` in `account`'s trie and deliver it to this worker's subscribers; subscribers of other
     /// workers get a forward record in this chunk's batch for their worker.
@@ -1141,12 +1238,25 @@ impl Deliver for Ctx<'_> {
         let me = self.t.worker;
         let mut delivered = false;
         let mut forwarded = false;
+        // Captures first: a message a stream stores here must not also reach the subscriptions it shadows.
+        self.t.shadowed.clear();
         for k in &result.plain {
+            if k.worker == SERVICE_WORKER && k.gen == CAPTURE_GEN {
+                // The server's own publishes (routed by another subject) go to the control plane as before.
+                delivered |= capture(self.router, self.t, account, k.slot, m, self.route.is_empty());
+            }
+        }
+        for k in &result.plain {
+            if !self.t.shadowed.is_empty() && self.t.shadowed.contains(k) {
+                continue;
+            }
             if k.worker == me {
                 delivered |= self.t.deliver(k.slot, k.gen, self.id, m);
             } else if k.worker == SERVICE_WORKER {
-                self.t.service_calls.push(k.slot);
-                delivered = true;
+                if k.gen == ANSWER_GEN {
+                    self.t.service_calls.push(k.slot);
+                    delivered = true;
+                }
             } else {
                 self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
                 forwarded = true;

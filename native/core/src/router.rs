@@ -32,9 +32,13 @@ pub struct SubKey {
     pub slot: u32,
 }
 
-/// The `worker` of a [`SubKey`] that names a [`Service`] (its `slot` is the service id) rather than a
-/// client's subscription.
+/// The `worker` of a [`SubKey`] that names a [`Service`] or a [`Capture`] (its `slot` is the service id)
+/// rather than a client's subscription. Its `gen` says which of the two: [`ANSWER_GEN`] or [`CAPTURE_GEN`].
 pub const SERVICE_WORKER: u16 = u16::MAX;
+/// `SubKey::gen` of a [`Service`] (a responder).
+pub const ANSWER_GEN: u16 = 0;
+/// `SubKey::gen` of a [`Capture`] (a stream storing what is published on its subjects).
+pub const CAPTURE_GEN: u16 = 1;
 
 /// A responder inside the server that answers a request on the thread that received it: no forward record,
 /// no wake-up of another thread, no JavaScript. It sits in an account's trie like a subscription
@@ -47,6 +51,39 @@ pub trait Service: Send + Sync {
     fn answer(&self, subject: &[u8], hdr: Option<&[u8]>, body: &[u8], reply: &mut ServiceReply) -> bool;
 }
 
+/// A stream that stores what is published on its subjects on the thread that parses the publish, and
+/// acknowledges it from there: no forward record to the control plane's thread, no JavaScript. It sits in the
+/// account's trie ([`SERVICE_WORKER`], [`CAPTURE_GEN`]) beside the control plane's own subscriptions for the
+/// same subjects, which it *shadows*: a message it stores skips them, a message it declines (headers to check,
+/// a limit to word an error for, earlier declined messages still in flight) reaches them as before.
+/// JetStream's header-less publishes under a policy that acks without waiting for fsync are the one use
+/// (`myelin_store::capture`).
+pub trait Capture: Send + Sync {
+    /// Store a message published on `subject`. On success return true and, when `ack` is given (the publish
+    /// has a reply subject), write the publish ack's payload into it (it arrives cleared). Return false to
+    /// leave the message to the shadowed subscriptions; always, when not `may_store` (the server's own
+    /// publishes, which the control plane handles), but the capture still learns that one went past it.
+    fn capture(
+        &self,
+        subject: &[u8],
+        hdr: Option<&[u8]>,
+        body: &[u8],
+        ack: Option<&mut Vec<u8>>,
+        may_store: bool,
+    ) -> bool;
+
+    /// Called once at the end of a chunk (or batch) in which `capture` stored something, before any of that
+    /// chunk's acks can leave the process: hand the stored bytes to the OS. False if that failed: the chunk's
+    /// acks are then not sent.
+    fn end_of_chunk(&self) -> bool;
+}
+
+/// A registered capture and the subscriptions it shadows.
+pub struct CaptureEntry {
+    pub capture: Arc<dyn Capture>,
+    pub shadows: Box<[SubKey]>,
+}
+
 /// A service's reply, in buffers the engine reuses from one request to the next.
 #[derive(Default)]
 pub struct ServiceReply {
@@ -54,8 +91,22 @@ pub struct ServiceReply {
     pub body: Vec<u8>,
 }
 
+enum ServiceKind {
+    Answer(Arc<dyn Service>),
+    Capture(Arc<CaptureEntry>),
+}
+
+impl ServiceKind {
+    fn gen(&self) -> u16 {
+        match self {
+            ServiceKind::Answer(_) => ANSWER_GEN,
+            ServiceKind::Capture(_) => CAPTURE_GEN,
+        }
+    }
+}
+
 struct ServiceEntry {
-    service: Arc<dyn Service>,
+    kind: ServiceKind,
     account: u32,
     subjects: Vec<Box<[u8]>>,
 }
@@ -193,10 +244,32 @@ impl Router {
         subjects: &[&[u8]],
         service: Arc<dyn Service>,
     ) -> Result<u32, crate::sublist::SubjectError> {
+        self.add_entry(account, subjects, ServiceKind::Answer(service))
+    }
+
+    /// Put a stream's `capture` into `account`'s trie on `subjects`, shadowing the subscriptions `shadows`
+    /// (the control plane's subscriptions on the same subjects). Returns its id, for `remove_service`.
+    pub fn add_capture(
+        &self,
+        account: u32,
+        subjects: &[&[u8]],
+        capture: Arc<dyn Capture>,
+        shadows: Vec<SubKey>,
+    ) -> Result<u32, crate::sublist::SubjectError> {
+        let entry = CaptureEntry { capture, shadows: shadows.into_boxed_slice() };
+        self.add_entry(account, subjects, ServiceKind::Capture(Arc::new(entry)))
+    }
+
+    fn add_entry(
+        &self,
+        account: u32,
+        subjects: &[&[u8]],
+        kind: ServiceKind,
+    ) -> Result<u32, crate::sublist::SubjectError> {
         let mut services = self.services.write().unwrap_or_else(|e| e.into_inner());
         // Ids are never reused: a request matched just before a removal must not reach a newer service.
         let id = services.len();
-        let key = SubKey { worker: SERVICE_WORKER, gen: 0, slot: id as u32 };
+        let key = SubKey { worker: SERVICE_WORKER, gen: kind.gen(), slot: id as u32 };
         let acc = self.account(account);
         let mut added: Vec<Box<[u8]>> = Vec::new();
         {
@@ -211,15 +284,15 @@ impl Router {
                 added.push((*s).into());
             }
         }
-        services.push(Some(ServiceEntry { service, account, subjects: added }));
+        services.push(Some(ServiceEntry { kind, account, subjects: added }));
         Ok(id as u32)
     }
 
-    /// Take a service out of its account's trie. Requests already matched may still reach it once.
+    /// Take a service or capture out of its account's trie. Messages already matched may still reach it once.
     pub fn remove_service(&self, id: u32) {
         let mut services = self.services.write().unwrap_or_else(|e| e.into_inner());
         let Some(entry) = services.get_mut(id as usize).and_then(Option::take) else { return };
-        let key = SubKey { worker: SERVICE_WORKER, gen: 0, slot: id };
+        let key = SubKey { worker: SERVICE_WORKER, gen: entry.kind.gen(), slot: id };
         let acc = self.account(entry.account);
         let mut trie = acc.sublist_mut();
         for s in &entry.subjects {
@@ -230,7 +303,19 @@ impl Router {
     /// The service with this id, if it is still registered.
     pub fn service(&self, id: u32) -> Option<Arc<dyn Service>> {
         let services = self.services.read().unwrap_or_else(|e| e.into_inner());
-        services.get(id as usize).and_then(|e| e.as_ref()).map(|e| e.service.clone())
+        match services.get(id as usize).and_then(|e| e.as_ref()).map(|e| &e.kind) {
+            Some(ServiceKind::Answer(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    /// The capture with this id, if it is still registered.
+    pub fn capture(&self, id: u32) -> Option<Arc<CaptureEntry>> {
+        let services = self.services.read().unwrap_or_else(|e| e.into_inner());
+        match services.get(id as usize).and_then(|e| e.as_ref()).map(|e| &e.kind) {
+            Some(ServiceKind::Capture(c)) => Some(c.clone()),
+            _ => None,
+        }
     }
 
     /// Register how to wake `worker` when forward records arrive for it.

@@ -9,6 +9,9 @@
 //!   indexes by sequence, subject and time, tombstones for deletes, recovery that cuts a torn tail.
 //! * `direct_get`: JetStream's direct get as an in-engine service, answered on the thread that received the
 //!   request, reading a store shared with the control plane ([`direct_get::SharedStore`]).
+//! * `capture`: header-less publishes stored and acknowledged by the worker thread that parses them, when
+//!   the control plane allows it ([`capture::CaptureState`]).
+//! * `clock`: message timestamps, strictly increasing across the threads that write a stream.
 //!
 //! Durability contract: [`MsgStore::store`] makes a message visible to readers at once but durable only after
 //! the next [`MsgStore::sync`] returns. The JetStream layer acknowledges a publish only after the sync that
@@ -16,6 +19,8 @@
 //!
 //! Subject filters use `myelin_core::subject::subject_matches`, the project's one definition of matching.
 
+pub mod capture;
+pub mod clock;
 pub mod direct_get;
 pub mod mem;
 

@@ -96,6 +96,21 @@ impl Engine {
         self.flags()
     }
 
+    /// The router key of connection `id`'s subscription `sid` (what a stream capture shadows).
+    pub fn sub_key(&self, id: u32, sid: &[u8]) -> Option<crate::router::SubKey> {
+        let c = self.t.conns.get(id as usize)?.as_ref()?;
+        let slot = *c.subs.get(sid)?;
+        let sub = self.t.subs.get(slot as usize)?.as_ref()?;
+        Some(crate::router::SubKey { worker: self.t.worker, gen: sub.gen, slot })
+    }
+
+    /// The subject of connection `id`'s subscription `sid`.
+    pub fn sub_subject(&self, id: u32, sid: &[u8]) -> Option<Vec<u8>> {
+        let c = self.t.conns.get(id as usize)?.as_ref()?;
+        let slot = *c.subs.get(sid)?;
+        Some(self.t.subs.get(slot as usize)?.as_ref()?.subject.to_vec())
+    }
+
     /// Whether `id` is an internal connection.
     pub fn is_internal(&self, id: u32) -> bool {
         matches!(self.t.conns.get(id as usize), Some(Some(c)) if c.internal)

@@ -632,6 +632,69 @@ fn a_service_answers_on_the_thread_that_received_the_request() {
     assert!(drain(&mut b, quiet).starts_with("HMSG in 1 "), "a 503 no-responders status");
 }
 
+/// Stores (records) every plain message on `cap.>` except those whose body is `no`; acks with `ok <n>`.
+#[derive(Default)]
+struct RecordingCapture {
+    stored: std::sync::Mutex<Vec<Vec<u8>>>,
+    chunks_ended: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::router::Capture for RecordingCapture {
+    fn capture(
+        &self,
+        _subject: &[u8],
+        hdr: Option<&[u8]>,
+        body: &[u8],
+        ack: Option<&mut Vec<u8>>,
+        may_store: bool,
+    ) -> bool {
+        if !may_store || hdr.is_some() || body == b"no" {
+            return false;
+        }
+        let mut stored = self.stored.lock().unwrap();
+        stored.push(body.to_vec());
+        if let Some(ack) = ack {
+            ack.extend_from_slice(format!("ok {}", stored.len()).as_bytes());
+        }
+        true
+    }
+
+    fn end_of_chunk(&self) -> bool {
+        self.chunks_ended.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        true
+    }
+}
+
+#[test]
+fn a_capture_stores_on_the_publishing_thread_and_shadows_the_control_plane() {
+    let (mut a, mut b) = two_workers();
+    // The control plane's subscription on worker a (an internal connection, as JetStream's).
+    let internal = a.open_internal("$G");
+    a.ingest(internal, b"SUB cap.> 1\r\n");
+    let shadow = a.sub_key(internal, b"1").unwrap();
+    let cap = Arc::new(RecordingCapture::default());
+    let id = a.router().add_capture(0, &[b"cap.>"], cap.clone(), vec![shadow]).unwrap();
+    // A publisher on worker b: stored there and acked at once; nothing is forwarded to a.
+    let p = client(&mut b);
+    b.ingest(p, b"SUB _INBOX.a 9\r\nPUB cap.x _INBOX.a 3\r\none\r\nPUB cap.x 3\r\ntwo\r\n");
+    assert_eq!(drain(&mut b, p), "MSG _INBOX.a 9 4\r\nok 1\r\n");
+    assert_eq!(cap.chunks_ended.load(std::sync::atomic::Ordering::Relaxed), 1, "once per chunk");
+    let mut inbox = Vec::new();
+    a.router().take_inbox(0, &mut inbox);
+    assert!(inbox.is_empty());
+    // Declined (headers, or the capture says no): it reaches the shadowed subscription as before.
+    b.ingest(p, b"HPUB cap.y 12 14\r\nNATS/1.0\r\n\r\nhi\r\nPUB cap.z 2\r\nno\r\n");
+    a.drain_inbox();
+    let got = drain(&mut a, internal);
+    assert!(got.contains("HMSG cap.y 1 12 14") && got.contains("MSG cap.z 1 2\r\nno"), "{got}");
+    assert_eq!(cap.stored.lock().unwrap().len(), 2);
+    // Removed: everything goes to the subscription.
+    a.router().remove_service(id);
+    b.ingest(p, b"PUB cap.x 5\r\nthree\r\n");
+    a.drain_inbox();
+    assert_eq!(drain(&mut a, internal), "MSG cap.x 1 5\r\nthree\r\n");
+}
+
 #[cfg(unix)]
 fn read_available(fd: i32) -> String {
     let mut buf = [0u8; 4096];
