@@ -8,16 +8,8 @@ import { streamHandlers } from './api-streams.js';
 import { consumerHandlers } from './api-consumers.js';
 import { msgDelete, msgGet } from './api-msg.js';
 import { parseHeaders } from './wire.js';
+import { API_LEVEL } from './api-level.js';
 
-/**
- * The JetStream API level Myelin implements, reported in `$JS.API.INFO` and checked against a request's
- * `Nats-Required-Api-Level`. nats-server's levels (server/jetstream_versioning.go): 0 is 2.10's feature set;
- * 1 (2.11) adds per-message TTL (`allow_msg_ttl`, `Nats-TTL`), `subject_delete_marker_ttl`, consumer
- * `pause_until` and priority groups; 2 (2.12) adds counters, atomic batch publish, message schedules and
- * `persist_mode: async`; 2.12.15 reports 3, 2.14 reports 4. Myelin has none of level 1's features yet, so it
- * stays 0 (natscli's `bench js pub --create` asks for 2: it sets `allow_atomic` or `persist_mode`).
- */
-export const API_LEVEL = 0;
 
 /** nats-server parses the header with strconv.Atoi: anything but an integer up to our level is refused. */
 function levelServed(level: string): boolean {

@@ -28,6 +28,7 @@ import type { Stream } from './stream.js';
 import { startPosition } from './consumer-start.js';
 import { DeliveryBatch } from './delivery-batch.js';
 import { appendHeaders, headerBlock, nowNs, rfc3339 } from './wire.js';
+import { withDynamicMetadata } from './versioning.js';
 
 interface Pending {
   cseq: number;
@@ -563,7 +564,7 @@ export class Consumer {
       stream_name: this.stream.name,
       name: this.name,
       created: rfc3339(this.created),
-      config: this.config,
+      config: withDynamicMetadata(this.config),
       delivered: { consumer_seq: this.cseq, stream_seq: this.lastSseq },
       ack_floor: this.ackFloor(),
       num_ack_pending: this.pending.size,

@@ -3,6 +3,7 @@
 // nats-server's (server/stream.go checkStreamCfg, server/consumer.go setConsumerConfigDefaults).
 
 import { fail } from './errors.js';
+import { consumerRequiredLevel, setStaticMetadata, streamRequiredLevel } from './versioning.js';
 
 /** nats-server's JSON for a stream config; unknown fields are kept and echoed back. */
 export type StreamConfig = Record<string, unknown> & {
@@ -122,7 +123,7 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   for (const key of ['description', 'discard_new_per_subject', 'no_ack', 'metadata'] as const) {
     if (cfg[key] === undefined || cfg[key] === false || cfg[key] === '') delete cfg[key];
   }
-  return cfg;
+  return setStaticMetadata(cfg, streamRequiredLevel(cfg));
 }
 
 /** Fill a consumer config's defaults. `durable` tells whether it outlives its interest. */
@@ -165,7 +166,7 @@ export function normalizeConsumerConfig(raw: Record<string, unknown>): ConsumerC
     const v = cfg[key];
     if (v === undefined || v === false || v === '' || v === 0 || (Array.isArray(v) && v.length === 0)) delete cfg[key];
   }
-  return cfg;
+  return setStaticMetadata(cfg, consumerRequiredLevel(cfg));
 }
 
 /** Compare two configs as JSON values, ignoring key order. */

@@ -9,6 +9,7 @@ import type { StreamConfig } from './defaults.js';
 import { apiError, type ApiError, fail, JsApiError } from './errors.js';
 import type { FrameView, RawHandler } from '../internal/internal-client.js';
 import { nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
+import { withDynamicMetadata } from './versioning.js';
 
 const NO_FILTER = Buffer.alloc(0);
 /** u32 fields per message in a native ingest run's index: subject, reply, body (offset, length each). */
@@ -368,7 +369,7 @@ export class Stream {
 
   info(subjectsFilter?: string): Record<string, unknown> {
     return {
-      config: this.config,
+      config: withDynamicMetadata(this.config),
       created: rfc3339(this.created),
       state: this.stateJson(subjectsFilter),
       cluster: { leader: this.ctx.serverName },

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { totalmem } from 'node:os';
 
 import type { Options } from '../config/options.js';
-import { API_LEVEL } from '../jetstream/api.js';
+import { API_LEVEL } from '../jetstream/api-level.js';
 import type { JetStreamService } from '../jetstream/service.js';
 import { storeRoot } from '../jetstream/start.js';
 import type { MonitorSource } from './collect.js';
