@@ -63,6 +63,9 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
 function createOrUpdate(svc: JetStreamService, s: Stream, name: string, cfg: ConsumerConfig, action: string): Consumer {
   const existing = s.consumers.get(name);
   if (existing !== undefined) {
+    // As in nats-server, only CONSUMER.PAUSE changes an existing consumer's pause: an update keeps it.
+    if (existing.config.pause_until !== undefined) cfg.pause_until = existing.config.pause_until;
+    else delete cfg.pause_until;
     if (sameConfig(existing.config, cfg)) return existing;
     if (action === 'create') fail('ConsumerAlreadyExists');
     if (existing.config.ack_policy !== cfg.ack_policy) fail('ConsumerCreate', { err: 'ack policy can not be updated' });
