@@ -6,7 +6,10 @@ import { createInbox, type Msg, type NatsConnection, type Subscription } from '@
 export interface Pulled {
   /** Every reply in arrival order. */
   msgs: Msg[];
-  /** Resolves once a reply other than a message or a `100` heartbeat arrives, or after `boundMs`. */
+  /**
+   * Resolves with the reply that ended the request: the message that completed its batch, or a status other
+   * than a `100` heartbeat; undefined after `boundMs`.
+   */
   done: Promise<Msg | undefined>;
   stop(): void;
 }
@@ -16,10 +19,12 @@ export function isStatus(m: Msg): boolean {
   return m.data.length === 0 && (m.headers?.code ?? 0) > 0;
 }
 
-/** Publish a MSG.NEXT request with `body` and collect its replies until a final status or `boundMs`. */
+/** Publish a MSG.NEXT request with `body` and collect its replies until its batch is full, a final status, or `boundMs`. */
 export function rawPull(nc: NatsConnection, stream: string, consumer: string, body: unknown, boundMs = 10_000): Pulled {
   const inbox = createInbox();
   const msgs: Msg[] = [];
+  const batch = (body as { batch?: number } | undefined)?.batch ?? 1;
+  let delivered = 0;
   let finish: (m: Msg | undefined) => void = () => {};
   const done = new Promise<Msg | undefined>((resolve) => (finish = resolve));
   let sub: Subscription | undefined;
@@ -30,7 +35,8 @@ export function rawPull(nc: NatsConnection, stream: string, consumer: string, bo
   sub = nc.subscribe(inbox, {
     callback: (_e, m) => {
       msgs.push(m);
-      if (isStatus(m) && m.headers?.code !== 100) {
+      if (!isStatus(m)) delivered++;
+      if ((isStatus(m) && m.headers?.code !== 100) || delivered >= batch) {
         clearTimeout(timer);
         sub?.unsubscribe();
         finish(m);
