@@ -87,6 +87,10 @@ export class Consumer {
   /** `pause_until` (pause.ts) and the priority-group pin (priority.ts). */
   private readonly pause = new PauseClock();
   private readonly priority: PriorityState;
+  /** Ends a waiting pull request with a status line that carries what it still had (a stale pin id). */
+  private readonly refuse = (r: PullRequest, status: string): void => {
+    this.ctx.client.publish(r.reply, '', pendingStatus(status, r));
+  };
 
   constructor(
     private readonly ctx: JsContext,
@@ -331,11 +335,10 @@ export class Consumer {
    */
   private deliverToWaiting(nowMs: number): void {
     const pinned = this.config.priority_policy === 'pinned_client';
-    const refuse = (r: PullRequest, status: string) => this.ctx.client.publish(r.reply, '', pendingStatus(status, r));
     while (this.waiting.length > 0) {
       let next = pinned ? this.peek(nowMs) : undefined;
       if (pinned && next === undefined) break;
-      const pick: Pick | undefined = this.priority.pick(this.config, this.waiting, this, nowMs, refuse);
+      const pick: Pick | undefined = this.priority.pick(this.config, this.waiting, this, nowMs, this.refuse);
       if (pick === undefined) break;
       const req = this.waiting[pick.index] as PullRequest;
       if (!pinned && !pick.limited) {

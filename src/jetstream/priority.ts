@@ -89,6 +89,9 @@ export interface Pick {
   limited: boolean;
 }
 
+/** The head of the waiting list, unconditionally (no policy, or `prioritized`, whose list is kept sorted). */
+const HEAD: Pick = Object.freeze({ index: 0, pinned: false, limited: false });
+
 /** The pin of a `pinned_client` consumer and the rules of every policy. */
 export class PriorityState {
   /** The current pin id, '' when none. */
@@ -186,7 +189,7 @@ export class PriorityState {
       }
       return undefined;
     }
-    return waiting.length > 0 ? { index: 0, pinned: false, limited: false } : undefined;
+    return waiting.length > 0 ? HEAD : undefined;
   }
 
   private assign(cfg: ConsumerConfig, p: PullPriority, nowMs: number): void {
