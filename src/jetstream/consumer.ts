@@ -12,7 +12,6 @@ import {
   BAD_REQUEST,
   EXCEEDED_MAX_WAITING,
   NO_MESSAGES,
-  PULL_HEARTBEAT,
   type PullRequest,
   parsePullRequest,
   pendingStatus,
@@ -553,7 +552,8 @@ export class Consumer {
       }
       if (req.heartbeatMs > 0 && nowMs - req.lastActivityMs >= req.heartbeatMs) {
         req.lastActivityMs = nowMs;
-        this.ctx.client.publish(req.reply, '', PULL_HEARTBEAT);
+        // nats-server's pull heartbeat is the push one: it carries the last delivered sequences too.
+        this.ctx.client.publish(req.reply, '', heartbeat(this.cseq, this.lastSseq, ''));
       }
       i++;
     }

@@ -8,7 +8,7 @@ import { type ApiRequest, jsonBody } from './api.js';
 import { streamByName } from './api-streams.js';
 import type { Consumer } from './consumer.js';
 import type { ConsumerConfig } from './defaults.js';
-import { fail } from './errors.js';
+import { fail, JsApiError } from './errors.js';
 import type { JetStreamService } from './service.js';
 import { nowNs, ZERO_TIME } from './wire.js';
 
@@ -106,9 +106,24 @@ export class PauseClock {
   }
 }
 
-/** `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`: set or clear `pause_until` (empty body or zero time resumes). */
+/**
+ * `$JS.API.CONSUMER.PAUSE.<stream>.<consumer>`: set or clear `pause_until` (an empty body or the zero time
+ * resumes). As in nats-server, a body that is not a JSON object or array means "resume", and an error reply
+ * still carries `paused` and `pause_until`.
+ */
 export function pauseRequest(svc: JetStreamService, req: ApiRequest): Record<string, unknown> {
-  const body = jsonBody(req);
+  try {
+    return pause(svc, req);
+  } catch (e) {
+    if (!(e instanceof JsApiError)) throw e;
+    svc.api.errors++;
+    return { error: e.error, paused: false, pause_until: ZERO_TIME };
+  }
+}
+
+function pause(svc: JetStreamService, req: ApiRequest): Record<string, unknown> {
+  const text = req.body.toString('utf8').trim();
+  const body = text.startsWith('{') || text.startsWith('[') ? jsonBody(req) : {};
   const until = pauseTimeOf(body.pause_until);
   const s = streamByName(svc, req.tokens[0]);
   const c: Consumer | undefined = s.consumers.get(req.tokens[1] ?? '');

@@ -6,7 +6,7 @@
 //   409 Exceeded MaxWaiting                 too many waiting requests
 //   409 Exceeded MaxRequestBatch of N       batch above the consumer's max_batch
 //   409 Consumer Deleted                    the consumer went away
-//   100 Idle Heartbeat                      nothing delivered for idle_heartbeat
+//   100 Idle Heartbeat                      nothing delivered for idle_heartbeat (push.ts's, with the last sequences)
 // 408 and 409 (except MaxWaiting) carry Nats-Pending-Messages and Nats-Pending-Bytes: what the request still had.
 
 import { type PullPriority, pullPriorityOf } from './priority.js';
@@ -76,4 +76,3 @@ export function pendingStatus(status: string, r: PullRequest): Buffer {
 export const NO_MESSAGES = headerBlock('404 No Messages');
 export const BAD_REQUEST = headerBlock('400 Bad Request');
 export const EXCEEDED_MAX_WAITING = headerBlock('409 Exceeded MaxWaiting');
-export const PULL_HEARTBEAT = headerBlock('100 Idle Heartbeat');

@@ -101,7 +101,10 @@ describe('JetStream consumer pause', { timeout: 90_000 }, () => {
     const end = await hb.done;
     assert.equal(end?.headers?.code, 408);
     assert.equal(end?.headers?.get('Nats-Pending-Messages'), '1');
-    assert.ok(hb.msgs.some((m) => isStatus(m) && m.headers?.code === 100));
+    const beat = hb.msgs.find((m) => isStatus(m) && m.headers?.code === 100);
+    // m1 was delivered before the pause: the heartbeat names it.
+    assert.equal(beat?.headers?.get('Nats-Last-Consumer'), '1');
+    assert.equal(beat?.headers?.get('Nats-Last-Stream'), '1');
     assert.ok(hb.msgs.every((m) => isStatus(m)));
 
     const nw = rawPull(nc, 'PS', 'C1', { batch: 1, no_wait: true });
@@ -191,6 +194,8 @@ describe('JetStream consumer pause', { timeout: 90_000 }, () => {
     });
     const bad = await api(nc, '$JS.API.CONSUMER.PAUSE.PS.C1', { pause_until: 'tomorrow' });
     assert.equal((bad.error as { err_code: number }).err_code, 10025);
+    assert.equal(bad.paused, false);
+    assert.equal(bad.pause_until, '0001-01-01T00:00:00Z');
     // An empty request resumes (Go's zero time), and the reply says so.
     const empty = await api(nc, '$JS.API.CONSUMER.PAUSE.PS.UPD');
     assert.equal(empty.type, 'io.nats.jetstream.api.v1.consumer_pause_response');
