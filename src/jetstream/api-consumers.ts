@@ -1,11 +1,14 @@
 // Consumer API handlers: CREATE (ephemeral, durable, named and named-with-filter forms), DURABLE.CREATE,
-// INFO, DELETE, NAMES, LIST, and MSG.NEXT (pull requests, answered by the consumer itself).
+// INFO, DELETE, NAMES, LIST, PAUSE (pause.ts), UNPIN (priority.ts) and MSG.NEXT (pull requests, answered by
+// the consumer itself).
 
 import { type ApiRequest, jsonBody, route } from './api.js';
 import { streamByName } from './api-streams.js';
 import type { Consumer } from './consumer.js';
 import { type ConsumerConfig, normalizeConsumerConfig, sameConfig } from './defaults.js';
 import { fail } from './errors.js';
+import { normalizePause, pauseRequest } from './pause.js';
+import { normalizePriority, unpinRequest } from './priority.js';
 import { randomId, type JetStreamService } from './service.js';
 import type { Stream } from './stream.js';
 
@@ -49,21 +52,31 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
   }
   name = name ?? durable ?? randomId(8);
   if (BAD_NAME.test(name)) fail('ConsumerBadDurableName');
-  const cfg: ConsumerConfig = normalizeConsumerConfig({ ...raw, name });
+  const cfg: ConsumerConfig = normalizePriority(normalizePause(normalizeConsumerConfig({ ...raw, name })));
   validate(s, cfg);
+  const c = createOrUpdate(svc, s, name, cfg, action);
+  // nats-server follows every successful create of a paused consumer with a pause advisory.
+  setImmediate(() => c.announcePause());
+  return infoOf(c);
+}
+
+function createOrUpdate(svc: JetStreamService, s: Stream, name: string, cfg: ConsumerConfig, action: string): Consumer {
   const existing = s.consumers.get(name);
   if (existing !== undefined) {
-    if (sameConfig(existing.config, cfg)) return infoOf(existing);
+    // As in nats-server, only CONSUMER.PAUSE changes an existing consumer's pause: an update keeps it.
+    if (existing.config.pause_until !== undefined) cfg.pause_until = existing.config.pause_until;
+    else delete cfg.pause_until;
+    if (sameConfig(existing.config, cfg)) return existing;
     if (action === 'create') fail('ConsumerAlreadyExists');
     if (existing.config.ack_policy !== cfg.ack_policy) fail('ConsumerCreate', { err: 'ack policy can not be updated' });
     if (existing.config.deliver_policy !== cfg.deliver_policy) fail('ConsumerCreate', { err: 'deliver policy can not be updated' });
-    existing.config = cfg;
+    existing.reconfigure(cfg);
     svc.saveMeta(s);
-    return infoOf(existing);
+    return existing;
   }
   if (action === 'update') fail('ConsumerDoesNotExist');
   if (s.config.max_consumers > 0 && s.consumers.size >= s.config.max_consumers) fail('MaximumConsumersLimit');
-  return infoOf(svc.addConsumer(s, name, cfg));
+  return svc.addConsumer(s, name, cfg);
 }
 
 function validate(s: Stream, cfg: ConsumerConfig): void {
@@ -134,4 +147,6 @@ export function consumerHandlers(): void {
   route('CONSUMER.NAMES', 'consumer_names_response', names);
   route('CONSUMER.LIST', 'consumer_list_response', listAll);
   route('CONSUMER.MSG.NEXT', '', next);
+  route('CONSUMER.PAUSE', 'consumer_pause_response', pauseRequest);
+  route('CONSUMER.UNPIN', 'consumer_unpin_response', unpinRequest);
 }

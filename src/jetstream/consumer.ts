@@ -12,7 +12,6 @@ import {
   BAD_REQUEST,
   EXCEEDED_MAX_WAITING,
   NO_MESSAGES,
-  PULL_HEARTBEAT,
   type PullRequest,
   parsePullRequest,
   pendingStatus,
@@ -26,6 +25,8 @@ import {
 } from './push.js';
 import type { Stream } from './stream.js';
 import { startPosition } from './consumer-start.js';
+import { PauseClock, pauseAdvisoryFields, pauseInfo } from './pause.js';
+import { type Pick, PriorityState } from './priority.js';
 import { DeliveryBatch } from './delivery-batch.js';
 import { appendHeaders, headerBlock, nowNs, rfc3339 } from './wire.js';
 import { withDynamicMetadata } from './versioning.js';
@@ -83,6 +84,13 @@ export class Consumer {
   private earliestDueMs = Infinity;
   /** Bumped on every delivery and ack, so the service knows when a durable's o.dat is stale. */
   stateVersion = 0;
+  /** `pause_until` (pause.ts) and the priority-group pin (priority.ts). */
+  private readonly pause = new PauseClock();
+  private readonly priority: PriorityState;
+  /** Ends a waiting pull request with a status line that carries what it still had (a stale pin id). */
+  private readonly refuse = (r: PullRequest, status: string): void => {
+    this.ctx.client.publish(r.reply, '', pendingStatus(status, r));
+  };
 
   constructor(
     private readonly ctx: JsContext,
@@ -97,6 +105,8 @@ export class Consumer {
         : config.filter_subject !== undefined && config.filter_subject !== '' && config.filter_subject !== '>'
           ? [config.filter_subject]
           : [];
+    this.pause.set(config, Date.now());
+    this.priority = new PriorityState((k, t, f) => this.advisory(k, t, f), ctx.client.account);
     this.start();
     // Push delivery starts now (after the create response, which is already queued), not at the next tick.
     if (this.isPush) this.schedulePush();
@@ -108,6 +118,31 @@ export class Consumer {
 
   get isPush(): boolean {
     return this.config.deliver_subject !== undefined;
+  }
+
+  /** Messages delivered and not yet acknowledged (overflow's min_ack_pending looks at it). */
+  get ackPending(): number {
+    return this.pending.size;
+  }
+
+  /** A new config (update, PAUSE): a changed `pause_until` is announced, and a resumed consumer delivers. */
+  reconfigure(config: ConsumerConfig): void {
+    const pausedBefore = this.config.pause_until;
+    this.config = config;
+    this.pause.set(config, Date.now());
+    if (config.pause_until !== pausedBefore) this.advisory('PAUSE', 'consumer_pause', pauseAdvisoryFields(config));
+    this.pump();
+  }
+
+  /** The create request's own pause advisory, sent after its reply whenever the consumer is paused. */
+  announcePause(): void {
+    if (this.pause.paused(Date.now())) this.advisory('PAUSE', 'consumer_pause', pauseAdvisoryFields(this.config));
+  }
+
+  /** `$JS.API.CONSUMER.UNPIN`: the pin goes, and a waiting request may take a new one. */
+  unpin(group: string): void {
+    this.priority.unpin(group);
+    this.pump();
   }
 
   /** Where delivery starts, per deliver_policy. */
@@ -228,7 +263,7 @@ export class Consumer {
   }
 
   /** Deliver `msg` to `to`, recording it as pending. */
-  private deliver(to: string, msg: StoredMsgJs, redelivery: boolean, nowMs: number): number {
+  private deliver(to: string, msg: StoredMsgJs, redelivery: boolean, nowMs: number, pinId?: string): number {
     if (redelivery) {
       this.numRedelivered++;
     } else {
@@ -249,6 +284,7 @@ export class Consumer {
       hdr = appendHeaders(hdr, [['Nats-Msg-Size', body.length]]);
       body = NONE;
     }
+    if (pinId !== undefined) hdr = appendHeaders(hdr, [['Nats-Pin-Id', pinId]]);
     this.ctx.client.publish(msg.subject, reply, hdr, body, to);
     if (this.config.ack_policy !== 'none') {
       const dueMs = nowMs + this.ackWaitMs(deliveries);
@@ -279,33 +315,7 @@ export class Consumer {
   }
 
   private pumpPull(nowMs: number): void {
-    while (this.waiting.length > 0) {
-      const req = this.waiting[0] as PullRequest;
-      const maxBytes = req.maxBytes > 0 ? Math.min(req.maxBytes, BATCH_BYTES) : BATCH_BYTES;
-      const b = this.deliverBatch(req.reply, Math.min(req.batch, BATCH_MSGS), maxBytes, nowMs);
-      if (b !== undefined) {
-        req.batch -= b.count;
-        req.delivered += b.count;
-        req.lastActivityMs = nowMs;
-        if (req.maxBytes > 0) req.maxBytes -= b.bytes;
-        if (req.batch <= 0) this.waiting.shift();
-        continue;
-      }
-      const next = this.peek(nowMs);
-      if (next === undefined) break;
-      const size = next.msg.subject.length + next.msg.hdr.length + next.msg.msg.length;
-      if (req.maxBytes > 0 && size > req.maxBytes) {
-        this.waiting.shift();
-        this.ctx.client.publish(req.reply, '', pendingStatus('409 Message Size Exceeds MaxBytes', req));
-        continue;
-      }
-      this.deliver(req.reply, next.msg, next.redelivery, nowMs);
-      req.batch--;
-      req.delivered++;
-      req.lastActivityMs = nowMs;
-      if (req.maxBytes > 0) req.maxBytes -= size;
-      if (req.batch <= 0) this.waiting.shift();
-    }
+    if (!this.pause.paused(nowMs)) this.deliverToWaiting(nowMs);
     // no_wait requests end as soon as nothing more is available.
     for (let i = 0; i < this.waiting.length; ) {
       const req = this.waiting[i] as PullRequest;
@@ -318,9 +328,52 @@ export class Consumer {
     }
   }
 
+  /**
+   * Deliver to waiting pull requests while there is something to deliver and a request may take it: the
+   * priority policy picks the request (priority.ts). A pinned consumer delivers one message at a time, each
+   * with its Nats-Pin-Id header, and only picks once a message is there, since picking may hand out the pin.
+   */
+  private deliverToWaiting(nowMs: number): void {
+    const pinned = this.config.priority_policy === 'pinned_client';
+    while (this.waiting.length > 0) {
+      let next = pinned ? this.peek(nowMs) : undefined;
+      if (pinned && next === undefined) break;
+      const pick: Pick | undefined = this.priority.pick(this.config, this.waiting, this, nowMs, this.refuse);
+      if (pick === undefined) break;
+      const req = this.waiting[pick.index] as PullRequest;
+      if (!pinned && !pick.limited) {
+        const maxBytes = req.maxBytes > 0 ? Math.min(req.maxBytes, BATCH_BYTES) : BATCH_BYTES;
+        const b = this.deliverBatch(req.reply, Math.min(req.batch, BATCH_MSGS), maxBytes, nowMs);
+        if (b !== undefined) {
+          req.batch -= b.count;
+          req.delivered += b.count;
+          req.lastActivityMs = nowMs;
+          if (req.maxBytes > 0) req.maxBytes -= b.bytes;
+          if (req.batch <= 0) this.waiting.splice(pick.index, 1);
+          continue;
+        }
+      }
+      next ??= this.peek(nowMs);
+      if (next === undefined) break;
+      const size = next.msg.subject.length + next.msg.hdr.length + next.msg.msg.length;
+      if (req.maxBytes > 0 && size > req.maxBytes) {
+        this.waiting.splice(pick.index, 1);
+        if (pick.pinned) this.priority.release();
+        this.ctx.client.publish(req.reply, '', pendingStatus('409 Message Size Exceeds MaxBytes', req));
+        continue;
+      }
+      this.deliver(req.reply, next.msg, next.redelivery, nowMs, pinned ? this.priority.pinId : undefined);
+      req.batch--;
+      req.delivered++;
+      req.lastActivityMs = nowMs;
+      if (req.maxBytes > 0) req.maxBytes -= size;
+      if (req.batch <= 0) this.waiting.splice(pick.index, 1);
+    }
+  }
+
   private pumpPush(nowMs: number): void {
     const to = this.config.deliver_subject as string;
-    if (!this.ctx.client.hasInterest(to)) return;
+    if (this.pause.paused(nowMs) || !this.ctx.client.hasInterest(to)) return;
     this.lastActiveMs = nowMs;
     const fc = this.config.flow_control === true;
     let framed = 0;
@@ -395,11 +448,16 @@ export class Consumer {
       this.ctx.client.publish(reply, '', headerBlock(`409 Exceeded MaxRequestBatch of ${maxBatch}`));
       return;
     }
+    const refused = this.priority.admit(this.config, req.priority, nowMs);
+    if (refused !== undefined) {
+      this.ctx.client.publish(reply, '', headerBlock(refused));
+      return;
+    }
     if (this.waiting.length >= (this.config.max_waiting ?? 512)) {
       this.ctx.client.publish(reply, '', EXCEEDED_MAX_WAITING);
       return;
     }
-    this.waiting.push(req);
+    this.waiting.splice(this.priority.insertAt(this.config, this.waiting, req), 0, req);
     this.pumpPull(nowMs);
   }
 
@@ -454,7 +512,7 @@ export class Consumer {
     this.pump();
   }
 
-  private advisory(kind: string, type: string, fields: Record<string, unknown>): void {
+  advisory(kind: string, type: string, fields: Record<string, unknown>): void {
     this.ctx.advisory(`$JS.EVENT.ADVISORY.CONSUMER.${kind}.${this.stream.name}.${this.name}`, {
       type: `io.nats.jetstream.advisory.v1.${type}`,
       stream: this.stream.name,
@@ -470,6 +528,11 @@ export class Consumer {
    */
   tick(nowMs: number): boolean {
     let due = false;
+    if (this.pause.expired(nowMs)) {
+      this.advisory('PAUSE', 'consumer_pause', pauseAdvisoryFields(this.config));
+      due = true;
+    }
+    if (this.priority.expired(nowMs)) due = true;
     const maxDeliver = this.config.max_deliver;
     for (const [seq, p] of this.pending) {
       if (p.dueMs > nowMs) continue;
@@ -490,7 +553,8 @@ export class Consumer {
       }
       if (req.heartbeatMs > 0 && nowMs - req.lastActivityMs >= req.heartbeatMs) {
         req.lastActivityMs = nowMs;
-        this.ctx.client.publish(req.reply, '', PULL_HEARTBEAT);
+        // nats-server's pull heartbeat is the push one: it carries the last delivered sequences too.
+        this.ctx.client.publish(req.reply, '', heartbeat(this.cseq, this.lastSseq, ''));
       }
       i++;
     }
@@ -571,8 +635,11 @@ export class Consumer {
       num_redelivered: this.numRedelivered,
       num_waiting: this.waiting.length,
       num_pending: this.numPending(),
+      ...pauseInfo(this.config),
       ts: rfc3339(nowNs()),
     };
+    const groups = this.priority.info(this.config);
+    if (groups !== undefined) info.priority_groups = groups;
     if (this.isPush && this.ctx.client.hasInterest(this.config.deliver_subject as string)) info.push_bound = true;
     return info;
   }

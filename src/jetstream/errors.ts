@@ -84,7 +84,38 @@ export const JS_ERRORS = {
   },
   ConsumerAlreadyExists: { code: 400, errCode: 10148, description: 'consumer already exists' },
   ConsumerDoesNotExist: { code: 400, errCode: 10149, description: 'consumer does not exist' },
+  ConsumerPriorityPolicyWithoutGroup: {
+    code: 400,
+    errCode: 10159,
+    description: 'Setting PriorityPolicy requires at least one PriorityGroup to be set',
+  },
+  ConsumerInvalidPriorityGroup: {
+    code: 400,
+    errCode: 10160,
+    description: 'Provided priority group does not exist for this consumer',
+  },
+  ConsumerEmptyGroupName: { code: 400, errCode: 10161, description: 'Group name cannot be an empty string' },
+  ConsumerInvalidGroupName: {
+    code: 400,
+    errCode: 10162,
+    description: 'Valid priority group name must match A-Z, a-z, 0-9, -_/=)+ and may not exceed 16 characters',
+  },
+  ConsumerPushWithPriorityGroup: {
+    code: 400,
+    errCode: 10178,
+    description: 'priority groups can not be used with push consumers',
+  },
   RequiredApiLevel: { code: 412, errCode: 10185, description: 'JetStream minimum api level required' },
+  ConsumerPriorityGroupWithPolicyNone: {
+    code: 400,
+    errCode: 10196,
+    description: 'consumer can not have priority groups when policy is none',
+  },
+  ConsumerPinnedTTLWithoutPriorityPolicyNone: {
+    code: 400,
+    errCode: 10197,
+    description: 'PinnedTTL cannot be set when PriorityPolicy is none',
+  },
 } as const satisfies Record<string, ApiErrorDef>;
 
 export type JsErrorName = keyof typeof JS_ERRORS;

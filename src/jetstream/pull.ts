@@ -6,9 +6,10 @@
 //   409 Exceeded MaxWaiting                 too many waiting requests
 //   409 Exceeded MaxRequestBatch of N       batch above the consumer's max_batch
 //   409 Consumer Deleted                    the consumer went away
-//   100 Idle Heartbeat                      nothing delivered for idle_heartbeat
+//   100 Idle Heartbeat                      nothing delivered for idle_heartbeat (push.ts's, with the last sequences)
 // 408 and 409 (except MaxWaiting) carry Nats-Pending-Messages and Nats-Pending-Bytes: what the request still had.
 
+import { type PullPriority, pullPriorityOf } from './priority.js';
 import { headerBlock } from './wire.js';
 
 export interface PullRequest {
@@ -23,6 +24,8 @@ export interface PullRequest {
   heartbeatMs: number;
   lastActivityMs: number;
   delivered: number;
+  /** The priority-group fields (priority.ts) of a JSON request; undefined for an empty or numeric body. */
+  priority?: PullPriority;
 }
 
 /** Parse a MSG.NEXT body: empty (batch 1), a number, or JSON. Undefined when malformed. */
@@ -51,6 +54,7 @@ export function parsePullRequest(reply: string, body: Buffer, nowMs: number): Pu
       expires?: number;
       idle_heartbeat?: number;
     };
+    if (j !== null && typeof j === 'object') req.priority = pullPriorityOf(j as Record<string, unknown>);
     req.batch = typeof j.batch === 'number' && j.batch > 0 ? j.batch : 1;
     req.maxBytes = typeof j.max_bytes === 'number' && j.max_bytes > 0 ? j.max_bytes : 0;
     req.noWait = j.no_wait === true;
@@ -72,4 +76,3 @@ export function pendingStatus(status: string, r: PullRequest): Buffer {
 export const NO_MESSAGES = headerBlock('404 No Messages');
 export const BAD_REQUEST = headerBlock('400 Bad Request');
 export const EXCEEDED_MAX_WAITING = headerBlock('409 Exceeded MaxWaiting');
-export const PULL_HEARTBEAT = headerBlock('100 Idle Heartbeat');
