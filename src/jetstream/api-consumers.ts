@@ -6,6 +6,7 @@ import { type ApiRequest, jsonBody, route } from './api.js';
 import { streamByName } from './api-streams.js';
 import type { Consumer } from './consumer.js';
 import { type ConsumerConfig, normalizeConsumerConfig, sameConfig } from './defaults.js';
+import { consumerRequiredLevel, setStaticMetadata } from './versioning.js';
 import { fail } from './errors.js';
 import { normalizePause, pauseRequest } from './pause.js';
 import { normalizePriority, unpinRequest } from './priority.js';
@@ -52,7 +53,8 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
   }
   name = name ?? durable ?? randomId(8);
   if (BAD_NAME.test(name)) fail('ConsumerBadDurableName');
-  const cfg: ConsumerConfig = normalizePriority(normalizePause(normalizeConsumerConfig({ ...raw, name })));
+  const filled = normalizePriority(normalizePause(normalizeConsumerConfig({ ...raw, name })));
+  const cfg: ConsumerConfig = setStaticMetadata(filled, consumerRequiredLevel(filled));
   validate(s, cfg);
   const c = createOrUpdate(svc, s, name, cfg, action);
   // nats-server follows every successful create of a paused consumer with a pause advisory.
@@ -60,12 +62,14 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
   return infoOf(c);
 }
 
-function createOrUpdate(svc: JetStreamService, s: Stream, name: string, cfg: ConsumerConfig, action: string): Consumer {
+function createOrUpdate(svc: JetStreamService, s: Stream, name: string, requested: ConsumerConfig, action: string): Consumer {
   const existing = s.consumers.get(name);
+  let cfg = requested;
   if (existing !== undefined) {
     // As in nats-server, only CONSUMER.PAUSE changes an existing consumer's pause: an update keeps it.
     if (existing.config.pause_until !== undefined) cfg.pause_until = existing.config.pause_until;
     else delete cfg.pause_until;
+    cfg = setStaticMetadata(cfg, consumerRequiredLevel(cfg));
     if (sameConfig(existing.config, cfg)) return existing;
     if (action === 'create') fail('ConsumerAlreadyExists');
     if (existing.config.ack_policy !== cfg.ack_policy) fail('ConsumerCreate', { err: 'ack policy can not be updated' });
