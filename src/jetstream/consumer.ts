@@ -30,6 +30,7 @@ import { type Pick, PriorityState } from './priority.js';
 import { DeliveryBatch } from './delivery-batch.js';
 import { appendHeaders, headerBlock, nowNs, rfc3339 } from './wire.js';
 import { withDynamicMetadata } from './versioning.js';
+import { ReplayPacer } from './replay.js';
 
 interface Pending {
   cseq: number;
@@ -86,6 +87,9 @@ export class Consumer {
   stateVersion = 0;
   /** `pause_until` (pause.ts) and the priority-group pin (priority.ts). */
   private readonly pause = new PauseClock();
+  /** `replay_policy: original` (replay.ts), and its timer while a gap is waited out. */
+  private readonly replay: ReplayPacer;
+  private replayTimer: NodeJS.Timeout | undefined;
   private readonly priority: PriorityState;
   /** Ends a waiting pull request with a status line that carries what it still had (a stale pin id). */
   private readonly refuse = (r: PullRequest, status: string): void => {
@@ -106,6 +110,7 @@ export class Consumer {
           ? [config.filter_subject]
           : [];
     this.pause.set(config, Date.now());
+    this.replay = new ReplayPacer(config.replay_policy === 'original', stream.store.state().lastSeq);
     this.priority = new PriorityState((k, t, f) => this.advisory(k, t, f), ctx.client.account);
     this.start();
     // Push delivery starts now (after the create response, which is already queued), not at the next tick.
@@ -230,7 +235,7 @@ export class Consumer {
    * no room under max_ack_pending, or the next message alone is over `maxBytes`; `peek`/`deliver` handle those.
    */
   private deliverBatch(to: string, maxMsgs: number, maxBytes: number, nowMs: number): DeliveryBatch | undefined {
-    if (this.lps.length > 0 || this.filters.length > 1 || this.config.headers_only === true) return undefined;
+    if (this.lps.length > 0 || this.filters.length > 1 || this.config.headers_only === true || this.replay.active) return undefined;
     if (nowMs >= this.earliestDueMs) return undefined;
     const acked = this.config.ack_policy !== 'none';
     if (acked) maxMsgs = Math.min(maxMsgs, (this.config.max_ack_pending ?? Infinity) - this.pending.size);
@@ -286,6 +291,7 @@ export class Consumer {
     }
     if (pinId !== undefined) hdr = appendHeaders(hdr, [['Nats-Pin-Id', pinId]]);
     this.ctx.client.publish(msg.subject, reply, hdr, body, to);
+    this.replay.delivered(msg.tsNs, this.nextSeq);
     if (this.config.ack_policy !== 'none') {
       const dueMs = nowMs + this.ackWaitMs(deliveries);
       this.pending.set(msg.seq, { cseq, deliveries, dueMs, subject: msg.subject });
@@ -310,6 +316,7 @@ export class Consumer {
   pump(): void {
     if (this.deleted) return;
     const nowMs = Date.now();
+    this.replay.progress(this.nextSeq);
     if (this.isPush) this.pumpPush(nowMs);
     else this.pumpPull(nowMs);
   }
@@ -354,7 +361,7 @@ export class Consumer {
         }
       }
       next ??= this.peek(nowMs);
-      if (next === undefined) break;
+      if (next === undefined || this.replayWait(next.msg, nowMs)) break;
       const size = next.msg.subject.length + next.msg.hdr.length + next.msg.msg.length;
       if (req.maxBytes > 0 && size > req.maxBytes) {
         this.waiting.splice(pick.index, 1);
@@ -392,7 +399,7 @@ export class Consumer {
         size = b.bytes;
       } else {
         const next = this.peek(nowMs);
-        if (next === undefined) break;
+        if (next === undefined || this.replayWait(next.msg, nowMs)) break;
         size = this.deliver(to, next.msg, next.redelivery, nowMs);
       }
       framed += size;
@@ -406,6 +413,20 @@ export class Consumer {
         this.fcSize += size;
       }
     }
+  }
+
+  /** Whether `msg` must wait out its original gap first (replay original); delivery resumes after it. */
+  private replayWait(msg: StoredMsgJs, nowMs: number): boolean {
+    const ms = this.replay.waitMs(msg.seq, msg.tsNs, nowMs);
+    if (ms <= 0) return false;
+    if (this.replayTimer === undefined) {
+      this.replayTimer = setTimeout(() => {
+        this.replayTimer = undefined;
+        this.pump();
+        this.ctx.client.flush();
+      }, ms);
+    }
+    return true;
   }
 
   /** Go on delivering to the deliver subject on the next loop turn, once what is framed has been written. */
@@ -579,6 +600,7 @@ export class Consumer {
   /** The consumer is being deleted: waiting pull requests are told. */
   stop(): void {
     this.deleted = true;
+    clearTimeout(this.replayTimer);
     for (const req of this.waiting.splice(0)) {
       this.ctx.client.publish(req.reply, '', pendingStatus('409 Consumer Deleted', req));
     }
