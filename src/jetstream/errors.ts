@@ -84,6 +84,8 @@ export const JS_ERRORS = {
   },
   ConsumerAlreadyExists: { code: 400, errCode: 10148, description: 'consumer already exists' },
   ConsumerDoesNotExist: { code: 400, errCode: 10149, description: 'consumer does not exist' },
+  MessageTTLInvalid: { code: 400, errCode: 10165, description: 'invalid per-message TTL' },
+  MessageTTLDisabled: { code: 400, errCode: 10166, description: 'per-message TTL is disabled' },
   RequiredApiLevel: { code: 412, errCode: 10185, description: 'JetStream minimum api level required' },
 } as const satisfies Record<string, ApiErrorDef>;
 
