@@ -114,6 +114,7 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   if (cfg.storage !== 'file' && cfg.storage !== 'memory') fail('StreamInvalidConfig', { err: 'invalid storage type' });
   if (cfg.max_msg_size > maxPayload) fail('StreamInvalidConfig', { err: 'max message size larger than max payload' });
   normalizeTtlConfig(cfg, raw.pedantic === true);
+  delete cfg.pedantic; // an option of the create/update request (nats-server's StreamConfigRequest), not config
   for (const key of ['mirror', 'sources', 'republish', 'subject_transform'] as const) {
     const v = raw[key];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) {

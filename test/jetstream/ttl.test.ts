@@ -79,6 +79,13 @@ describe('JetStream per-message TTL and subject delete markers', { timeout: 120_
       { name: 'B4', subject_delete_marker_ttl: S, allow_msg_ttl: true, pedantic: true },
       'subject delete marker cannot be set if roll-ups are disabled',
     );
+    await bad({ name: 'B5', mirror: { name: 'CFG1' }, subject_delete_marker_ttl: S }, 'subject delete markers forbidden on mirrors');
+    // `pedantic` is an option of the request, not part of the config.
+    const ped = { name: 'PED', subjects: ['ped'], allow_msg_ttl: true, allow_rollup_hdrs: true, subject_delete_marker_ttl: S };
+    const p = await api(nc, '$JS.API.STREAM.CREATE.PED', { ...ped, pedantic: true });
+    assert.equal(p.error, undefined, JSON.stringify(p.error));
+    assert.equal(p.config.pedantic, undefined);
+    await jsm.streams.delete('PED');
 
     // TTLs can be turned on by an update, not off.
     const on = await api(nc, '$JS.API.STREAM.UPDATE.CFG0', { ...plain.config, allow_msg_ttl: true });
