@@ -167,6 +167,19 @@ describe('JetStream per-message TTL and subject delete markers', { timeout: 120_
     await jsm.streams.delete('SDM');
   });
 
+  test('purge and delete place no marker, only expiry does', async () => {
+    await jsm.streams.add({ name: 'NOMARK', subjects: ['nomark.>'], subject_delete_marker_ttl: S });
+    const js = jetstream(nc);
+    await js.publish('nomark.a', 'x');
+    const b = await js.publish('nomark.b', 'x');
+    await jsm.streams.purge('NOMARK', { filter: 'nomark.a' });
+    await jsm.streams.deleteMessage('NOMARK', b.seq);
+    const si = await jsm.streams.info('NOMARK');
+    assert.equal(si.state.messages, 0);
+    assert.equal(si.state.last_seq, 2);
+    await jsm.streams.delete('NOMARK');
+  });
+
   test('with markers on, a shorter TTL is raised to the marker TTL (not with max_msgs_per_subject 1)', async () => {
     await jsm.streams.add({ name: 'RAISE', subjects: ['raise.>'], subject_delete_marker_ttl: 60 * S });
     const js = jetstream(nc);
@@ -195,8 +208,14 @@ describe('JetStream per-message TTL and subject delete markers', { timeout: 120_
     await until('the key to expire into a marker', async () => (await kv.get('k'))?.operation === 'PURGE');
     await until('the watcher to see PUT then PURGE', async () => seen.map((e) => e.operation).join() === 'PUT,PURGE');
     w.stop();
+    // Over a marker, create works again (the client reads the PURGE and expects its revision).
+    const rev = await kv.create('k', 'again');
+    assert.equal((await kv.get('k'))?.revision, rev);
+    await kv.purge('k', { ttl: '1s' });
+    await kv.create('m', 'v', '1s');
+    await until('the key to expire into a marker', async () => (await kv.get('m'))?.operation === 'PURGE');
     // The marker expires as well, leaving the key without history.
-    await until('the marker to expire', async () => (await kv.get('k')) === null);
+    await until('the marker to expire', async () => (await kv.get('m')) === null);
 
     await kv.put('p', 'v');
     await kv.purge('p', { ttl: '1s' });
