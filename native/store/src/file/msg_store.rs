@@ -235,12 +235,12 @@ impl MsgStore for FileStore {
         due.dedup();
         let mut out = Expired::default();
         if self.limits.subject_delete_markers {
-            // Removed one by one, in order: whether a message is the last of its subject depends on the ones
-            // before it. Only a last one is read, to see whether it is a marker itself.
+            // Decided in sequence order, counting each subject down: whether a message is the last of its
+            // subject depends on the due ones before it. Only a last one is read, to see if it is a marker.
             let mut go = Vec::with_capacity(due.len());
             let mut left: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
             for seq in due {
-                let subj = self.idx.msgs[&seq].subj;
+                let Some(subj) = self.idx.msgs.get(&seq).map(|e| e.subj) else { continue };
                 let count = *left
                     .entry(subj)
                     .or_insert_with(|| self.idx.slot_of(self.idx.subject(subj)).map_or(0, |s| s.count));
