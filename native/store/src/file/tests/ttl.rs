@@ -76,6 +76,16 @@ fn markers_both_stores() {
 
 #[test]
 fn file_store_keeps_ttls_across_reopen() {
+    keeps_ttls(false);
+}
+
+#[test]
+fn file_store_keeps_ttls_across_a_crash() {
+    keeps_ttls(true);
+}
+
+/// With `crash`, the store is synced and never closed: the active segment has no summary and is scanned.
+fn keeps_ttls(crash: bool) {
     let fs = MemFs::default();
     {
         let mut st = open(&fs, limits(0, false));
@@ -89,9 +99,14 @@ fn file_store_keeps_ttls_across_reopen() {
             st.store(format!("k.{i}").as_bytes(), &h, b"0123456789", 0).unwrap();
         }
         st.sync().unwrap();
+        if crash {
+            std::mem::forget(st);
+        }
     }
     let mut st = open(&fs, limits(0, false));
-    assert!(st.recovery_report().from_summary > 0, "{:?}", st.recovery_report());
+    let report = st.recovery_report();
+    assert!(report.from_summary > 0 && report.is_clean(), "{report:?}");
+    assert_eq!(report.scanned_bytes > 0, crash, "{report:?}");
     assert_eq!(st.expire(4 * S).unwrap(), 0);
     assert_eq!(st.expire(5 * S).unwrap(), 7);
     assert_eq!(st.state().msgs, 13);
