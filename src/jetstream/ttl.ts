@@ -20,6 +20,8 @@ const TTL_NONE = 0;
 const TTL_INVALID = -2;
 const EMPTY = Buffer.alloc(0);
 const TTL_NAME = new Set(['nats-ttl']);
+/** The header key as nats-server matches it (case-sensitive). */
+const TTL_KEY = Buffer.from('Nats-TTL');
 
 /**
  * Stream config: `subject_delete_marker_ttl` (nanoseconds, at least 1s) turns `allow_msg_ttl` and
@@ -54,9 +56,12 @@ export function checkTtlUpdate(old: StreamConfig, cfg: StreamConfig): void {
   }
 }
 
-/** The `Nats-TTL` a publish carries, read once per publish with headers: seconds, 0 none, -1 never, -2 bad. */
+/**
+ * The `Nats-TTL` a publish carries: seconds, 0 none, -1 never, -2 bad. Blocks without the key (nearly all)
+ * are told apart by a byte search, without crossing into native code.
+ */
 export function publishTtl(hdr: Buffer | undefined): number {
-  return hdr === undefined || hdr.length === 0 ? TTL_NONE : msgTtl(hdr);
+  return hdr === undefined || hdr.indexOf(TTL_KEY) < 0 ? TTL_NONE : msgTtl(hdr);
 }
 
 /** Early in the publish checks (after `Nats-Expected-Stream`): a valid TTL on a stream that does not allow them. */
