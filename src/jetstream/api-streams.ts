@@ -6,6 +6,7 @@ import { normalizeStreamConfig, sameConfig, type StreamConfig } from './defaults
 import { fail } from './errors.js';
 import type { JetStreamService } from './service.js';
 import type { Stream } from './stream.js';
+import { checkTtlUpdate } from './ttl.js';
 
 const PAGE_NAMES = 1024;
 const PAGE_LIST = 256;
@@ -63,6 +64,7 @@ function update(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
   const s = streamByName(svc, cfg.name);
   if (cfg.storage !== s.config.storage) fail('StreamInvalidConfig', { err: 'stream configuration update can not change storage type' });
   if (cfg.retention !== s.config.retention) fail('StreamInvalidConfig', { err: 'stream configuration update can not change retention policy' });
+  checkTtlUpdate(s.config, cfg);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   s.update(cfg);

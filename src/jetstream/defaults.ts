@@ -4,6 +4,7 @@
 
 import { fail } from './errors.js';
 import { consumerRequiredLevel, setStaticMetadata, streamRequiredLevel } from './versioning.js';
+import { normalizeTtlConfig } from './ttl.js';
 
 /** nats-server's JSON for a stream config; unknown fields are kept and echoed back. */
 export type StreamConfig = Record<string, unknown> & {
@@ -113,6 +114,8 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   if (!['limits', 'interest', 'workqueue'].includes(cfg.retention)) fail('StreamInvalidConfig', { err: 'invalid retention' });
   if (cfg.storage !== 'file' && cfg.storage !== 'memory') fail('StreamInvalidConfig', { err: 'invalid storage type' });
   if (cfg.max_msg_size > maxPayload) fail('StreamInvalidConfig', { err: 'max message size larger than max payload' });
+  normalizeTtlConfig(cfg, raw.pedantic === true);
+  delete cfg.pedantic; // an option of the create/update request (nats-server's StreamConfigRequest), not config
   for (const key of ['mirror', 'sources', 'republish', 'subject_transform'] as const) {
     const v = raw[key];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) {

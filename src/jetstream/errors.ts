@@ -105,6 +105,8 @@ export const JS_ERRORS = {
     errCode: 10178,
     description: 'priority groups can not be used with push consumers',
   },
+  MessageTTLInvalid: { code: 400, errCode: 10165, description: 'invalid per-message TTL' },
+  MessageTTLDisabled: { code: 400, errCode: 10166, description: 'per-message TTL is disabled' },
   RequiredApiLevel: { code: 412, errCode: 10185, description: 'JetStream minimum api level required' },
   ConsumerPriorityGroupWithPolicyNone: {
     code: 400,

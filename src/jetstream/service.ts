@@ -16,6 +16,7 @@ import type { JsContext } from './context.js';
 import { type ConsumerConfig, normalizeStreamConfig, type StreamConfig } from './defaults.js';
 import { loadStream, removeConsumerFiles, removeStaleConsumers, saveConsumerMeta, saveConsumerState, saveStreamMeta } from './meta-files.js';
 import { Stream } from './stream.js';
+import { expireStream } from './ttl.js';
 import { nowNs, rfc3339 } from './wire.js';
 
 export interface JetStreamSettings {
@@ -214,7 +215,7 @@ export class JetStreamService implements JsContext {
     const limited = this.storageLimit('file') > 0 || this.storageLimit('memory') > 0;
     for (const s of this.streams.values()) {
       if (limited) s.updateCapture(); // usage moves toward a storage limit
-      if (s.config.max_age > 0 && s.store.expire(now) > 0) for (const c of s.consumers.values()) c.streamChanged();
+      if (expireStream(s, now)) for (const c of s.consumers.values()) c.streamChanged();
       for (const c of [...s.consumers.values()]) {
         if (!c.tick(nowMs)) this.deleteConsumer(s, c.name);
         else this.saveConsumerState(c); // deliveries since the last write

@@ -10,6 +10,7 @@ import { apiError, type ApiError, fail, JsApiError } from './errors.js';
 import type { FrameView, RawHandler } from '../internal/internal-client.js';
 import { nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
 import { withDynamicMetadata } from './versioning.js';
+import { applyTtl, checkTtlAllowed, publishTtl } from './ttl.js';
 
 const NO_FILTER = Buffer.alloc(0);
 /** u32 fields per message in a native ingest run's index: subject, reply, body (offset, length each). */
@@ -24,6 +25,7 @@ export function storeLimits(cfg: StreamConfig): StoreLimitsJs {
     maxMsgsPerSubject: cfg.max_msgs_per_subject,
     discard: cfg.discard,
     discardNewPerSubject: cfg.discard_new_per_subject === true,
+    subjectDeleteMarkers: typeof cfg.subject_delete_marker_ttl === 'number' && cfg.subject_delete_marker_ttl > 0,
   };
 }
 
@@ -267,6 +269,8 @@ export class Stream {
     this.pruneDedup(nowMs);
     const expStream = h.get('nats-expected-stream');
     if (expStream !== undefined && expStream !== this.name) fail('StreamNotMatch');
+    const ttl = publishTtl(hdr);
+    checkTtlAllowed(this.config, ttl);
     const msgId = h.get('nats-msg-id');
     if (msgId !== undefined) {
       const seen = this.dedup.get(msgId);
@@ -295,6 +299,7 @@ export class Stream {
     }
     const hdrLen = hdr?.length ?? 0;
     if (hdrLen + body.length > this.ctx.maxPayload) fail('StreamMessageExceedsMaximum');
+    hdr = applyTtl(this.config, hdr, ttl);
     const seq = this.store.store(Buffer.from(subject), hdr ?? NO_FILTER, body, nowNs());
     if (rollup === 'sub') this.store.purge(Buffer.from(subject), seq, 0);
     else if (rollup === 'all') this.store.purge(NO_FILTER, seq, 0);

@@ -82,7 +82,7 @@ export interface EngineStats {
 }
 
 import type { NativeStoreApi, NativeStoreCtor, StoredMsgJs } from './store-types.js';
-export type { NativeStoreApi, StoreLimitsJs, StoredMsgJs, StreamStateJs } from './store-types.js';
+export type { ExpiredJs, NativeStoreApi, StoreLimitsJs, StoredMsgJs, StreamStateJs } from './store-types.js';
 
 /** The Rust engine of one thread. Every method is synchronous. */
 export interface NativeEngine {
@@ -171,6 +171,7 @@ interface Binding {
   isSubsetMatch(subject: string, filter: string): boolean;
   subjectsCollide(a: string, b: string): boolean;
   readArchiveFile(path: string): StoredMsgJs[];
+  msgTtl(hdr: Uint8Array): number;
 }
 
 /**
@@ -308,6 +309,11 @@ export function isSubsetMatch(subject: string, filter: string): boolean {
 /** Whether some subject could match both (nats-server's SubjectsCollide). */
 export function subjectsCollide(a: string, b: string): boolean {
   return binding.subjectsCollide(a, b);
+}
+
+/** A header block's `Nats-TTL` as nats-server reads it: seconds, 0 none, -1 `never`, -2 refused. */
+export function msgTtl(hdr: Uint8Array): number {
+  return binding.msgTtl(hdr);
 }
 
 /** The messages of one cold-storage archive file (`<first>-<last>.blk`), checksums checked. */

@@ -10,6 +10,14 @@ export interface StoreLimitsJs {
   maxMsgsPerSubject: number;
   discard: 'old' | 'new';
   discardNewPerSubject: boolean;
+  /** `subject_delete_marker_ttl` is set: `expireDue` leaves each subject's last message for a marker. */
+  subjectDeleteMarkers: boolean;
+}
+
+/** What `expireDue` did: how many messages went, and those left for a subject delete marker (ascending). */
+export interface ExpiredJs {
+  removed: number;
+  awaitMarker: number[];
 }
 
 export interface StoredMsgJs {
@@ -73,6 +81,8 @@ export interface NativeStoreApi {
   remove(seq: number): boolean;
   purge(filter: Uint8Array, uptoSeq: number, keep: number): number;
   expire(nowNs: bigint): number;
+  /** Expiry by max_age and by `Nats-TTL` (native/store/src/ttl.rs). */
+  expireDue(nowNs: bigint): ExpiredJs;
   setLimits(limits: StoreLimitsJs): void;
   state(): StreamStateJs;
   subjectsState(filter: Uint8Array): { subject: string; msgs: number }[];

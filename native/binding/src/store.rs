@@ -15,6 +15,7 @@ use myelin_store::clock;
 use myelin_store::direct_get::SharedStore;
 use myelin_store::file::{FileStore, RecoveryProblem, RecoveryReport};
 use myelin_store::mem::MemStore;
+use myelin_store::ttl::Ttl;
 use myelin_store::{Discard, MsgStore, StoreError, StoreLimits, StoredMsg};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -33,6 +34,8 @@ pub struct StoreLimitsJs {
     /// "old" or "new".
     pub discard: String,
     pub discard_new_per_subject: bool,
+    /// `subject_delete_marker_ttl` is set (see `MsgStore::expire_due`).
+    pub subject_delete_markers: bool,
 }
 
 impl From<&StoreLimitsJs> for StoreLimits {
@@ -45,6 +48,7 @@ impl From<&StoreLimitsJs> for StoreLimits {
             max_msgs_per_subject: l.max_msgs_per_subject as i64,
             discard: if l.discard == "new" { Discard::New } else { Discard::Old },
             discard_new_per_subject: l.discard_new_per_subject,
+            subject_delete_markers: l.subject_delete_markers,
         }
     }
 }
@@ -324,6 +328,13 @@ impl NativeStore {
         self.locked().expire(now_ns.get_i64().0).map(|n| n as f64).map_err(to_js)
     }
 
+    /// Expiry by age and by `Nats-TTL`: how many went, and the sequences left for a subject delete marker.
+    #[napi]
+    pub fn expire_due(&mut self, now_ns: BigInt) -> Result<ExpiredJs> {
+        let e = self.locked().expire_due(now_ns.get_i64().0).map_err(to_js)?;
+        Ok(ExpiredJs { removed: e.removed as f64, await_marker: e.await_marker.iter().map(|&s| s as f64).collect() })
+    }
+
     #[napi]
     pub fn set_limits(&mut self, limits: StoreLimitsJs) -> Result<()> {
         self.locked().set_limits(StoreLimits::from(&limits)).map_err(to_js)
@@ -375,6 +386,24 @@ impl NativeStore {
 }
 
 /// The messages of one cold-storage archive file, checksums checked (the `myelin archive` command).
+#[napi(object)]
+pub struct ExpiredJs {
+    pub removed: f64,
+    pub await_marker: Vec<f64>,
+}
+
+/// A header block's `Nats-TTL` as nats-server reads it (`myelin_store::ttl`): seconds (> 0), 0 for none,
+/// -1 for `never`, -2 for a value nats-server refuses.
+#[napi]
+pub fn msg_ttl(hdr: &[u8]) -> f64 {
+    match myelin_store::ttl::msg_ttl(hdr) {
+        Ttl::Secs(s) => s as f64,
+        Ttl::None => 0.0,
+        Ttl::Never => -1.0,
+        Ttl::Invalid => -2.0,
+    }
+}
+
 #[napi]
 pub fn read_archive_file(path: String) -> Result<Vec<StoredMsgJs>> {
     Ok(myelin_store::file::read_archive_file(Path::new(&path)).map_err(to_js)?.into_iter().map(Into::into).collect())

@@ -23,6 +23,7 @@ pub mod capture;
 pub mod clock;
 pub mod direct_get;
 pub mod mem;
+pub mod ttl;
 
 use std::fmt;
 
@@ -51,6 +52,9 @@ pub struct StoreLimits {
     pub discard: Discard,
     /// With `Discard::New`, also refuse a message when its subject is at `max_msgs_per_subject`.
     pub discard_new_per_subject: bool,
+    /// `subject_delete_marker_ttl` is set: expiry leaves the last message of a subject for the caller to
+    /// replace by a delete marker ([`MsgStore::expire_due`]).
+    pub subject_delete_markers: bool,
 }
 
 impl Default for StoreLimits {
@@ -63,6 +67,7 @@ impl Default for StoreLimits {
             max_msgs_per_subject: -1,
             discard: Discard::Old,
             discard_new_per_subject: false,
+            subject_delete_markers: false,
         }
     }
 }
@@ -93,6 +98,16 @@ impl<'a> From<&'a StoredMsg> for MsgView<'a> {
     fn from(m: &'a StoredMsg) -> MsgView<'a> {
         MsgView { seq: m.seq, ts_ns: m.ts_ns, subject: &m.subject, hdr: &m.hdr, msg: &m.msg }
     }
+}
+
+/// What [`MsgStore::expire_due`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Expired {
+    pub removed: u64,
+    /// Expired messages left in place, in sequence order, because each is the last of its subject (and not a
+    /// marker itself) while subject delete markers are on: the caller stores a marker for the subject with a
+    /// subject rollup, which removes them. Reported again by every call until then.
+    pub await_marker: Vec<u64>,
 }
 
 /// The stream state reported in stream info (`state` in nats-server's JSON).
@@ -219,8 +234,15 @@ pub trait MsgStore: Send {
     /// A full purge with no bounds moves first_seq to last_seq + 1.
     fn purge(&mut self, filter: &[u8], upto_seq: u64, keep: u64) -> Result<u64>;
 
-    /// Remove messages older than the age limit as of `now_ns`. Returns how many were removed.
-    fn expire(&mut self, now_ns: i64) -> Result<u64>;
+    /// Remove the messages that expired as of `now_ns`: older than the age limit (unless their `Nats-TTL` is
+    /// `never`), or past their own `Nats-TTL` (whatever the age limit). See [`Expired`] for subject delete
+    /// markers.
+    fn expire_due(&mut self, now_ns: i64) -> Result<Expired>;
+
+    /// [`MsgStore::expire_due`], counting what went.
+    fn expire(&mut self, now_ns: i64) -> Result<u64> {
+        Ok(self.expire_due(now_ns)?.removed)
+    }
 
     /// Replace the limits (a stream update), applying them at once.
     fn set_limits(&mut self, limits: StoreLimits) -> Result<()>;

@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use myelin_core::subject::subject_matches;
 
-use crate::{msg_size, Discard, MsgStore, MsgView, Result, StoreError, StoreLimits, StoredMsg, StreamState};
+use crate::ttl::{is_marker, TtlIndex};
+use crate::{msg_size, Discard, Expired, MsgStore, MsgView, Result, StoreError, StoreLimits, StoredMsg, StreamState};
 
 /// Whether `filter` selects every subject.
 fn is_all(filter: &[u8]) -> bool {
@@ -28,6 +29,8 @@ pub struct MemStore {
     last_ts_ns: i64,
     /// First sequence of the stream: the lowest held, or last_seq + 1 once everything was removed.
     first_seq: u64,
+    /// Expiry of the messages with a `Nats-TTL`.
+    ttl: TtlIndex,
     closed: bool,
 }
 
@@ -41,6 +44,7 @@ impl MemStore {
             last_seq: 0,
             last_ts_ns: 0,
             first_seq: 0,
+            ttl: TtlIndex::default(),
             closed: false,
         }
     }
@@ -56,6 +60,7 @@ impl MemStore {
     fn remove_seq(&mut self, seq: u64) -> bool {
         let Some(m) = self.msgs.remove(&seq) else { return false };
         self.bytes -= msg_size(&m.subject, &m.hdr, &m.msg);
+        self.ttl.remove(seq);
         if let Some(set) = self.by_subject.get_mut(&m.subject) {
             set.remove(&seq);
             if set.is_empty() {
@@ -100,20 +105,33 @@ impl MemStore {
         }
     }
 
-    fn expire_as_of(&mut self, now_ns: i64) -> u64 {
-        if self.limits.max_age_ns <= 0 {
-            return 0;
+    /// Sequences due as of `now_ns` (age limit or TTL), ascending.
+    fn due(&self, now_ns: i64) -> Vec<u64> {
+        let mut due: Vec<u64> = self.ttl.due(now_ns).collect();
+        if self.limits.max_age_ns > 0 {
+            let cutoff = now_ns - self.limits.max_age_ns;
+            let old = self.msgs.values().take_while(|m| m.ts_ns <= cutoff).map(|m| m.seq);
+            due.extend(old.filter(|&s| !self.ttl.is_never(s)));
         }
-        let cutoff = now_ns - self.limits.max_age_ns;
-        let mut n = 0;
-        while let Some((&seq, m)) = self.msgs.iter().next() {
-            if m.ts_ns > cutoff {
-                break;
+        due.sort_unstable();
+        due.dedup();
+        due
+    }
+
+    fn expire_as_of(&mut self, now_ns: i64) -> Expired {
+        let mut out = Expired::default();
+        for seq in self.due(now_ns) {
+            if self.limits.subject_delete_markers {
+                let m = &self.msgs[&seq];
+                if self.by_subject.get(&m.subject).map_or(0, |s| s.len()) == 1 && !is_marker(&m.hdr) {
+                    out.await_marker.push(seq);
+                    continue;
+                }
             }
             self.remove_seq(seq);
-            n += 1;
+            out.removed += 1;
         }
-        n
+        out
     }
 }
 
@@ -149,6 +167,7 @@ impl MsgStore for MemStore {
         self.by_subject.entry(subject.to_vec()).or_default().insert(seq);
         self.msgs
             .insert(seq, StoredMsg { seq, ts_ns, subject: subject.to_vec(), hdr: hdr.to_vec(), msg: msg.to_vec() });
+        self.ttl.add_msg(seq, ts_ns, hdr);
         self.enforce(ts_ns);
         Ok(seq)
     }
@@ -254,7 +273,7 @@ impl MsgStore for MemStore {
         Ok(n)
     }
 
-    fn expire(&mut self, now_ns: i64) -> Result<u64> {
+    fn expire_due(&mut self, now_ns: i64) -> Result<Expired> {
         self.check_open()?;
         Ok(self.expire_as_of(now_ns))
     }
@@ -312,6 +331,7 @@ impl MsgStore for MemStore {
     fn destroy(&mut self) -> Result<()> {
         self.msgs.clear();
         self.by_subject.clear();
+        self.ttl.clear();
         self.bytes = 0;
         self.closed = true;
         Ok(())

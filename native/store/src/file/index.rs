@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use myelin_core::subject::{subject_matches, SubjectHash};
 
 use super::record::stored_size;
+use crate::ttl::TtlIndex;
 
 /// Where a live message is. 24 bytes per message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +39,9 @@ pub struct Index {
     /// (running maximum of ts, first sequence reaching it), in sequence order. A new entry only when the
     /// maximum grows, so a binary search finds the first sequence with ts >= t even if clocks step back.
     times: VecDeque<(i64, u64)>,
+    /// Expiry of the live messages with a `Nats-TTL` (from the headers when appended or scanned, from the
+    /// summary otherwise).
+    pub ttl: TtlIndex,
 }
 
 /// Is `filter` "everything"?
@@ -105,6 +109,7 @@ impl Index {
     /// Removes a message; `None` when it is not live.
     pub fn remove(&mut self, seq: u64) -> Option<Entry> {
         let e = self.msgs.remove(&seq)?;
+        self.ttl.remove(seq);
         self.bytes -= stored_size(e.len);
         let id = e.subj;
         let slot = &mut self.slots[id as usize];

@@ -3,7 +3,8 @@
 use super::index::{is_all, Entry, Index};
 use super::record::{self, msg_record_len, stored_size, Record, MAX_RECORD};
 use super::store::FileStore;
-use crate::{Discard, MsgStore, MsgView, Result, StoreError, StoreLimits, StreamState};
+use crate::ttl::is_marker;
+use crate::{Discard, Expired, MsgStore, MsgView, Result, StoreError, StoreLimits, StreamState};
 
 /// `visit_from` reads adjacent records of one segment with one read while the run stays under this many
 /// bytes, stepping over gaps (deleted or unmatched records) of up to `RUN_GAP` bytes.
@@ -221,15 +222,39 @@ impl MsgStore for FileStore {
         self.remove_seqs(&seqs)
     }
 
-    fn expire(&mut self, now_ns: i64) -> Result<u64> {
+    fn expire_due(&mut self, now_ns: i64) -> Result<Expired> {
         self.check_open()?;
+        let mut due: Vec<u64> = self.idx.ttl.due(now_ns).collect();
         let max_age = self.limits.max_age_ns;
-        if max_age <= 0 {
-            return Ok(0);
+        if max_age > 0 {
+            let cutoff = now_ns.saturating_sub(max_age);
+            let old = self.idx.msgs.iter().take_while(|(_, e)| e.ts <= cutoff).map(|(s, _)| *s);
+            due.extend(old.filter(|&s| !self.idx.ttl.is_never(s)));
         }
-        let cutoff = now_ns.saturating_sub(max_age);
-        let old: Vec<u64> = self.idx.msgs.iter().take_while(|(_, e)| e.ts <= cutoff).map(|(s, _)| *s).collect();
-        self.remove_seqs(&old)
+        due.sort_unstable();
+        due.dedup();
+        let mut out = Expired::default();
+        if self.limits.subject_delete_markers {
+            // Decided in sequence order, counting each subject down: whether a message is the last of its
+            // subject depends on the due ones before it. Only a last one is read, to see if it is a marker.
+            let mut go = Vec::with_capacity(due.len());
+            let mut left: std::collections::HashMap<u32, u64> = std::collections::HashMap::new();
+            for seq in due {
+                let Some(subj) = self.idx.msgs.get(&seq).map(|e| e.subj) else { continue };
+                let count = *left
+                    .entry(subj)
+                    .or_insert_with(|| self.idx.slot_of(self.idx.subject(subj)).map_or(0, |s| s.count));
+                if count == 1 && !is_marker(&self.load_entry(seq)?.hdr) {
+                    out.await_marker.push(seq);
+                    continue;
+                }
+                left.insert(subj, count - 1);
+                go.push(seq);
+            }
+            due = go;
+        }
+        out.removed = self.remove_seqs(&due)?;
+        Ok(out)
     }
 
     fn set_limits(&mut self, limits: StoreLimits) -> Result<()> {

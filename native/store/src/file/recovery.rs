@@ -115,6 +115,11 @@ pub fn recover(fs: &dyn Fs, dir: &Path) -> io::Result<Recovered> {
                                 seg.live += 1;
                             }
                         }
+                        for &(seq, expires) in &s.ttls {
+                            if r.idx.msgs.get(&seq).is_some_and(|e| e.seg == id) {
+                                r.idx.ttl.insert(seq, expires);
+                            }
+                        }
                         if s.min_seq != 0 {
                             seg.note_msg(s.min_seq, 0);
                             seg.note_msg(s.max_seq, s.max_ts);
@@ -205,7 +210,7 @@ fn scan(
         match record::parse(&data[at..]) {
             Some((rec, n)) => {
                 match rec {
-                    Record::Msg { seq, ts, subject, .. } => {
+                    Record::Msg { seq, ts, subject, hdr, .. } => {
                         if let Some(i) = open_gap.take() {
                             if let RecoveryProblem::Corrupt { before_seq, .. } = &mut r.report.problems[i] {
                                 *before_seq = seq;
@@ -217,6 +222,7 @@ fn scan(
                         if seq > *last_inserted {
                             *last_inserted = seq;
                             r.idx.insert(seq, seg.id, (base as usize + at) as u32, n as u32, subject, ts);
+                            r.idx.ttl.add_msg(seq, ts, hdr);
                             seg.live += 1;
                         }
                     }

@@ -145,6 +145,7 @@ impl FileStore {
         a.live += 1;
         let id = a.id;
         self.idx.insert(seq, id, off as u32, len, subject, ts);
+        self.idx.ttl.add_msg(seq, ts, hdr);
         self.last_seq = seq;
         self.last_ts = ts;
         Ok(seq)
@@ -290,6 +291,9 @@ impl FileStore {
                     (s.subjects.len() - 1) as u32
                 });
                 s.msgs.push(SummaryMsg { seq, ts: e.ts, off: e.off, len: e.len, subject });
+                if let Some(expires) = self.idx.ttl.expires(seq) {
+                    s.ttls.push((seq, expires));
+                }
             }
         }
         let path = summary_path(&self.dir, id);

@@ -12,8 +12,12 @@
 //! ```text
 //! magic "MYELIDX1" | base_seq u64 | gen u32 | seg_len u64 | min_seq u64 | max_seq u64 | max_ts i64
 //! | n_subjects u32 | (len u16, bytes)*  | n_msgs u32 | (seq u64, ts i64, off u32, len u32, subject u32)*
-//! | n_tombs u32 | seq u64* | n_dead u32 | seq u64* | crc32c u32
+//! | n_tombs u32 | seq u64* | n_dead u32 | seq u64* | [n_ttls u32 | (seq u64, expires i64)*] | crc32c u32
 //! ```
+//!
+//! The TTL section (messages with a `Nats-TTL`: expiry in Unix ns, `i64::MAX` for `never`) is written only
+//! when there is one, so a summary without TTLs reads as before; a Myelin that predates it rejects a summary
+//! that has one and rescans the segment instead.
 
 use super::crc::crc32c;
 
@@ -33,6 +37,8 @@ pub struct Summary {
     pub msgs: Vec<SummaryMsg>,
     pub tombs: Vec<u64>,
     pub dead: Vec<u64>,
+    /// (seq, expiry) of the listed messages that carry a TTL.
+    pub ttls: Vec<(u64, i64)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +77,13 @@ impl Summary {
             b.extend_from_slice(&(list.len() as u32).to_le_bytes());
             for t in list {
                 b.extend_from_slice(&t.to_le_bytes());
+            }
+        }
+        if !self.ttls.is_empty() {
+            b.extend_from_slice(&(self.ttls.len() as u32).to_le_bytes());
+            for &(seq, exp) in &self.ttls {
+                b.extend_from_slice(&seq.to_le_bytes());
+                b.extend_from_slice(&exp.to_le_bytes());
             }
         }
         let crc = crc32c(&b);
@@ -120,6 +133,12 @@ impl Summary {
                 list.push(r.u64()?);
             }
         }
+        if r.at < body.len() {
+            let n = r.u32()? as usize;
+            for _ in 0..n {
+                s.ttls.push((r.u64()?, r.u64()? as i64));
+            }
+        }
         (r.at == body.len()).then_some(s)
     }
 }
@@ -160,6 +179,7 @@ mod tests {
             msgs: vec![SummaryMsg { seq: 3, ts: 1, off: 20, len: 40, subject: 1 }],
             tombs: vec![4, 5],
             dead: vec![6],
+            ttls: vec![(3, 5_000_000_000)],
         };
         let b = s.encode();
         assert_eq!(Summary::decode(&b), Some(s));

@@ -2,3 +2,4 @@
 mod basic;
 mod crash;
 mod model;
+mod ttl;

@@ -54,6 +54,7 @@ fn limits() -> impl Strategy<Value = StoreLimits> {
             max_msgs_per_subject: per,
             discard: if new { Discard::New } else { Discard::Old },
             discard_new_per_subject: dnps,
+            subject_delete_markers: false,
         })
 }
 
