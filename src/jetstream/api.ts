@@ -20,7 +20,7 @@ import { parseHeaders } from './wire.js';
 export const API_LEVEL = 0;
 
 /** nats-server parses the header with strconv.Atoi: anything but an integer up to our level is refused. */
-function levelServed(level: string): boolean {
+export function levelServed(level: string): boolean {
   return /^[+-]?\d+$/.test(level) && Number(level) <= API_LEVEL;
 }
 

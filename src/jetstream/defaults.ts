@@ -3,6 +3,7 @@
 // nats-server's (server/stream.go checkStreamCfg, server/consumer.go setConsumerConfigDefaults).
 
 import { fail } from './errors.js';
+import { checkPersistModeJson, normalizeLevel2 } from './level2-config.js';
 
 /** nats-server's JSON for a stream config; unknown fields are kept and echoed back. */
 export type StreamConfig = Record<string, unknown> & {
@@ -26,6 +27,11 @@ export type StreamConfig = Record<string, unknown> & {
   discard_new_per_subject?: boolean;
   no_ack?: boolean;
   sealed: boolean;
+  /** Level 2 (level2-config.ts): present only when set, as nats-server echoes them. */
+  allow_msg_counter?: boolean;
+  allow_atomic?: boolean;
+  allow_msg_schedules?: boolean;
+  persist_mode?: 'async';
 };
 
 export type ConsumerConfig = Record<string, unknown> & {
@@ -72,6 +78,7 @@ function num(v: unknown, dflt: number): number {
 
 /** Fill a stream config's defaults and validate it. `max_payload` bounds max_msg_size. */
 export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: number): StreamConfig {
+  checkPersistModeJson(raw);
   const name = typeof raw.name === 'string' ? raw.name : '';
   if (name === '') fail('StreamInvalidConfig', { err: 'stream name is required' });
   if (STREAM_NAME_BAD.test(name)) fail('StreamInvalidConfig', { err: 'stream name can not contain whitespace, ".", "*", ">", path separators (forward or backward slash), and non-printable characters' });
@@ -112,6 +119,7 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   if (!['limits', 'interest', 'workqueue'].includes(cfg.retention)) fail('StreamInvalidConfig', { err: 'invalid retention' });
   if (cfg.storage !== 'file' && cfg.storage !== 'memory') fail('StreamInvalidConfig', { err: 'invalid storage type' });
   if (cfg.max_msg_size > maxPayload) fail('StreamInvalidConfig', { err: 'max message size larger than max payload' });
+  normalizeLevel2(cfg);
   for (const key of ['mirror', 'sources', 'republish', 'subject_transform'] as const) {
     const v = raw[key];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) {

@@ -29,6 +29,8 @@ export interface JetStreamSettings {
 }
 
 const TICK_MS = 100;
+/** How often `persist_mode: async` streams are fsynced when no `sync_interval` duration is set (nats-server's default). */
+const ASYNC_PERSIST_SYNC_MS = 120_000;
 
 /** What the control plane's API router listens on: `$JS.API.>` without `$JS.API.DIRECT.GET.<stream>…`. */
 const JS_API_SUBJECTS = [
@@ -77,10 +79,10 @@ export class JetStreamService implements JsContext {
     this.coldStorage.check();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
-    if (settings.syncIntervalMs > 0) {
-      this.syncTimer = setInterval(() => this.syncAll(), settings.syncIntervalMs);
-      this.syncTimer.unref();
-    }
+    // `persist_mode: async` streams are fsynced on this timer too, at nats-server's default interval when the
+    // server syncs before every ack.
+    this.syncTimer = setInterval(() => this.syncAll(settings.syncIntervalMs <= 0), settings.syncIntervalMs > 0 ? settings.syncIntervalMs : ASYNC_PERSIST_SYNC_MS);
+    this.syncTimer.unref();
   }
 
   get maxPayload(): number {
@@ -92,7 +94,7 @@ export class JetStreamService implements JsContext {
   }
 
   markWritten(stream: Stream): void {
-    if (this.settings.syncIntervalMs === -1) stream.store.sync();
+    if (this.settings.syncIntervalMs === -1 && stream.config.persist_mode !== 'async') stream.store.sync();
     this.written.add(stream);
   }
 
@@ -110,7 +112,7 @@ export class JetStreamService implements JsContext {
   }
 
   /** End of a loop turn's deliveries: make the turn's publishes durable, then acknowledge them. */
-  private commit(): void {
+  commit(): void {
     if (this.acked.size > 0) {
       for (const c of this.acked) this.saveConsumerState(c);
       this.acked.clear();
@@ -125,7 +127,7 @@ export class JetStreamService implements JsContext {
     if (this.settings.syncIntervalMs >= 0) {
       for (const s of written) {
         try {
-          if (this.settings.syncIntervalMs === 0) s.store.sync();
+          if (this.settings.syncIntervalMs === 0 && s.config.persist_mode !== 'async') s.store.sync();
           else s.store.flush();
         } catch (e) {
           const text = (e as Error).message;
@@ -170,8 +172,8 @@ export class JetStreamService implements JsContext {
     this.log.error(`JetStream API error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 
-  private syncAll(): void {
-    for (const s of this.streams.values()) s.store.sync();
+  private syncAll(asyncOnly = false): void {
+    for (const s of this.streams.values()) if (!asyncOnly || s.config.persist_mode === 'async') s.store.sync();
   }
 
   /** Rewrite a durable consumer's o.dat if it changed since the last write. */
