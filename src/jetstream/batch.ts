@@ -7,6 +7,7 @@
 // message to its commit (then it is abandoned, with an advisory).
 
 import { levelServed } from './api.js';
+import type { NativeStoreApi } from '../native/index.js';
 import { fail } from './errors.js';
 import type { Prepared } from './stream.js';
 import { stripHeaders, type Headers } from './wire.js';
@@ -26,7 +27,9 @@ export interface StagedDiff {
   /** Messages checked so far. */
   count: number;
   msgIds: Set<string>;
-  subjects: Set<string>;
+  /** Messages checked so far by subject, and their bytes as the store counts them. */
+  subjects: Map<string, number>;
+  bytes: number;
   /** Running counter totals by subject. */
   counters: Map<string, bigint>;
 }
@@ -55,6 +58,47 @@ export interface BatchHost {
   storePrepared(p: Prepared): number;
   /** `$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.<stream>` with the batch id and why. */
   batchAbandoned(batch: string, reason: 'timeout' | 'large' | 'incomplete' | 'unsupported'): void;
+}
+
+/** The limits of a discard-new stream a batch must fit in, checked before any of it is stored. */
+export interface DiscardNewLimits {
+  discard: 'old' | 'new';
+  max_msgs: number;
+  max_bytes: number;
+  max_msgs_per_subject: number;
+  discard_new_per_subject?: boolean;
+}
+
+/**
+ * Count a checked message into the diff; with discard new, refuse it when the stream plus the batch so far
+ * would pass a limit (nats-server words it as the store would). `size` is the store's byte count of it.
+ */
+export function stageMessage(
+  diff: StagedDiff,
+  store: NativeStoreApi,
+  cfg: DiscardNewLimits,
+  subject: string,
+  size: number,
+): void {
+  const onSubject = (diff.subjects.get(subject) ?? 0) + 1;
+  if (cfg.discard === 'new') {
+    const state = store.state();
+    if (cfg.max_msgs > 0 && state.msgs + diff.count + 1 > cfg.max_msgs) {
+      fail('StreamStoreFailed', { err: 'maximum messages exceeded' });
+    }
+    if (cfg.max_bytes > 0 && state.bytes + diff.bytes + size > cfg.max_bytes) {
+      fail('StreamStoreFailed', { err: 'maximum bytes exceeded' });
+    }
+    if (cfg.discard_new_per_subject === true && cfg.max_msgs_per_subject > 0) {
+      const stored = store.subjectsState(Buffer.from(subject))[0]?.msgs ?? 0;
+      if (stored + onSubject > cfg.max_msgs_per_subject) {
+        fail('StreamStoreFailed', { err: 'maximum messages per subject exceeded' });
+      }
+    }
+  }
+  diff.count++;
+  diff.bytes += size;
+  diff.subjects.set(subject, onSubject);
 }
 
 /** The open batches of one stream. */
@@ -111,7 +155,7 @@ export class AtomicBatches {
 
   /** Check every staged message in order, then store them all; returns the last sequence. */
   private commit(msgs: Staged[]): number {
-    const diff: StagedDiff = { count: 0, msgIds: new Set(), subjects: new Set(), counters: new Map() };
+    const diff: StagedDiff = { count: 0, msgIds: new Set(), subjects: new Map(), bytes: 0, counters: new Map() };
     const prepared: Prepared[] = [];
     for (const m of msgs) {
       if (m.h.has('nats-expected-last-msg-id')) {

@@ -8,7 +8,7 @@ import type { JsContext } from './context.js';
 import type { StreamConfig } from './defaults.js';
 import { apiError, type ApiError, fail, JsApiError } from './errors.js';
 import type { FrameView, RawHandler } from '../internal/internal-client.js';
-import { AtomicBatches, type StagedDiff } from './batch.js';
+import { AtomicBatches, stageMessage, type StagedDiff } from './batch.js';
 import { counterBody, counterValue, incrementOf } from './counter.js';
 import { checkSchedule, MessageSchedules } from './schedules.js';
 import { type Headers, nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
@@ -333,8 +333,8 @@ export class Stream {
     const hdrLen = scheduled?.length ?? 0;
     if (hdrLen + body.length > this.ctx.maxPayload) fail('StreamMessageExceedsMaximum');
     if (diff !== undefined) {
-      diff.count++;
-      diff.subjects.add(subject);
+      // The bytes the store charges it (`msg_size` in native/store/src/lib.rs).
+      stageMessage(diff, this.store, this.config, subject, Buffer.byteLength(subject) + hdrLen + body.length + 16);
       if (msgId !== undefined) diff.msgIds.add(msgId);
       if (total !== undefined) diff.counters.set(subject, total);
     }

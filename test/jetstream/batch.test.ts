@@ -141,6 +141,20 @@ describe('JetStream atomic batch publish', { timeout: 60_000 }, () => {
     assert.equal(await errCode(rollup), 10111);
   });
 
+  test('a batch that would pass a discard-new limit is refused whole', async () => {
+    await jsm.streams.add({ name: 'BL', subjects: ['bl.>'], allow_atomic: true, discard: 'new', max_msgs: 3 });
+    await rawPublish(nc, 'bl.x', 'stored');
+    for (let i = 1; i <= 3; i++) {
+      const h: Record<string, string | number> = { 'Nats-Batch-Id': 'lim', 'Nats-Batch-Sequence': i };
+      if (i === 3) h['Nats-Batch-Commit'] = 1;
+      const ack = await rawPublish(nc, 'bl.x', `b${i}`, h);
+      if (i === 3) assert.deepEqual(ack?.error, { code: 503, err_code: 10077, description: 'maximum messages exceeded' });
+    }
+    assert.equal(await messages('BL'), 1);
+    const fits = await rawPublish(nc, 'bl.x', 'b', { 'Nats-Batch-Id': 'fit', 'Nats-Batch-Sequence': 1, 'Nats-Batch-Commit': 1 });
+    assert.equal(fits?.seq, 2);
+  });
+
   test('a batch survives nothing but its commit: a restart drops it, stored batches stay', async () => {
     const before = await messages('B');
     await rawPublish(nc, 'b.r', 'x', { 'Nats-Batch-Id': 'rs', 'Nats-Batch-Sequence': 1 });
