@@ -10,7 +10,7 @@ import { levelServed } from './api.js';
 import type { NativeStoreApi } from '../native/index.js';
 import { fail } from './errors.js';
 import type { Prepared } from './stream.js';
-import { stripHeaders, type Headers } from './wire.js';
+import { parseHeaders, stripHeaders, type Headers } from './wire.js';
 
 const MAX_BATCH_SIZE = 1000;
 const MAX_INFLIGHT_PER_STREAM = 50;
@@ -99,6 +99,29 @@ export function stageMessage(
   diff.count++;
   diff.bytes += size;
   diff.subjects.set(subject, onSubject);
+}
+
+/**
+ * After a crash: a batch is stored in one synchronous run, but a process killed in the middle of it can leave
+ * its first messages on disk without the commit. Nobody was acked or delivered any of them, so they are
+ * removed (nats-server instead finishes such a batch from its staging files, which Myelin does not keep).
+ * Returns how many messages went.
+ */
+export function dropPartialBatch(store: NativeStoreApi): number {
+  let dropped = 0;
+  let id: string | undefined;
+  for (;;) {
+    const m = store.loadLast(Buffer.alloc(0));
+    if (m === null || m.hdr.length === 0) break;
+    const h = parseHeaders(m.hdr);
+    const batch = h.get('nats-batch-id');
+    if (batch === undefined || h.has('nats-batch-commit') || !h.has('nats-batch-sequence') || (id !== undefined && batch !== id)) break;
+    id = batch;
+    store.remove(m.seq);
+    dropped++;
+    if (h.get('nats-batch-sequence') === '1') break;
+  }
+  return dropped;
 }
 
 /** The open batches of one stream. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { InternalClient } from '../internal/internal-client.js';
 import type { Logger } from '../log.js';
 import { parseAck, parseAckSubject } from './acks.js';
+import { dropPartialBatch } from './batch.js';
 import { apiError } from './errors.js';
 import { JsApi } from './api.js';
 import { ColdStorage } from './cold-storage.js';
@@ -281,6 +282,8 @@ export class JetStreamService implements JsContext {
         const config = normalizeStreamConfig(saved.config, Math.max(this.maxPayload, saved.config.max_msg_size));
         const s = new Stream(this, config, saved.created, dir);
         this.logRecovery(s);
+        const dropped = config.allow_atomic === true ? dropPartialBatch(s.store) : 0;
+        if (dropped > 0) this.log.warn(`  Removed ${dropped} messages of an uncommitted batch from stream '${account} > ${config.name}'`);
         s.rebuildDedup();
         this.streams.set(config.name, s);
         s.subscribe();
