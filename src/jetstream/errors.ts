@@ -113,6 +113,11 @@ export const JS_ERRORS = {
     description: 'message schedules invalid per-message TTL',
   },
   MessageSchedulesRollupInvalid: { code: 400, errCode: 10192, description: 'message schedules invalid rollup' },
+  StreamExpectedLastSeqPerSubjectInvalid: {
+    code: 400,
+    errCode: 10193,
+    description: 'missing sequence for expected last sequence per subject',
+  },
   AtomicPublishTooLargeBatch: { code: 400, errCode: 10199, description: 'atomic publish batch is too large: {size}' },
   AtomicPublishInvalidBatchCommit: { code: 400, errCode: 10200, description: 'atomic publish batch commit is invalid' },
   AtomicPublishContainsDuplicateMessage: {

@@ -240,7 +240,7 @@ export class Stream {
         this.batches.onPublish(batchId, subject, hdr, body, h, ack);
         return;
       }
-      if (this.config.sealed) fail('StreamStoreFailed', { err: 'invalid operation on sealed stream' });
+      if (this.config.sealed) fail('StreamSealed');
       if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
       const p = this.check(subject, h, hdr, body, undefined, ack);
       if (p === undefined) return;
@@ -303,6 +303,8 @@ export class Stream {
       if (diff?.subjects.has(filter) === true) fail('StreamWrongLastSequenceConstant');
       const last = this.store.loadLast(Buffer.from(filter))?.seq ?? 0;
       if (Number(expSubj) !== last) fail('StreamWrongLastSequence', { seq: last });
+    } else if (h.has('nats-expected-last-subject-sequence-subject')) {
+      fail('StreamExpectedLastSeqPerSubjectInvalid');
     }
     const scheduled = checkSchedule(this.config, subject, h, hdr);
     const msgId = h.get('nats-msg-id');

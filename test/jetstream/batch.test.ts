@@ -155,6 +155,16 @@ describe('JetStream atomic batch publish', { timeout: 60_000 }, () => {
     assert.equal(fits?.seq, 2);
   });
 
+  test('a sealed stream refuses batches and publishes alike', async () => {
+    await jsm.streams.add({ name: 'BS', subjects: ['bs.>'], allow_atomic: true });
+    const upd = await nc.request('$JS.API.STREAM.UPDATE.BS', JSON.stringify({ name: 'BS', subjects: ['bs.>'], allow_atomic: true, sealed: true }));
+    assert.equal((upd.json() as { config?: { sealed?: boolean } }).config?.sealed, true);
+    const sealed = { code: 400, err_code: 10109, description: 'invalid operation on sealed stream' };
+    assert.deepEqual((await rawPublish(nc, 'bs.x', 'x'))?.error, sealed);
+    assert.deepEqual((await rawPublish(nc, 'bs.x', 'x', { Foo: 'bar' }))?.error, sealed);
+    assert.deepEqual((await rawPublish(nc, 'bs.x', 'x', { 'Nats-Batch-Id': 's', 'Nats-Batch-Sequence': 1 }))?.error, sealed);
+  });
+
   test('a batch survives nothing but its commit: a restart drops it, stored batches stay', async () => {
     const before = await messages('B');
     await rawPublish(nc, 'b.r', 'x', { 'Nats-Batch-Id': 'rs', 'Nats-Batch-Sequence': 1 });
