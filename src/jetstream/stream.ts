@@ -119,12 +119,17 @@ export class Stream {
     this.serveDirect();
   }
 
+  /** The stream is going: stop capturing, serving and every timer (open batches, schedules). */
   unsubscribe(): void {
+    this.stopCapture();
+    this.batches?.clear();
+    this.schedules?.stop();
+  }
+
+  private stopCapture(): void {
     for (const sid of this.sids) this.ctx.client.unsubscribe(sid);
     this.sids = [];
     this.stopDirect();
-    this.batches?.clear();
-    this.schedules?.stop();
   }
 
   update(config: StreamConfig): void {
@@ -134,7 +139,7 @@ export class Stream {
     if (config.allow_msg_schedules === true) this.schedules ??= new MessageSchedules(this);
     this.store.setLimits(storeLimits(config));
     if (resubscribe) {
-      this.unsubscribe();
+      this.stopCapture();
       this.subscribe();
     } else if (config.allow_direct) this.serveDirect();
     else this.stopDirect();
