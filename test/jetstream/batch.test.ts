@@ -165,6 +165,28 @@ describe('JetStream atomic batch publish', { timeout: 60_000 }, () => {
     assert.deepEqual((await rawPublish(nc, 'bs.x', 'x', { 'Nats-Batch-Id': 's', 'Nats-Batch-Sequence': 1 }))?.error, sealed);
   });
 
+  test('abandoned batches are advised: a gap at once, an unfinished batch after its timeout', async () => {
+    const sub = nc.subscribe('$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.B');
+    const advisories = (async () => {
+      const out: Record<string, unknown>[] = [];
+      for await (const m of sub) {
+        out.push(m.json());
+        if (out.length === 2) break;
+      }
+      return out;
+    })();
+    await rawPublish(nc, 'b.ab', 'x', { 'Nats-Batch-Id': 'adv-gap', 'Nats-Batch-Sequence': 1 });
+    await rawPublish(nc, 'b.ab', 'x', { 'Nats-Batch-Id': 'adv-gap', 'Nats-Batch-Sequence': 5 });
+    await rawPublish(nc, 'b.ab', 'x', { 'Nats-Batch-Id': 'adv-late', 'Nats-Batch-Sequence': 1 });
+    // nats-server gives a batch 10 s; the wait is bounded by the test's timeout.
+    const [gap, late] = await advisories;
+    assert.equal(gap?.type, 'io.nats.jetstream.advisory.v1.stream_batch_abandoned');
+    assert.deepEqual([gap?.stream, gap?.batch, gap?.reason], ['B', 'adv-gap', 'incomplete']);
+    assert.deepEqual([late?.stream, late?.batch, late?.reason], ['B', 'adv-late', 'timeout']);
+    const commit = rawPublish(nc, 'b.ab', 'x', { 'Nats-Batch-Id': 'adv-late', 'Nats-Batch-Sequence': 2, 'Nats-Batch-Commit': 1 });
+    assert.equal(await errCode(commit), 10176);
+  });
+
   test('a batch survives nothing but its commit: a restart drops it, stored batches stay', async () => {
     const before = await messages('B');
     await rawPublish(nc, 'b.r', 'x', { 'Nats-Batch-Id': 'rs', 'Nats-Batch-Sequence': 1 });

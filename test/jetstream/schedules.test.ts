@@ -103,6 +103,18 @@ describe('JetStream message schedules', { timeout: 60_000 }, () => {
     assert.equal(await pub('s.a', { 'Nats-Schedule': at(1000), 'Nats-Schedule-Target': 's.t', 'Nats-Rollup': 'all' }), 10192);
   });
 
+  test('Nats-Schedule-TTL becomes the produced message\'s Nats-TTL', async () => {
+    await jsm.streams.add({ name: 'ST', subjects: ['st.>'], allow_msg_schedules: true, allow_msg_ttl: true });
+    await rawPublish(nc, 'st.sched', 'ttl', {
+      'Nats-Schedule': '@at 2020-01-01T00:00:00Z',
+      'Nats-Schedule-Target': 'st.target',
+      'Nats-Schedule-TTL': '1h',
+    });
+    const m = await eventually(async () => (await jsm.streams.getMessage('ST', { last_by_subj: 'st.target' }).catch(() => null)) ?? undefined);
+    assert.equal(m.header?.get('Nats-TTL'), '1h');
+    assert.equal(m.header?.get('Nats-Scheduler'), 'st.sched');
+  });
+
   test('a pending schedule fires after a restart', async () => {
     await rawPublish(nc, 's.sched.r', 'after-restart', { 'Nats-Schedule': at(2000), 'Nats-Schedule-Target': 's.target.r' });
     await srv.restart();
