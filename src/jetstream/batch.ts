@@ -8,7 +8,7 @@
 
 import { levelServed } from './api.js';
 import type { NativeStoreApi } from '../native/index.js';
-import { fail } from './errors.js';
+import { fail, type JsErrorName } from './errors.js';
 import type { Prepared } from './stream.js';
 import { parseHeaders, stripHeaders, type Headers } from './wire.js';
 
@@ -115,7 +115,8 @@ export function dropPartialBatch(store: NativeStoreApi): number {
     if (m === null || m.hdr.length === 0) break;
     const h = parseHeaders(m.hdr);
     const batch = h.get('nats-batch-id');
-    if (batch === undefined || h.has('nats-batch-commit') || !h.has('nats-batch-sequence') || (id !== undefined && batch !== id)) break;
+    const uncommitted = batch !== undefined && !h.has('nats-batch-commit') && h.has('nats-batch-sequence');
+    if (!uncommitted || (id !== undefined && batch !== id)) break;
     id = batch;
     store.remove(m.seq);
     dropped++;
@@ -147,7 +148,8 @@ export class AtomicBatches {
     const seq = /^\d+$/.test(seqText) ? Number(seqText) : Infinity;
     let b = this.open.get(id);
     if (b === undefined) {
-      if (seq !== 1) fail(seq > MAX_BATCH_SIZE ? 'AtomicPublishTooLargeBatch' : 'AtomicPublishIncompleteBatch', { size: MAX_BATCH_SIZE });
+      if (seq > MAX_BATCH_SIZE) fail('AtomicPublishTooLargeBatch', { size: MAX_BATCH_SIZE });
+      if (seq !== 1) fail('AtomicPublishIncompleteBatch');
       if (this.open.size + 1 > MAX_INFLIGHT_PER_STREAM || inflightTotal + 1 > MAX_INFLIGHT_TOTAL) {
         fail('AtomicPublishIncompleteBatch');
       }
@@ -207,7 +209,7 @@ export class AtomicBatches {
   private failBatch(
     id: string,
     reason: 'large' | 'incomplete' | 'unsupported' | undefined,
-    error: 'AtomicPublishInvalidBatchCommit' | 'RequiredApiLevel' | 'AtomicPublishIncompleteBatch' | 'AtomicPublishTooLargeBatch',
+    error: JsErrorName,
     args?: Record<string, number>,
   ): never {
     this.drop(id);

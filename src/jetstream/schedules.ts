@@ -12,6 +12,7 @@ import { appendHeaders, parseHeaders, type Headers } from './wire.js';
 
 /** nats-server never fires a schedule sooner than this after arming its timer, to spare the ingest path. */
 const MIN_FIRE_MS = 250;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const NO_FILTER = Buffer.alloc(0);
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/;
@@ -147,11 +148,13 @@ export class MessageSchedules {
   }
 
   private arm(atMs: number): void {
-    const fireAt = Math.max(atMs, Date.now() + MIN_FIRE_MS);
+    const now = Date.now();
+    // Node's timers take at most ~24.8 days; a later schedule re-arms when that one fires.
+    const fireAt = Math.min(Math.max(atMs, now + MIN_FIRE_MS), now + MAX_TIMER_MS);
     if (this.timer !== undefined && this.deadline <= fireAt) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.deadline = fireAt;
-    this.timer = setTimeout(() => this.fire(), fireAt - Date.now());
+    this.timer = setTimeout(() => this.fire(), fireAt - now);
     this.timer.unref();
   }
 

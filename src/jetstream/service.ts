@@ -82,7 +82,8 @@ export class JetStreamService implements JsContext {
     this.timer.unref();
     // `persist_mode: async` streams are fsynced on this timer too, at nats-server's default interval when the
     // server syncs before every ack.
-    this.syncTimer = setInterval(() => this.syncAll(settings.syncIntervalMs <= 0), settings.syncIntervalMs > 0 ? settings.syncIntervalMs : ASYNC_PERSIST_SYNC_MS);
+    const syncEvery = settings.syncIntervalMs > 0 ? settings.syncIntervalMs : ASYNC_PERSIST_SYNC_MS;
+    this.syncTimer = setInterval(() => this.syncAll(settings.syncIntervalMs <= 0), syncEvery);
     this.syncTimer.unref();
   }
 
@@ -283,7 +284,9 @@ export class JetStreamService implements JsContext {
         const s = new Stream(this, config, saved.created, dir);
         this.logRecovery(s);
         const dropped = config.allow_atomic === true ? dropPartialBatch(s.store) : 0;
-        if (dropped > 0) this.log.warn(`  Removed ${dropped} messages of an uncommitted batch from stream '${account} > ${config.name}'`);
+        if (dropped > 0) {
+          this.log.warn(`  Removed ${dropped} messages of an uncommitted batch from stream '${account} > ${config.name}'`);
+        }
         s.rebuildDedup();
         this.streams.set(config.name, s);
         s.subscribe();

@@ -328,8 +328,9 @@ export class Stream {
     if (rollup !== undefined) {
       if (!this.config.allow_rollup_hdrs) fail('StreamRollupFailed', { err: 'rollup not permitted' });
       if (rollup !== 'sub' && rollup !== 'all') fail('StreamRollupFailed', { err: `rollup value invalid: ${rollup}` });
+      // In a batch: a subject rollup only on the subject's first message, a stream rollup only first of all.
       if (rollup === 'sub' && diff?.subjects.has(subject) === true) fail('StreamRollupFailed', { err: 'batch rollup sub invalid' });
-      if (rollup === 'all' && diff !== undefined && diff.count > 0) fail('StreamRollupFailed', { err: 'batch rollup all invalid' });
+      if (rollup === 'all' && (diff?.count ?? 0) > 0) fail('StreamRollupFailed', { err: 'batch rollup all invalid' });
     }
     let total: bigint | undefined;
     if (this.config.allow_msg_counter === true) {
