@@ -155,6 +155,17 @@ describe('JetStream atomic batch publish', { timeout: 60_000 }, () => {
     assert.equal(fits?.seq, 2);
   });
 
+  test('at most 50 batches are open per stream', async () => {
+    await jsm.streams.add({ name: 'BF', subjects: ['bf.>'], allow_atomic: true });
+    for (let i = 0; i < 50; i++) {
+      assert.equal(await rawPublish(nc, 'bf.x', 'x', { 'Nats-Batch-Id': `open${i}`, 'Nats-Batch-Sequence': 1 }), undefined);
+    }
+    assert.equal(await errCode(rawPublish(nc, 'bf.x', 'x', { 'Nats-Batch-Id': 'one-too-many', 'Nats-Batch-Sequence': 1 })), 10176);
+    const done = await rawPublish(nc, 'bf.x', 'x', { 'Nats-Batch-Id': 'open0', 'Nats-Batch-Sequence': 2, 'Nats-Batch-Commit': 1 });
+    assert.equal(done?.count, 2);
+    assert.equal(await rawPublish(nc, 'bf.x', 'x', { 'Nats-Batch-Id': 'room-again', 'Nats-Batch-Sequence': 1 }), undefined);
+  });
+
   test('a sealed stream refuses batches and publishes alike', async () => {
     await jsm.streams.add({ name: 'BS', subjects: ['bs.>'], allow_atomic: true });
     const upd = await nc.request('$JS.API.STREAM.UPDATE.BS', JSON.stringify({ name: 'BS', subjects: ['bs.>'], allow_atomic: true, sealed: true }));
