@@ -50,7 +50,7 @@ interface OpenBatch {
 /** What batches need from their stream. */
 export interface BatchHost {
   readonly name: string;
-  readonly config: { allow_atomic?: boolean; max_msg_size: number; sealed: boolean; storage: 'file' | 'memory' };
+  readonly config: { allow_atomic?: boolean; max_msg_size: number; sealed: boolean };
   storageFull(): boolean;
   /** The publish checks of one message, against the stream as the staged messages before it would leave it. */
   check(subject: string, h: Headers, hdr: Buffer | undefined, body: Buffer, diff: StagedDiff): Prepared | undefined;
@@ -141,7 +141,7 @@ export class AtomicBatches {
     if (s.storageFull()) fail('InsufficientResources');
     if (s.config.max_msg_size >= 0 && hdr.length + body.length > s.config.max_msg_size) fail('StreamMessageExceedsMaximum');
     if (s.config.allow_atomic !== true) fail('AtomicPublishDisabled');
-    if (id.length > MAX_BATCH_ID_LEN) fail('AtomicPublishInvalidBatchID');
+    if (Buffer.byteLength(id) > MAX_BATCH_ID_LEN) fail('AtomicPublishInvalidBatchID');
     const seqText = h.get('nats-batch-sequence');
     if (seqText === undefined || seqText === '') fail('AtomicPublishMissingSeq');
     // nats-server reads it as an unsigned integer: anything else is out of range.
