@@ -4,6 +4,7 @@ import { subjectsCollide, isValidSubject } from '../native/index.js';
 import { type ApiRequest, jsonBody, route } from './api.js';
 import { normalizeStreamConfig, sameConfig, type StreamConfig } from './defaults.js';
 import { fail } from './errors.js';
+import { checkLevel2Update } from './level2-config.js';
 import type { JetStreamService } from './service.js';
 import type { Stream } from './stream.js';
 import { checkTtlUpdate } from './ttl.js';
@@ -65,6 +66,7 @@ function update(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
   if (cfg.storage !== s.config.storage) fail('StreamInvalidConfig', { err: 'stream configuration update can not change storage type' });
   if (cfg.retention !== s.config.retention) fail('StreamInvalidConfig', { err: 'stream configuration update can not change retention policy' });
   checkTtlUpdate(s.config, cfg);
+  checkLevel2Update(s.config, cfg);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   s.update(cfg);

@@ -12,7 +12,7 @@ import { API_LEVEL } from './api-level.js';
 
 
 /** nats-server parses the header with strconv.Atoi: anything but an integer up to our level is refused. */
-function levelServed(level: string): boolean {
+export function levelServed(level: string): boolean {
   return /^[+-]?\d+$/.test(level) && Number(level) <= API_LEVEL;
 }
 

@@ -11,6 +11,8 @@ export interface JsContext {
   readonly serverName: string;
   /** A store was written: sync it (with every other written store) before the turn's acks go out. */
   markWritten(stream: Stream): void;
+  /** Run the group commit now, for stores made outside a delivery batch (a due message schedule). */
+  commit(): void;
   /** Queue a publish acknowledgement; it is sent after the turn's sync of `stream`, or replaced by an error. */
   queueAck(stream: Stream, reply: string, body: string): void;
   /** Queue publish acks already framed as publish records (`Stream`'s native ingest), sent like `queueAck`'s. */

@@ -5,6 +5,7 @@
 import { fail } from './errors.js';
 import { consumerRequiredLevel, setStaticMetadata, streamRequiredLevel } from './versioning.js';
 import { normalizeTtlConfig } from './ttl.js';
+import { checkPersistModeJson, normalizeLevel2 } from './level2-config.js';
 
 /** nats-server's JSON for a stream config; unknown fields are kept and echoed back. */
 export type StreamConfig = Record<string, unknown> & {
@@ -28,6 +29,11 @@ export type StreamConfig = Record<string, unknown> & {
   discard_new_per_subject?: boolean;
   no_ack?: boolean;
   sealed: boolean;
+  /** Level 2 (level2-config.ts): present only when set, as nats-server echoes them. */
+  allow_msg_counter?: boolean;
+  allow_atomic?: boolean;
+  allow_msg_schedules?: boolean;
+  persist_mode?: 'async';
 };
 
 export type ConsumerConfig = Record<string, unknown> & {
@@ -74,6 +80,7 @@ function num(v: unknown, dflt: number): number {
 
 /** Fill a stream config's defaults and validate it. `max_payload` bounds max_msg_size. */
 export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: number): StreamConfig {
+  checkPersistModeJson(raw);
   const name = typeof raw.name === 'string' ? raw.name : '';
   if (name === '') fail('StreamInvalidConfig', { err: 'stream name is required' });
   if (STREAM_NAME_BAD.test(name)) fail('StreamInvalidConfig', { err: 'stream name can not contain whitespace, ".", "*", ">", path separators (forward or backward slash), and non-printable characters' });
@@ -116,6 +123,7 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   if (cfg.max_msg_size > maxPayload) fail('StreamInvalidConfig', { err: 'max message size larger than max payload' });
   normalizeTtlConfig(cfg, raw.pedantic === true);
   delete cfg.pedantic; // an option of the create/update request (nats-server's StreamConfigRequest), not config
+  normalizeLevel2(cfg);
   for (const key of ['mirror', 'sources', 'republish', 'subject_transform'] as const) {
     const v = raw[key];
     if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) {

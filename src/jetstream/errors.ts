@@ -118,6 +118,45 @@ export const JS_ERRORS = {
     errCode: 10197,
     description: 'PinnedTTL cannot be set when PriorityPolicy is none',
   },
+  // Level 2 (nats-server 2.12): counters, atomic batch publish, message schedules.
+  StreamHeaderExceedsMaximum: { code: 400, errCode: 10097, description: 'header size exceeds maximum allowed of 64k' },
+  StreamSealed: { code: 400, errCode: 10109, description: 'invalid operation on sealed stream' },
+  StreamWrongLastSequenceConstant: { code: 400, errCode: 10164, description: 'wrong last sequence' },
+  MessageIncrDisabled: { code: 400, errCode: 10168, description: 'message counters is disabled' },
+  MessageIncrMissing: { code: 400, errCode: 10169, description: 'message counter increment is missing' },
+  MessageIncrPayload: { code: 400, errCode: 10170, description: 'message counter has payload' },
+  MessageIncrInvalid: { code: 400, errCode: 10171, description: 'message counter increment is invalid' },
+  MessageCounterBroken: { code: 400, errCode: 10172, description: 'message counter is broken' },
+  AtomicPublishDisabled: { code: 400, errCode: 10174, description: 'atomic publish is disabled' },
+  AtomicPublishMissingSeq: { code: 400, errCode: 10175, description: 'atomic publish sequence is missing' },
+  AtomicPublishIncompleteBatch: { code: 400, errCode: 10176, description: 'atomic publish batch is incomplete' },
+  AtomicPublishUnsupportedHeaderBatch: {
+    code: 400,
+    errCode: 10177,
+    description: 'atomic publish unsupported header used: {header}',
+  },
+  AtomicPublishInvalidBatchID: { code: 400, errCode: 10179, description: 'atomic publish batch ID is invalid' },
+  MessageSchedulesDisabled: { code: 400, errCode: 10188, description: 'message schedules is disabled' },
+  MessageSchedulesPatternInvalid: { code: 400, errCode: 10189, description: 'message schedules pattern is invalid' },
+  MessageSchedulesTargetInvalid: { code: 400, errCode: 10190, description: 'message schedules target is invalid' },
+  MessageSchedulesTTLInvalid: {
+    code: 400,
+    errCode: 10191,
+    description: 'message schedules invalid per-message TTL',
+  },
+  MessageSchedulesRollupInvalid: { code: 400, errCode: 10192, description: 'message schedules invalid rollup' },
+  StreamExpectedLastSeqPerSubjectInvalid: {
+    code: 400,
+    errCode: 10193,
+    description: 'missing sequence for expected last sequence per subject',
+  },
+  AtomicPublishTooLargeBatch: { code: 400, errCode: 10199, description: 'atomic publish batch is too large: {size}' },
+  AtomicPublishInvalidBatchCommit: { code: 400, errCode: 10200, description: 'atomic publish batch commit is invalid' },
+  AtomicPublishContainsDuplicateMessage: {
+    code: 400,
+    errCode: 10201,
+    description: 'atomic publish batch contains duplicate message id',
+  },
 } as const satisfies Record<string, ApiErrorDef>;
 
 export type JsErrorName = keyof typeof JS_ERRORS;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { InternalClient } from '../internal/internal-client.js';
 import type { Logger } from '../log.js';
 import { parseAck, parseAckSubject } from './acks.js';
+import { dropPartialBatch } from './batch.js';
 import { apiError } from './errors.js';
 import { JsApi } from './api.js';
 import { ColdStorage } from './cold-storage.js';
@@ -30,6 +31,8 @@ export interface JetStreamSettings {
 }
 
 const TICK_MS = 100;
+/** How often `persist_mode: async` streams are fsynced when no `sync_interval` duration is set (nats-server's default). */
+const ASYNC_PERSIST_SYNC_MS = 120_000;
 
 /** What the control plane's API router listens on: `$JS.API.>` without `$JS.API.DIRECT.GET.<stream>…`. */
 const JS_API_SUBJECTS = [
@@ -78,10 +81,11 @@ export class JetStreamService implements JsContext {
     this.coldStorage.check();
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
-    if (settings.syncIntervalMs > 0) {
-      this.syncTimer = setInterval(() => this.syncAll(), settings.syncIntervalMs);
-      this.syncTimer.unref();
-    }
+    // `persist_mode: async` streams are fsynced on this timer too, at nats-server's default interval when the
+    // server syncs before every ack.
+    const syncEvery = settings.syncIntervalMs > 0 ? settings.syncIntervalMs : ASYNC_PERSIST_SYNC_MS;
+    this.syncTimer = setInterval(() => this.syncAll(settings.syncIntervalMs <= 0), syncEvery);
+    this.syncTimer.unref();
   }
 
   get maxPayload(): number {
@@ -93,7 +97,7 @@ export class JetStreamService implements JsContext {
   }
 
   markWritten(stream: Stream): void {
-    if (this.settings.syncIntervalMs === -1) stream.store.sync();
+    if (this.settings.syncIntervalMs === -1 && stream.config.persist_mode !== 'async') stream.store.sync();
     this.written.add(stream);
   }
 
@@ -111,7 +115,7 @@ export class JetStreamService implements JsContext {
   }
 
   /** End of a loop turn's deliveries: make the turn's publishes durable, then acknowledge them. */
-  private commit(): void {
+  commit(): void {
     if (this.acked.size > 0) {
       for (const c of this.acked) this.saveConsumerState(c);
       this.acked.clear();
@@ -126,7 +130,7 @@ export class JetStreamService implements JsContext {
     if (this.settings.syncIntervalMs >= 0) {
       for (const s of written) {
         try {
-          if (this.settings.syncIntervalMs === 0) s.store.sync();
+          if (this.settings.syncIntervalMs === 0 && s.config.persist_mode !== 'async') s.store.sync();
           else s.store.flush();
         } catch (e) {
           const text = (e as Error).message;
@@ -163,7 +167,7 @@ export class JetStreamService implements JsContext {
   }
 
   captureAllowed(config: StreamConfig): boolean {
-    if (this.settings.syncIntervalMs <= 0) return false;
+    if (this.settings.syncIntervalMs <= 0 && config.persist_mode !== 'async') return false;
     // The control plane checks the limit exactly; the capture does not, so it stops well before it.
     const limit = this.storageLimit(config.storage);
     return limit <= 0 || this.usage(config.storage) < limit / 2;
@@ -178,8 +182,8 @@ export class JetStreamService implements JsContext {
     this.log.error(`JetStream API error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 
-  private syncAll(): void {
-    for (const s of this.streams.values()) s.store.sync();
+  private syncAll(asyncOnly = false): void {
+    for (const s of this.streams.values()) if (!asyncOnly || s.config.persist_mode === 'async') s.store.sync();
   }
 
   /** Rewrite a durable consumer's o.dat if it changed since the last write. */
@@ -291,6 +295,10 @@ export class JetStreamService implements JsContext {
         const config = normalizeStreamConfig(saved.config, Math.max(this.maxPayload, saved.config.max_msg_size));
         const s = new Stream(this, config, saved.created, dir);
         this.logRecovery(s);
+        const dropped = config.allow_atomic === true ? dropPartialBatch(s.store) : 0;
+        if (dropped > 0) {
+          this.log.warn(`  Removed ${dropped} messages of an uncommitted batch from stream '${account} > ${config.name}'`);
+        }
         s.rebuildDedup();
         this.streams.set(config.name, s);
         s.subscribe();

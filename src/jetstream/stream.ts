@@ -8,9 +8,12 @@ import type { JsContext } from './context.js';
 import type { StreamConfig } from './defaults.js';
 import { apiError, type ApiError, fail, JsApiError } from './errors.js';
 import type { FrameView, RawHandler } from '../internal/internal-client.js';
-import { nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
 import { withDynamicMetadata } from './versioning.js';
 import { applyTtl, checkTtlAllowed, publishTtl } from './ttl.js';
+import { AtomicBatches, stageMessage, type StagedDiff } from './batch.js';
+import { counterBody, counterValue, incrementOf } from './counter.js';
+import { checkSchedule, MessageSchedules } from './schedules.js';
+import { type Headers, nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
 
 const NO_FILTER = Buffer.alloc(0);
 /** u32 fields per message in a native ingest run's index: subject, reply, body (offset, length each). */
@@ -37,6 +40,18 @@ function storeError(e: unknown): ApiError {
   return apiError('StreamStoreFailed', { err: msg.slice(msg.indexOf(':') + 2) });
 }
 
+/** A publish that passed the checks, as it will be stored (headers and body possibly rewritten). */
+export interface Prepared {
+  subject: string;
+  hdr: Buffer | undefined;
+  body: Buffer;
+  h: Headers;
+  msgId: string | undefined;
+  rollup: string | undefined;
+  /** A counter stream's new total on the subject. */
+  total: bigint | undefined;
+}
+
 export class Stream {
   readonly store: NativeStoreApi;
   /** The engine service answering this stream's direct gets, while `allow_direct` is set. */
@@ -55,6 +70,10 @@ export class Stream {
    * (`flushRun`): offsets into `runBuf`, the internal client's batch buffer, valid until its flush.
    */
   private run = new Uint32Array(RUN_FIELDS * 256);
+  /** Open atomic batches (batch.ts), made at the first one. */
+  private batches: AtomicBatches | undefined;
+  /** Pending message schedules (schedules.ts), while `allow_msg_schedules` is set. */
+  private schedules: MessageSchedules | undefined;
   private runLen = 0;
   private runBuf: Buffer | undefined;
   private readonly capture: RawHandler = {
@@ -69,6 +88,7 @@ export class Stream {
     readonly dir: string,
   ) {
     this.store = new NativeStore(config.storage, dir, storeLimits(config));
+    if (config.allow_msg_schedules === true) this.schedules = new MessageSchedules(this);
   }
 
   /**
@@ -108,7 +128,14 @@ export class Stream {
     this.serveDirect();
   }
 
+  /** The stream is going: stop capturing, serving and every timer (open batches, schedules). */
   unsubscribe(): void {
+    this.stopCapture();
+    this.batches?.clear();
+    this.schedules?.stop();
+  }
+
+  private stopCapture(): void {
     if (this.captureId !== undefined) {
       this.store.setCapture(false, false, false);
       this.ctx.client.removeService(this.captureId);
@@ -122,14 +149,14 @@ export class Stream {
   /**
    * Whether the engine may store this stream's header-less publishes on the thread that receives them and ack
    * them from there (native/store/src/capture.rs): only when such a publish needs nothing of this file —
-   * acks that do not wait for an fsync (the service's policy), not sealed, no interest retention (the store
-   * keeps a message only while a consumer wants it) — and it tells us of stores only while consumers wait.
+   * acks that do not wait for an fsync (the service's policy, or `persist_mode: async`), and
+   * `plainPublishesStoredAsIs` — and it tells us of stores only while consumers wait.
    * Called when any of that may have changed.
    */
   updateCapture(): void {
     if (this.captureId === undefined) return;
     const c = this.config;
-    const enabled = this.ctx.captureAllowed(c) && c.sealed !== true && c.retention !== 'interest';
+    const enabled = this.ctx.captureAllowed(c) && this.plainPublishesStoredAsIs();
     this.store.setCapture(enabled, c.no_ack === true, this.consumers.size > 0);
   }
 
@@ -143,9 +170,11 @@ export class Stream {
   update(config: StreamConfig): void {
     const resubscribe = JSON.stringify(config.subjects) !== JSON.stringify(this.config.subjects);
     this.config = config;
+    if (config.allow_atomic !== true) this.batches?.clear();
+    if (config.allow_msg_schedules === true) this.schedules ??= new MessageSchedules(this);
     this.store.setLimits(storeLimits(config));
     if (resubscribe) {
-      this.unsubscribe();
+      this.stopCapture();
       this.subscribe();
       return;
     }
@@ -170,17 +199,26 @@ export class Stream {
   }
 
   /**
+   * Whether every header-less publish is stored exactly as sent and acked with its sequence alone, whatever its
+   * subject: not when sealed, with interest retention (kept only if a consumer wants it), on a counter stream
+   * (`Nats-Incr` is required) or a schedule stream (a message on a schedule's subject cancels it). The one
+   * place for this condition: the native fast path uses the same.
+   */
+  plainPublishesStoredAsIs(): boolean {
+    const c = this.config;
+    return !c.sealed && c.retention !== 'interest' && c.allow_msg_counter !== true && c.allow_msg_schedules !== true;
+  }
+
+  /**
    * A message published on one of the stream's subjects, as byte ranges. Messages without headers (so no
    * Nats-Msg-Id or Nats-Expected-* to check) join the run stored natively at the flush, when the stream
-   * takes them all alike (not sealed, storage not full, no interest retention); the rest go through
-   * `onPublish`, in order.
+   * takes them all alike (`plainPublishesStoredAsIs`, storage not full); the rest go through `onPublish`, in order.
    */
   private onFrame(buf: Buffer, f: FrameView): void {
     const plain =
       f.bodyStart === f.hdrStart &&
       f.bodyEnd - f.bodyStart <= this.ctx.maxPayload &&
-      !this.config.sealed &&
-      this.config.retention !== 'interest' &&
+      this.plainPublishesStoredAsIs() &&
       (this.runLen > 0 || !this.ctx.storageFull(this.config.storage));
     if (!plain || (this.runBuf !== undefined && this.runBuf !== buf)) this.flushRun();
     if (!plain) {
@@ -252,63 +290,138 @@ export class Stream {
       if (reply !== '' && this.config.no_ack !== true) this.ctx.queueAck(this, reply, text);
     };
     try {
-      const seq = this.accept(subject, hdr, body, ack);
-      if (seq > 0) ack(`{"stream":${JSON.stringify(this.name)},"seq":${seq}}`);
+      const h = parseHeaders(hdr);
+      const batchId = h.get('nats-batch-id');
+      if (batchId !== undefined && batchId !== '' && hdr !== undefined) {
+        this.batches ??= new AtomicBatches(this);
+        this.batches.onPublish(batchId, subject, hdr, body, h, ack);
+        return;
+      }
+      if (this.config.sealed) fail('StreamSealed');
+      if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
+      const p = this.check(subject, h, hdr, body, undefined, ack);
+      if (p === undefined) return;
+      const seq = this.storePrepared(p);
+      const val = p.total !== undefined ? `,"val":"${p.total}"` : '';
+      ack(`{"stream":${JSON.stringify(this.name)},"seq":${seq}${val}}`);
     } catch (e) {
       const error = e instanceof JsApiError ? e.error : storeError(e);
       ack(JSON.stringify({ error, stream: this.name, seq: 0 }));
     }
   }
 
-  /** Store a message after the publish checks. Returns its sequence, or 0 when a duplicate was acked. */
-  private accept(subject: string, hdr: Buffer | undefined, body: Buffer, ack: (text: string) => void): number {
-    if (this.config.sealed) fail('StreamStoreFailed', { err: 'invalid operation on sealed stream' });
-    if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
-    const h = parseHeaders(hdr);
+  /** A due schedule's message (schedules.ts): stored on its target like a publish without a reply. */
+  storeScheduled(subject: string, hdr: Buffer, body: Buffer): void {
+    this.onPublish(subject, '', hdr, body);
+    this.ctx.commit();
+  }
+
+  storageFull(): boolean {
+    return this.ctx.storageFull(this.config.storage);
+  }
+
+  batchAbandoned(batch: string, reason: string): void {
+    this.ctx.advisory(`$JS.EVENT.ADVISORY.STREAM.BATCH_ABANDONED.${this.name}`, {
+      type: 'io.nats.jetstream.advisory.v1.stream_batch_abandoned',
+      stream: this.name,
+      batch,
+      reason,
+    });
+  }
+
+  /**
+   * The publish checks, in nats-server's order, without storing. Returns the message to store, or undefined
+   * when it was a duplicate (acked here). `diff` is set for the messages of an atomic batch's commit: they are
+   * checked as if the ones before them were stored, and a duplicate is an error there.
+   */
+  check(
+    subject: string,
+    h: Headers,
+    hdr: Buffer | undefined,
+    body: Buffer,
+    diff?: StagedDiff,
+    ack?: (text: string) => void,
+  ): Prepared | undefined {
     const nowMs = Date.now();
     this.pruneDedup(nowMs);
+    const incr = incrementOf(h, body, this.config.allow_msg_counter === true);
     const expStream = h.get('nats-expected-stream');
     if (expStream !== undefined && expStream !== this.name) fail('StreamNotMatch');
     const ttl = publishTtl(hdr);
     checkTtlAllowed(this.config, ttl);
-    const msgId = h.get('nats-msg-id');
-    if (msgId !== undefined) {
-      const seen = this.dedup.get(msgId);
-      if (seen !== undefined) {
-        ack(`{"stream":${JSON.stringify(this.name)},"seq":${seen.seq},"duplicate":true}`);
-        return 0;
-      }
-    }
     const expLast = h.get('nats-expected-last-sequence');
     if (expLast !== undefined) {
-      const last = this.store.state().lastSeq;
+      const last = this.store.state().lastSeq + (diff?.count ?? 0);
       if (Number(expLast) !== last) fail('StreamWrongLastSequence', { seq: last });
+      // Only the first message of a batch may expect a sequence.
+      if (diff !== undefined && diff.count > 0) fail('StreamWrongLastSequenceConstant');
     }
     const expSubj = h.get('nats-expected-last-subject-sequence');
     if (expSubj !== undefined) {
       const filter = h.get('nats-expected-last-subject-sequence-subject') ?? subject;
+      if (diff?.subjects.has(filter) === true) fail('StreamWrongLastSequenceConstant');
       const last = this.store.loadLast(Buffer.from(filter))?.seq ?? 0;
       if (Number(expSubj) !== last) fail('StreamWrongLastSequence', { seq: last });
+    } else if (h.has('nats-expected-last-subject-sequence-subject')) {
+      fail('StreamExpectedLastSeqPerSubjectInvalid');
+    }
+    const scheduled = checkSchedule(this.config, subject, h, hdr);
+    const msgId = h.get('nats-msg-id');
+    if (msgId !== undefined) {
+      const seen = this.dedup.get(msgId);
+      if (diff !== undefined && (seen !== undefined || diff.msgIds.has(msgId))) fail('AtomicPublishContainsDuplicateMessage');
+      if (seen !== undefined) {
+        ack?.(`{"stream":${JSON.stringify(this.name)},"seq":${seen.seq},"duplicate":true}`);
+        return undefined;
+      }
     }
     const expId = h.get('nats-expected-last-msg-id');
     if (expId !== undefined && expId !== this.lastMsgId) fail('StreamWrongLastMsgID', { id: this.lastMsgId });
-    const rollup = h.get('nats-rollup');
+    // A schedule without a rollup got `Nats-Rollup: sub` added (checkSchedule).
+    const rollup = scheduled !== hdr ? 'sub' : h.get('nats-rollup');
     if (rollup !== undefined) {
       if (!this.config.allow_rollup_hdrs) fail('StreamRollupFailed', { err: 'rollup not permitted' });
       if (rollup !== 'sub' && rollup !== 'all') fail('StreamRollupFailed', { err: `rollup value invalid: ${rollup}` });
+      // In a batch: a subject rollup only on the subject's first message, a stream rollup only first of all.
+      if (rollup === 'sub' && diff?.subjects.has(subject) === true) fail('StreamRollupFailed', { err: 'batch rollup sub invalid' });
+      if (rollup === 'all' && (diff?.count ?? 0) > 0) fail('StreamRollupFailed', { err: 'batch rollup all invalid' });
     }
-    const hdrLen = hdr?.length ?? 0;
+    let total: bigint | undefined;
+    if (this.config.allow_msg_counter === true) {
+      if (incr === undefined) fail('MessageIncrMissing');
+      total = (diff?.counters.get(subject) ?? counterValue(this.store, subject)) + incr;
+      body = counterBody(total);
+    }
+    const stored = applyTtl(this.config, scheduled, ttl);
+    const hdrLen = stored?.length ?? 0;
     if (hdrLen + body.length > this.ctx.maxPayload) fail('StreamMessageExceedsMaximum');
-    hdr = applyTtl(this.config, hdr, ttl);
-    const seq = this.store.store(Buffer.from(subject), hdr ?? NO_FILTER, body, nowNs());
-    if (rollup === 'sub') this.store.purge(Buffer.from(subject), seq, 0);
-    else if (rollup === 'all') this.store.purge(NO_FILTER, seq, 0);
-    if (msgId !== undefined) {
-      this.dedup.set(msgId, { seq, ms: nowMs });
-      this.lastMsgId = msgId;
+    if (diff !== undefined) {
+      // The bytes the store charges it (`msg_size` in native/store/src/lib.rs).
+      stageMessage(diff, this.store, this.config, subject, Buffer.byteLength(subject) + hdrLen + body.length + 16);
+      if (msgId !== undefined) diff.msgIds.add(msgId);
+      if (total !== undefined) diff.counters.set(subject, total);
+    }
+    return { subject, hdr: stored, body, h, msgId, rollup, total };
+  }
+
+  /** Store a checked message, apply its rollup (or a schedule's purge) and remember its msg id; returns its sequence. */
+  storePrepared(p: Prepared): number {
+    const subject = Buffer.from(p.subject);
+    const seq = this.store.store(subject, p.hdr ?? NO_FILTER, p.body, nowNs());
+    if (p.rollup === 'sub') this.store.purge(subject, seq, 0);
+    else if (p.rollup === 'all') this.store.purge(NO_FILTER, seq, 0);
+    else if (p.h.get('nats-schedule-next') === 'purge') {
+      // The message a schedule produced (or a cancel): the schedule's subject goes.
+      const scheduler = p.h.get('nats-scheduler');
+      if (scheduler !== undefined && scheduler !== '') this.store.purge(Buffer.from(scheduler), 0, 0);
+    }
+    this.schedules?.onStored(seq, p.subject, p.h);
+    if (p.msgId !== undefined) {
+      this.dedup.set(p.msgId, { seq, ms: Date.now() });
+      this.lastMsgId = p.msgId;
     }
     this.ctx.markWritten(this);
-    if (this.config.retention === 'interest' && !this.hasInterestIn(subject)) this.store.remove(seq);
+    if (this.config.retention === 'interest' && !this.hasInterestIn(p.subject)) this.store.remove(seq);
     return seq;
   }
 

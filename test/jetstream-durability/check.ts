@@ -30,12 +30,17 @@ export async function checkAcked(rs: RestartableServer, acked: Acked[]): Promise
 }
 
 /**
- * Create the stream, then `cycles` times: publish into a SIGKILL, restart on the same store, check every
+ * Create the stream (with `config` added), then `cycles` times: publish into a SIGKILL, restart on the same store, check every
  * ack so far. Returns how many publishes were acknowledged in all.
  */
-export async function killCycles(rs: RestartableServer, cycles: number, killAfter: number): Promise<number> {
+export async function killCycles(
+  rs: RestartableServer,
+  cycles: number,
+  killAfter: number,
+  config: Record<string, unknown> = {},
+): Promise<number> {
   const r = await rs.start();
-  await r.jsm.streams.add({ name: STREAM, subjects: ['dur.>'] });
+  await r.jsm.streams.add({ name: STREAM, subjects: ['dur.>'], ...config });
   const acked: Acked[] = [];
   for (let c = 0; c < cycles; c++) {
     const running = c === 0 ? r : await rs.start();

@@ -78,4 +78,27 @@ describe('natscli with JetStream', { timeout: 90_000, skip: NATS === undefined ?
     assert.match(r.out, /blue/);
     assert.match(r.out, /green/);
   });
+
+  // natscli creates the bench stream with level 2 options (`allow_atomic`, or `persist_mode: async`) and
+  // checks the server's API level first: this runs once the server reports level 2.
+  test('bench js pub batch and --persistasync with --create', async (t) => {
+    const nc = await srv.connect();
+    const accountInfo = (await nc.request('$JS.API.INFO', '', { timeout: 5000 })).json() as { api?: { level?: number } };
+    const level = accountInfo.api?.level ?? 0;
+    if (level < 2) {
+      t.skip(`the server reports JetStream API level ${level}`);
+      return;
+    }
+    const bench = ['--msgs', '2000', '--no-progress'];
+    let r = await nats(['bench', 'js', 'pub', 'batch', 'bench.atomic', '--create', '--stream', 'BATOMIC', '--batch', '100', ...bench]);
+    assert.equal(r.code, 0, r.out);
+    r = await nats(['bench', 'js', 'pub', 'async', 'bench.async', '--create', '--stream', 'BASYNC', '--persistasync', ...bench]);
+    assert.equal(r.code, 0, r.out);
+    for (const [stream, key, value] of [['BATOMIC', 'allow_atomic', true], ['BASYNC', 'persist_mode', 'async']] as const) {
+      r = await nats(['stream', 'info', stream, '--json']);
+      const info = JSON.parse(r.out) as { config: Record<string, unknown>; state: { messages: number } };
+      assert.equal(info.config[key], value);
+      assert.equal(info.state.messages, 2000);
+    }
+  });
 });

@@ -67,6 +67,10 @@ describe('JetStream publish', { timeout: 60_000 }, () => {
     await js.publish('p.m', 'x', { msgID: 'm-3', expect: { lastMsgID: 'm-1' } });
     const wrongStream = await apiError(js.publish('p.m', 'x', { expect: { streamName: 'Q' } }));
     assert.equal(wrongStream.code, 10060);
+    const subjOnly = headers();
+    subjOnly.set('Nats-Expected-Last-Subject-Sequence-Subject', 'p.e');
+    const noSeq = await apiError(js.publish('p.m', 'x', { headers: subjOnly }));
+    assert.equal(noSeq.code, 10193);
   });
 
   test('rollup by subject and of the whole stream', async () => {
