@@ -45,14 +45,19 @@ pub fn parse_body(body: &[u8]) -> Result<Request, &'static [u8]> {
         return Err(EMPTY_REQUEST);
     }
     let (last, next, multi) = (!r.last_by_subj.is_empty(), !r.next_by_subj.is_empty(), !r.multi_last.is_empty());
-    let conflict = (r.seq > 0 && last)
-        || (r.seq > 0 && r.start_time.is_some())
-        || (r.start_time.is_some() && last)
-        || (last && next)
-        || (last && r.batch > 0)
-        || (last && multi)
-        || (next && multi)
-        || (r.up_to_seq > 0 && r.up_to_time.is_some());
+    // The pairs nats-server refuses together (a batch of `last_by_subj` among them).
+    let (seq, start, up_to_time) = (r.seq > 0, r.start_time.is_some(), r.up_to_time.is_some());
+    let pairs = [
+        (seq, last),
+        (seq, start),
+        (start, last),
+        (last, next),
+        (last, r.batch > 0),
+        (last, multi),
+        (next, multi),
+        (r.up_to_seq > 0, up_to_time),
+    ];
+    let conflict = pairs.iter().any(|&(a, b)| a && b);
     if conflict {
         return Err(BAD_REQUEST);
     }
