@@ -561,6 +561,22 @@ mod tests {
     }
 
     #[test]
+    fn service_replies_come_out_in_order() {
+        let mut r = ServiceReply::default();
+        r.hdr.extend_from_slice(b"NATS/1.0\r\n\r\n");
+        r.body.extend_from_slice(b"one");
+        r.next();
+        r.body.extend_from_slice(b"two");
+        r.next();
+        r.hdr.extend_from_slice(b"NATS/1.0 204 EOB\r\n\r\n");
+        let earlier: Vec<_> = r.earlier().collect();
+        assert_eq!(earlier, [(Some(12), &b"NATS/1.0\r\n\r\none"[..]), (None, &b"two"[..])]);
+        assert_eq!((&r.hdr[..], &r.body[..]), (&b"NATS/1.0 204 EOB\r\n\r\n"[..], &b""[..]));
+        r.clear();
+        assert_eq!(r.earlier().count(), 0);
+    }
+
+    #[test]
     fn a_worker_is_woken_once_until_it_takes_its_inbox() {
         let router = Router::new(2);
         let wakes = Arc::new(AtomicUsize::new(0));
