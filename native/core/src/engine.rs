@@ -1137,10 +1137,14 @@ impl Ctx<'_> {
             };
             for &id in &calls {
                 let Some(service) = self.router.service(id) else { continue };
-                reply.hdr.clear();
-                reply.body.clear();
+                reply.clear();
                 if !service.answer(subject, hdr, body, &mut reply) {
                     continue;
+                }
+                // A service answering with several messages (a batched direct get): all but the last.
+                for (header_len, payload) in reply.earlier() {
+                    let answer = Publish { subject: m.reply, reply: b"", header_len, body: payload };
+                    self.publish_from_server(account, &answer);
                 }
                 payload.clear();
                 payload.extend_from_slice(&reply.hdr);

@@ -84,11 +84,49 @@ pub struct CaptureEntry {
     pub shadows: Box<[SubKey]>,
 }
 
-/// A service's reply, in buffers the engine reuses from one request to the next.
+/// A service's reply, in buffers the engine reuses from one request to the next. Most services answer with
+/// one message (`hdr`, `body`); one that answers with several (a batched direct get) calls
+/// [`ServiceReply::next`] after each but the last, and the engine sends them in that order.
 #[derive(Default)]
 pub struct ServiceReply {
     pub hdr: Vec<u8>,
     pub body: Vec<u8>,
+    /// The replies finished by `next`, each framed as its header length and payload length (u32 LE), then
+    /// the payload (header block, then body). Empty unless a service sends several replies.
+    earlier: Vec<u8>,
+}
+
+impl ServiceReply {
+    /// Finish the reply in `hdr`/`body` and start another one (both cleared).
+    pub fn next(&mut self) {
+        self.earlier.extend_from_slice(&(self.hdr.len() as u32).to_le_bytes());
+        self.earlier.extend_from_slice(&((self.hdr.len() + self.body.len()) as u32).to_le_bytes());
+        self.earlier.extend_from_slice(&self.hdr);
+        self.earlier.extend_from_slice(&self.body);
+        self.hdr.clear();
+        self.body.clear();
+    }
+
+    /// Empty every buffer, keeping their capacity.
+    pub fn clear(&mut self) {
+        self.hdr.clear();
+        self.body.clear();
+        self.earlier.clear();
+    }
+
+    /// The replies finished by [`ServiceReply::next`], in order: each as its header length (`None` without a
+    /// header block) and its payload (header block, then body). The last reply is still in `hdr`/`body`.
+    pub fn earlier(&self) -> impl Iterator<Item = (Option<usize>, &[u8])> {
+        let mut rest = &self.earlier[..];
+        std::iter::from_fn(move || {
+            let (lens, tail) = rest.split_at_checked(8)?;
+            let hdr_len = u32::from_le_bytes(lens[..4].try_into().ok()?) as usize;
+            let len = u32::from_le_bytes(lens[4..].try_into().ok()?) as usize;
+            let (payload, tail) = tail.split_at(len);
+            rest = tail;
+            Some(((hdr_len > 0).then_some(hdr_len), payload))
+        })
+    }
 }
 
 enum ServiceKind {
@@ -520,6 +558,22 @@ mod tests {
         assert_eq!(recs[1].reply, b"r.1");
         assert_eq!(recs[1].header_len, Some(12));
         assert_eq!(recs[1].targets().collect::<Vec<_>>(), vec![(3, 9)]);
+    }
+
+    #[test]
+    fn service_replies_come_out_in_order() {
+        let mut r = ServiceReply::default();
+        r.hdr.extend_from_slice(b"NATS/1.0\r\n\r\n");
+        r.body.extend_from_slice(b"one");
+        r.next();
+        r.body.extend_from_slice(b"two");
+        r.next();
+        r.hdr.extend_from_slice(b"NATS/1.0 204 EOB\r\n\r\n");
+        let earlier: Vec<_> = r.earlier().collect();
+        assert_eq!(earlier, [(Some(12), &b"NATS/1.0\r\n\r\none"[..]), (None, &b"two"[..])]);
+        assert_eq!((&r.hdr[..], &r.body[..]), (&b"NATS/1.0 204 EOB\r\n\r\n"[..], &b""[..]));
+        r.clear();
+        assert_eq!(r.earlier().count(), 0);
     }
 
     #[test]

@@ -1,27 +1,43 @@
 //! JetStream's direct get (`$JS.API.DIRECT.GET.<stream>`), answered inside the engine on whichever worker
-//! thread received the request ([`myelin_core::router::Service`]): one store read and the reply framing, no
-//! hop to the thread that runs JetStream's control plane and no JavaScript. A KV `get` is one of these.
+//! thread received the request ([`myelin_core::router::Service`]): one store read (under one lock) and the
+//! reply framing, no hop to the thread that runs JetStream's control plane and no JavaScript. A KV `get` is
+//! one of these.
 //!
-//! Two request forms, as nats-server takes them:
-//! * `$JS.API.DIRECT.GET.<stream>` with a JSON body: `seq`, `last_by_subj`, or `next_by_subj` (from `seq`);
-//! * `$JS.API.DIRECT.GET.<stream>.<subject>` with an empty body: the last message on that subject.
+//! Two request forms, as nats-server takes them (`request`):
+//! * `$JS.API.DIRECT.GET.<stream>` with a JSON body: one message (`seq`, `last_by_subj`, `next_by_subj` from
+//!   `seq`, or the first at `start_time`), a batch of them (`batch`, `max_bytes`: `lookup`), or the last
+//!   message of each subject matching `multi_last` (up to `up_to_seq` / `up_to_time`: `multi_last`);
+//! * `$JS.API.DIRECT.GET.<stream>.<subject>` with an empty body (or only `max_bytes` / `no_hdr`): the last
+//!   message on that subject.
 //!
-//! The reply is the stored message itself, its headers (if any) extended with `Nats-Stream`,
-//! `Nats-Subject`, `Nats-Sequence` and `Nats-Time-Stamp`; `404 Message Not Found` when there is none and
-//! `408 Bad Request` for a request that names nothing to look up.
+//! A reply is the stored message itself, its headers (if any) extended with `Nats-Stream`, `Nats-Subject`,
+//! `Nats-Sequence` and `Nats-Time-Stamp` (plus `Nats-Num-Pending` and `Nats-Last-Sequence` in a batch, which
+//! ends with a `204 EOB` status), or a status: `404 Message Not Found`, `404 No Results`, `408 …` for a
+//! request refused, `413 Too Many Results`.
 
+mod lookup;
+mod multi_last;
+mod request;
+mod rfc3339;
+
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use myelin_core::router::{Service, ServiceReply};
 
-use crate::{MsgStore, StoreError, StoredMsg};
+use crate::{MsgStore, StoredMsg};
+
+pub use rfc3339::rfc3339_nanos;
 
 /// A stream's store, shared by the JetStream control plane (which writes it) and the direct-get service
 /// (which reads it from any worker thread). Every call takes the lock for its own duration only.
 pub type SharedStore = Arc<Mutex<Box<dyn MsgStore>>>;
 
 const NOT_FOUND: &[u8] = b"NATS/1.0 404 Message Not Found\r\n\r\n";
-const BAD_REQUEST: &[u8] = b"NATS/1.0 408 Bad Request\r\n\r\n";
+
+/// What a batch sends at most without a `max_bytes`: nats-server's default `max_pending` (64 MiB), the
+/// slow-consumer limit it uses there.
+const DEFAULT_MAX_BYTES: i64 = 64 * 1024 * 1024;
 
 /// Tokens before the stream name: `$JS.API.DIRECT.GET.`.
 const PREFIX: &[u8] = b"$JS.API.DIRECT.GET.";
@@ -45,73 +61,58 @@ impl DirectGet {
     }
 }
 
-/// What a request asks for.
-enum Lookup {
-    Seq(u64),
-    LastBySubject(Vec<u8>),
-    NextBySubject(u64, Vec<u8>),
-}
-
-fn parse_body(body: &[u8]) -> Option<Lookup> {
-    if body.is_empty() {
-        return None;
-    }
-    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let o = v.as_object()?;
-    // As the JSON API reads it: a non-number `seq` is no sequence at all.
-    let seq = o.get("seq").and_then(serde_json::Value::as_f64).filter(|s| *s > 0.0).map_or(0, |s| s as u64);
-    if let Some(s) = o.get("last_by_subj").and_then(serde_json::Value::as_str) {
-        return Some(Lookup::LastBySubject(s.as_bytes().to_vec()));
-    }
-    if let Some(s) = o.get("next_by_subj").and_then(serde_json::Value::as_str) {
-        return Some(Lookup::NextBySubject(seq.max(1), s.as_bytes().to_vec()));
-    }
-    (seq > 0).then_some(Lookup::Seq(seq))
-}
-
-fn find(store: &dyn MsgStore, lookup: &Lookup) -> Result<Option<StoredMsg>, StoreError> {
-    let found = match lookup {
-        Lookup::Seq(seq) => store.load(*seq).map(Some),
-        Lookup::LastBySubject(s) => store.load_last(s).map(Some),
-        Lookup::NextBySubject(start, s) => store.load_next(*start, s),
-    };
-    match found {
-        Err(StoreError::NotFound) => Ok(None),
-        other => other,
-    }
-}
-
 impl Service for DirectGet {
     fn answer(&self, subject: &[u8], _hdr: Option<&[u8]>, body: &[u8], reply: &mut ServiceReply) -> bool {
         let Some(rest) = subject.strip_prefix(PREFIX).and_then(|r| r.strip_prefix(self.stream.as_bytes())) else {
             return false;
         };
-        let lookup = match rest.strip_prefix(b".") {
-            Some(filter) if !filter.is_empty() => Some(Lookup::LastBySubject(filter.to_vec())),
-            _ => parse_body(body),
+        let req = match rest.strip_prefix(b".") {
+            Some(filter) => request::parse_subject_form(filter, body),
+            None if rest.is_empty() => request::parse_body(body),
+            None => return false,
         };
-        let Some(lookup) = lookup else {
-            reply.hdr.extend_from_slice(BAD_REQUEST);
-            return true;
-        };
-        let found = {
-            let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
-            find(store.as_ref(), &lookup)
-        };
-        match found {
-            Ok(Some(m)) => {
-                write_headers(&mut reply.hdr, &m, &self.stream);
-                reply.body.extend_from_slice(&m.msg);
+        let req = match req {
+            Ok(req) => req,
+            Err(status) => {
+                reply.hdr.extend_from_slice(status);
+                return true;
             }
-            Ok(None) => reply.hdr.extend_from_slice(NOT_FOUND),
-            Err(_) => reply.hdr.extend_from_slice(BAD_REQUEST),
+        };
+        let store = self.store.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = Replies { reply, started: false };
+        if req.multi_last.is_empty() {
+            lookup::answer(store.as_ref(), &self.stream, &req, &mut out);
+        } else {
+            multi_last::answer(store.as_ref(), &self.stream, &req, &mut out);
         }
         true
     }
 }
 
-/// The stored header block (or a new one) with the four fields a direct get adds, before its final CRLF.
-fn write_headers(out: &mut Vec<u8>, m: &StoredMsg, stream: &str) {
+/// The replies to one request, in order: each `next` starts another.
+struct Replies<'a> {
+    reply: &'a mut ServiceReply,
+    started: bool,
+}
+
+impl Replies<'_> {
+    fn next(&mut self) -> &mut ServiceReply {
+        if self.started {
+            self.reply.next();
+        }
+        self.started = true;
+        self.reply
+    }
+
+    /// A status reply (header block only).
+    fn status(&mut self, status: &[u8]) {
+        self.next().hdr.extend_from_slice(status);
+    }
+}
+
+/// The stored header block (or a new one) with the four fields a direct get adds, and in a batch `pending`
+/// (`Nats-Num-Pending`, `Nats-Last-Sequence`), before its final CRLF.
+fn write_headers(out: &mut Vec<u8>, m: &StoredMsg, stream: &str, pending: Option<(u64, u64)>) {
     if m.hdr.len() >= 12 {
         out.extend_from_slice(&m.hdr[..m.hdr.len() - 2]);
     } else {
@@ -121,46 +122,16 @@ fn write_headers(out: &mut Vec<u8>, m: &StoredMsg, stream: &str) {
     out.extend_from_slice(stream.as_bytes());
     out.extend_from_slice(b"\r\nNats-Subject: ");
     out.extend_from_slice(&m.subject);
-    out.extend_from_slice(b"\r\nNats-Sequence: ");
-    out.extend_from_slice(m.seq.to_string().as_bytes());
-    out.extend_from_slice(b"\r\nNats-Time-Stamp: ");
-    out.extend_from_slice(rfc3339_nanos(m.ts_ns).as_bytes());
-    out.extend_from_slice(b"\r\n\r\n");
+    let _ = write!(out, "\r\nNats-Sequence: {}\r\nNats-Time-Stamp: {}\r\n", m.seq, rfc3339_nanos(m.ts_ns));
+    if let Some((num_pending, last_seq)) = pending {
+        let _ = write!(out, "Nats-Num-Pending: {num_pending}\r\nNats-Last-Sequence: {last_seq}\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
-/// Unix nanoseconds as Go's `time.RFC3339Nano` in UTC (trailing zeros of the fraction dropped), and Go's zero
-/// time for 0, as nats-server prints timestamps.
-pub fn rfc3339_nanos(ns: i64) -> String {
-    if ns == 0 {
-        return "0001-01-01T00:00:00Z".to_string();
-    }
-    let secs = ns.div_euclid(1_000_000_000);
-    let frac = ns.rem_euclid(1_000_000_000);
-    let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
-    let (y, mo, d) = civil_from_days(days);
-    let mut s = format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", tod / 3600, tod / 60 % 60, tod % 60);
-    if frac != 0 {
-        let digits = format!("{frac:09}");
-        s.push('.');
-        s.push_str(digits.trim_end_matches('0'));
-    }
-    s.push('Z');
-    s
-}
-
-/// Days since 1970-01-01 to a proleptic Gregorian (year, month, day), by whole 400-year eras.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+/// What nats-server counts against a batch's `max_bytes`.
+fn sent_size(m: &StoredMsg) -> i64 {
+    (m.subject.len() + m.hdr.len() + m.msg.len()) as i64
 }
 
 #[cfg(test)]
@@ -169,7 +140,7 @@ mod tests {
     use crate::mem::MemStore;
     use crate::StoreLimits;
 
-    fn service() -> DirectGet {
+    pub(super) fn service() -> DirectGet {
         let mut store = MemStore::new(StoreLimits::default());
         store.store(b"kv.a", b"", b"one", 1_700_000_000_123_456_789).unwrap();
         store.store(b"kv.b", b"NATS/1.0\r\nX: y\r\n\r\n", b"two", 1_700_000_001_000_000_000).unwrap();
@@ -177,10 +148,26 @@ mod tests {
         DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))))
     }
 
-    fn ask(s: &DirectGet, subject: &str, body: &str) -> (String, String) {
+    /// Every reply to a request, as (header block, body).
+    pub(super) fn ask_all(s: &DirectGet, subject: &str, body: &str) -> Vec<(String, String)> {
         let mut r = ServiceReply::default();
         assert!(s.answer(subject.as_bytes(), None, body.as_bytes(), &mut r));
-        (String::from_utf8(r.hdr).unwrap(), String::from_utf8(r.body).unwrap())
+        let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+        let mut all: Vec<(String, String)> = r
+            .earlier()
+            .map(|(h, p)| {
+                let (h, b) = p.split_at(h.unwrap_or(0));
+                (text(h), text(b))
+            })
+            .collect();
+        all.push((text(&r.hdr), text(&r.body)));
+        all
+    }
+
+    fn ask(s: &DirectGet, subject: &str, body: &str) -> (String, String) {
+        let mut all = ask_all(s, subject, body);
+        assert_eq!(all.len(), 1, "one reply");
+        all.pop().unwrap()
     }
 
     #[test]
@@ -199,29 +186,150 @@ mod tests {
         assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"last_by_subj":"kv.b"}"#).1, "two");
         assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"next_by_subj":"kv.a","seq":2}"#).1, "three");
         assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"seq":1}"#).1, "one");
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"start_time":"2023-11-14T22:13:21Z"}"#).1, "two");
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S.kv.b", r#"{"no_hdr":true}"#), (String::new(), "two".into()));
     }
 
     #[test]
-    fn not_found_and_bad_requests() {
+    fn not_found_and_refusals() {
         let s = service();
         let nf = ("NATS/1.0 404 Message Not Found\r\n\r\n".to_string(), String::new());
-        let bad = ("NATS/1.0 408 Bad Request\r\n\r\n".to_string(), String::new());
+        let status = |t: &str| (format!("NATS/1.0 {t}\r\n\r\n"), String::new());
         assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S.kv.zz", ""), nf);
         assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"seq":99}"#), nf);
         assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"next_by_subj":"kv.b","seq":3}"#), nf);
-        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", ""), bad);
-        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", "{"), bad);
-        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"seq":"1"}"#), bad);
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"start_time":"2030-01-01T00:00:00Z"}"#), nf);
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", ""), status("408 Empty Request"));
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", "{"), status("408 Malformed Request"));
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"seq":"1"}"#), status("408 Malformed Request"));
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S", r#"{"seq":1,"last_by_subj":"a"}"#), status("408 Bad Request"));
+        assert_eq!(ask(&s, "$JS.API.DIRECT.GET.S.kv.a", r#"{"seq":1}"#), status("408 Bad Request"));
         let mut r = ServiceReply::default();
         assert!(!s.answer(b"$JS.API.DIRECT.GET.OTHER", None, b"", &mut r));
+        assert!(!s.answer(b"$JS.API.DIRECT.GET.SS", None, b"", &mut r));
+    }
+
+    const GET: &str = "$JS.API.DIRECT.GET.S";
+
+    /// The replies as `<status or subject>:<seq> <pending>/<last> <body>` lines, to compare whole batches.
+    fn brief(all: &[(String, String)]) -> Vec<String> {
+        let field = |h: &str, k: &str| {
+            h.split("\r\n").find_map(|l| l.strip_prefix(k).map(|v| v.to_string())).unwrap_or_default()
+        };
+        all.iter()
+            .map(|(h, b)| {
+                let status = h.lines().next().unwrap_or("").trim_start_matches("NATS/1.0").trim().to_string();
+                let what = if status.is_empty() {
+                    format!("{}:{}", field(h, "Nats-Subject: "), field(h, "Nats-Sequence: "))
+                } else {
+                    status
+                };
+                let mut line =
+                    format!("{what} {}/{}", field(h, "Nats-Num-Pending: "), field(h, "Nats-Last-Sequence: "));
+                let up_to = field(h, "Nats-UpTo-Sequence: ");
+                if !up_to.is_empty() {
+                    line += &format!(" upto {up_to}");
+                }
+                if !b.is_empty() {
+                    line += &format!(" {b}");
+                }
+                line
+            })
+            .collect()
+    }
+
+    /// The probe stream of the integration test: a.1 a.2 b.1 a.1 b.2 a.3 (a.3 with a header), one second apart.
+    fn six() -> DirectGet {
+        let mut store = MemStore::new(StoreLimits::default());
+        let msgs: [(&[u8], &[u8], &[u8]); 6] = [
+            (b"a.1", b"", b"one"),
+            (b"a.2", b"", b"two"),
+            (b"b.1", b"", b"three"),
+            (b"a.1", b"", b"four"),
+            (b"b.2", b"", b"five"),
+            (b"a.3", b"NATS/1.0\r\nX: y\r\n\r\n", b"six"),
+        ];
+        for (i, (s, h, m)) in msgs.iter().enumerate() {
+            store.store(s, h, m, 1_700_000_000_000_000_000 + i as i64 * 1_000_000_000).unwrap();
+        }
+        DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))))
+    }
+
+    fn batch(s: &DirectGet, body: &str) -> Vec<String> {
+        brief(&ask_all(s, GET, body))
     }
 
     #[test]
-    fn timestamps_as_go_prints_them() {
-        assert_eq!(rfc3339_nanos(0), "0001-01-01T00:00:00Z");
-        assert_eq!(rfc3339_nanos(1_000_000_000), "1970-01-01T00:00:01Z");
-        assert_eq!(rfc3339_nanos(951_782_400_000_000_010), "2000-02-29T00:00:00.00000001Z");
-        assert_eq!(rfc3339_nanos(1_700_000_000_123_456_789), "2023-11-14T22:13:20.123456789Z");
-        assert_eq!(rfc3339_nanos(4_102_444_800_000_000_000), "2100-01-01T00:00:00Z");
+    fn batches_as_nats_server_sends_them() {
+        let s = six();
+        assert_eq!(
+            batch(&s, r#"{"seq":1,"batch":3}"#),
+            ["a.1:1 5/0 one", "a.2:2 4/1 two", "b.1:3 3/2 three", "204 EOB 3/3"]
+        );
+        assert_eq!(
+            batch(&s, r#"{"next_by_subj":"a.*","batch":10}"#),
+            ["a.1:1 3/0 one", "a.2:2 2/1 two", "a.1:4 1/2 four", "a.3:6 0/4 six", "204 EOB 0/6"]
+        );
+        assert_eq!(batch(&s, r#"{"seq":3,"next_by_subj":"a.1","batch":5}"#), ["a.1:4 0/0 four", "204 EOB 0/4"]);
+        assert_eq!(batch(&s, r#"{"seq":1,"batch":5,"max_bytes":5}"#), ["a.1:1 5/0 one", "204 EOB 5/1"]);
+        assert_eq!(
+            batch(&s, r#"{"start_time":"2023-11-14T22:13:24Z","batch":9}"#),
+            ["b.2:5 1/0 five", "a.3:6 0/5 six", "204 EOB 0/6"]
+        );
+        // nats-server's corners: a negative batch sends only the EOB; without headers nothing is counted down.
+        assert_eq!(batch(&s, r#"{"seq":1,"batch":-2}"#), ["204 EOB 6/0"]);
+        assert_eq!(batch(&s, r#"{"seq":5,"batch":5,"no_hdr":true}"#), [": / five", ": / six", "204 EOB 2/6"]);
+        assert_eq!(batch(&s, r#"{"seq":99,"batch":3}"#), ["404 Message Not Found /"]);
+        // The stored header block is kept, the batch fields appended.
+        let all = ask_all(&s, GET, r#"{"seq":6,"batch":1}"#);
+        assert!(all[0].0.starts_with("NATS/1.0\r\nX: y\r\nNats-Stream: S\r\nNats-Subject: a.3\r\n"), "{all:?}");
+        assert!(all[0].0.ends_with("\r\nNats-Num-Pending: 0\r\nNats-Last-Sequence: 0\r\n\r\n"), "{all:?}");
+        assert_eq!(all[1].0, "NATS/1.0 204 EOB\r\nNats-Num-Pending: 0\r\nNats-Last-Sequence: 6\r\n\r\n");
+    }
+
+    #[test]
+    fn multi_last_as_nats_server_sends_it() {
+        let s = six();
+        assert_eq!(
+            batch(&s, r#"{"multi_last":["a.*","b.>"]}"#),
+            [
+                "a.2:2 4/0 two",
+                "b.1:3 3/2 three",
+                "a.1:4 2/3 four",
+                "b.2:5 1/4 five",
+                "a.3:6 0/5 six",
+                "204 EOB 0/6 upto 6"
+            ]
+        );
+        assert_eq!(
+            batch(&s, r#"{"multi_last":["a.*"],"up_to_seq":3}"#),
+            ["a.1:1 1/0 one", "a.2:2 0/1 two", "204 EOB 0/2 upto 3"]
+        );
+        // Before the time of seq 4: the ceiling is 3.
+        assert_eq!(
+            batch(&s, r#"{"multi_last":["a.1"],"up_to_time":"2023-11-14T22:13:23Z"}"#),
+            ["a.1:1 0/0 one", "204 EOB 0/1 upto 3"]
+        );
+        // `seq` is a floor, `batch` a count; overlapping filters select a subject once.
+        assert_eq!(
+            batch(&s, r#"{"multi_last":["a.*","a.1"],"seq":3,"batch":1}"#),
+            ["a.1:4 1/0 four", "204 EOB 1/4 upto 6"]
+        );
+        assert_eq!(batch(&s, r#"{"multi_last":["a.1"],"up_to_time":"2000-01-01T00:00:00Z"}"#), ["404 No Results /"]);
+        assert_eq!(batch(&s, r#"{"multi_last":["zz",""]}"#), ["404 No Results /"]);
+        assert_eq!(batch(&s, r#"{"multi_last":["a.1"],"last_by_subj":"a.1"}"#), ["408 Bad Request /"]);
+    }
+
+    #[test]
+    fn multi_last_selects_at_most_1024_subjects() {
+        let mut store = MemStore::new(StoreLimits::default());
+        for i in 0..1025 {
+            store.store(format!("k.{i}").as_bytes(), b"", b"v", 1).unwrap();
+        }
+        let s = DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))));
+        assert_eq!(batch(&s, r#"{"multi_last":["k.*"]}"#), ["413 Too Many Results /"]);
+        let all = ask_all(&s, GET, r#"{"multi_last":["k.1","k.2"]}"#);
+        assert_eq!(all.len(), 3);
+        assert_eq!(ask_all(&s, GET, r#"{"multi_last":["k.*"],"up_to_seq":1024}"#).len(), 1025);
     }
 }
