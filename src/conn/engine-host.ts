@@ -94,7 +94,7 @@ export interface InternalPort {
   /** Whether a client subscription in the account matches `subject`. */
   hasInterest(subject: string): boolean;
   /** Serve a stream's direct gets in the engine (every worker thread); returns an id for `removeService`. */
-  serveDirectGet(stream: string, store: NativeStoreApi): number;
+  serveDirectGet(stream: string, store: NativeStoreApi, apiLevel: number): number;
   /** Store a stream's header-less publishes on the receiving thread (see NativeEngine.registerCapture). */
   serveCapture(stream: string, store: NativeStoreApi, sids: string[], onStored: () => void): number;
   removeService(id: number): void;
@@ -612,7 +612,8 @@ export class EngineHost {
       send: (ops: Buffer) => this.afterNative(this.engine.ingest(slot, ops, ops.length)),
       publish: (batch: Buffer) => this.afterNative(this.engine.publishInternal(slot, batch)),
       hasInterest: (subject: string) => this.engine.hasInterest(account, subject),
-      serveDirectGet: (stream: string, store: NativeStoreApi) => this.engine.registerDirectGet(account, stream, store),
+      serveDirectGet: (stream: string, store: NativeStoreApi, apiLevel: number) =>
+        this.engine.registerDirectGet(account, stream, store, apiLevel),
       serveCapture: (stream: string, store: NativeStoreApi, sids: string[], onStored: () => void) =>
         this.engine.registerCapture(account, stream, store, slot, sids, onStored),
       removeService: (id: number) => this.engine.removeService(id),

@@ -66,8 +66,8 @@ export class InternalClient {
   }
 
   /** Serve a stream's direct gets inside the engine, on every worker thread; returns an id for `removeService`. */
-  serveDirectGet(stream: string, store: NativeStoreApi): number {
-    return this.port.serveDirectGet(stream, store);
+  serveDirectGet(stream: string, store: NativeStoreApi, apiLevel: number): number {
+    return this.port.serveDirectGet(stream, store, apiLevel);
   }
 
   /**

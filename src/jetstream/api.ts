@@ -11,6 +11,8 @@ import { parseHeaders } from './wire.js';
 import { API_LEVEL } from './api-level.js';
 
 
+const REQUIRED_API_LEVEL_STATUS = Buffer.from('NATS/1.0 412 Required Api Level\r\n\r\n');
+
 /** nats-server parses the header with strconv.Atoi: anything but an integer up to our level is refused. */
 export function levelServed(level: string): boolean {
   return /^[+-]?\d+$/.test(level) && Number(level) <= API_LEVEL;
@@ -75,7 +77,15 @@ export class JsApi {
     let out: Record<string, unknown> | undefined;
     try {
       const level = parseHeaders(hdr).get('nats-required-api-level');
-      if (level !== undefined && level !== '' && !levelServed(level)) fail('RequiredApiLevel');
+      if (level !== undefined && level !== '' && !levelServed(level)) {
+        // A pull request is answered with a status, as its other refusals are (nats-server's consumer.go).
+        if (r.type === '') {
+          this.errors++;
+          this.svc.client.publish(reply, '', REQUIRED_API_LEVEL_STATUS);
+          return;
+        }
+        fail('RequiredApiLevel');
+      }
       out = r.handler(this.svc, req);
     } catch (e) {
       this.errors++;

@@ -4,6 +4,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { API_LEVEL } from './api-level.js';
 import type { AuthConfig } from '../auth/config.js';
 import type { Options } from '../config/options.js';
 import type { EngineHost } from '../conn/engine-host.js';
@@ -42,6 +43,7 @@ export function startJetStream(
   const sync =
     options.syncInterval === 0 ? 'before every ack (group commit)' : options.syncInterval < 0 ? 'always' : `${options.syncInterval}ms`;
   log.info(`    Sync:            ${sync}`);
+  log.info(`    API Level:       ${API_LEVEL}`);
   const settings = {
     storeDir,
     maxPayload: options.maxPayload,

@@ -9,6 +9,7 @@ import type { StreamConfig } from './defaults.js';
 import { apiError, type ApiError, fail, JsApiError } from './errors.js';
 import type { FrameView, RawHandler } from '../internal/internal-client.js';
 import { withDynamicMetadata } from './versioning.js';
+import { API_LEVEL } from './api-level.js';
 import { applyTtl, checkTtlAllowed, publishTtl } from './ttl.js';
 import { AtomicBatches, stageMessage, type StagedDiff } from './batch.js';
 import { counterBody, counterValue, incrementOf } from './counter.js';
@@ -189,7 +190,7 @@ export class Stream {
    */
   private serveDirect(): void {
     if (!this.config.allow_direct || this.directGetId !== undefined) return;
-    this.directGetId = this.ctx.client.serveDirectGet(this.name, this.store);
+    this.directGetId = this.ctx.client.serveDirectGet(this.name, this.store, API_LEVEL);
   }
 
   private stopDirect(): void {

@@ -121,7 +121,7 @@ export interface NativeEngine {
    * Answer `$JS.API.DIRECT.GET.<stream>[.<subject>]` in `account` from `store` inside the engine, on whichever
    * worker thread receives the request (native/store/src/direct_get.rs). Returns an id for `removeService`.
    */
-  registerDirectGet(account: string, stream: string, store: NativeStoreApi): number;
+  registerDirectGet(account: string, stream: string, store: NativeStoreApi, apiLevel: number): number;
   /**
    * Store header-less publishes to a stream's subjects on the receiving thread, shadowing internal connection
    * `slot`'s subscriptions `sids` (they get what it declines); returns an id for `removeService`.

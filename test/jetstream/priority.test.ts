@@ -17,15 +17,6 @@ import { isGo } from '../helpers/server.js';
 import { startJsServer, type JsServer } from './js-server.js';
 import { Advisories, api, isStatus, rawPull, until } from './raw-pull.js';
 
-/**
- * @nats-io/jetstream gates priority groups on the server version in INFO (2.11.0). Myelin's INFO still says
- * 2.10.0 (src/version.ts) until the lead raises it with the API level, so the client is told 2.11.0 here.
- */
-function allowPriorityGroups(nc: NatsConnection): void {
-  if (isGo) return;
-  (nc as unknown as { features: { update(v: string): void } }).features.update('2.11.0');
-}
-
 /** The client exports PriorityPolicy's values only as a type; these are the wire strings. */
 const OVERFLOW = 'overflow' as const;
 const PINNED = 'pinned_client' as const;
@@ -55,7 +46,6 @@ describe('JetStream priority groups', { timeout: 120_000 }, () => {
   before(async () => {
     srv = await startJsServer();
     nc = await srv.connect();
-    allowPriorityGroups(nc);
     jsm = await jetstreamManager(nc);
     js = jetstream(nc);
     await jsm.streams.add({ name: 'PQ', subjects: ['pq.>'] });
@@ -268,7 +258,6 @@ describe('JetStream priority groups', { timeout: 120_000 }, () => {
   test('priority settings of a durable survive a restart', async () => {
     await srv.restart();
     nc = await srv.connect();
-    allowPriorityGroups(nc);
     jsm = await jetstreamManager(nc);
     const ci = await jsm.consumers.info('PT', 'PIN');
     assert.equal(ci.config.priority_policy, 'pinned_client');

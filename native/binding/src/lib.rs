@@ -400,15 +400,22 @@ impl NativeEngine {
     }
 
     /// Answer `$JS.API.DIRECT.GET.<stream>` (and `.<subject>`) in `account` from `store`, inside the engine of
-    /// whichever worker receives the request. Returns an id for `removeService`.
+    /// whichever worker receives the request, serving JetStream API level `api_level`. Returns an id for
+    /// `removeService`.
     #[napi]
-    pub fn register_direct_get(&self, account: String, stream: String, store: &store::NativeStore) -> Result<u32> {
+    pub fn register_direct_get(
+        &self,
+        account: String,
+        stream: String,
+        store: &store::NativeStore,
+        api_level: u32,
+    ) -> Result<u32> {
         let router = self.inner.router();
         let account = router.account_id(&account);
         let subjects = DirectGet::subjects(&stream);
         let subjects: Vec<&[u8]> = subjects.iter().map(Vec::as_slice).collect();
         router
-            .add_service(account, &subjects, Arc::new(DirectGet::new(&stream, store.shared())))
+            .add_service(account, &subjects, Arc::new(DirectGet::new(&stream, store.shared(), api_level)))
             .map_err(|e| Error::new(Status::InvalidArg, format!("direct get for stream {stream:?}: {e:?}")))
     }
 

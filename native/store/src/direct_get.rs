@@ -46,11 +46,14 @@ const PREFIX: &[u8] = b"$JS.API.DIRECT.GET.";
 pub struct DirectGet {
     stream: Box<str>,
     store: SharedStore,
+    api_level: u32,
 }
 
 impl DirectGet {
-    pub fn new(stream: &str, store: SharedStore) -> DirectGet {
-        DirectGet { stream: stream.into(), store }
+    /// `api_level`: the JetStream API level the server serves; a request whose `Nats-Required-Api-Level`
+    /// asks for more is refused with `412 Required Api Level`, as by nats-server.
+    pub fn new(stream: &str, store: SharedStore, api_level: u32) -> DirectGet {
+        DirectGet { stream: stream.into(), store, api_level }
     }
 
     /// The subjects it answers on.
@@ -61,11 +64,28 @@ impl DirectGet {
     }
 }
 
+const REQUIRED_API_LEVEL: &[u8] = b"NATS/1.0 412 Required Api Level\r\n\r\n";
+
+/// Whether a request's `Nats-Required-Api-Level` asks for more than `served` (or is not an integer), as
+/// nats-server's `errorOnRequiredApiLevel` decides with `strconv.Atoi`.
+fn level_refused(hdr: &[u8], served: u32) -> bool {
+    let Some(v) = crate::ttl::header_value(hdr, b"Nats-Required-Api-Level").filter(|v| !v.is_empty()) else {
+        return false;
+    };
+    let digits = v.strip_prefix(b"+").or_else(|| v.strip_prefix(b"-")).unwrap_or(v);
+    let level = std::str::from_utf8(v).ok().filter(|_| !digits.is_empty() && digits.iter().all(u8::is_ascii_digit));
+    level.and_then(|l| l.parse::<i64>().ok()).is_none_or(|l| l > i64::from(served))
+}
+
 impl Service for DirectGet {
-    fn answer(&self, subject: &[u8], _hdr: Option<&[u8]>, body: &[u8], reply: &mut ServiceReply) -> bool {
+    fn answer(&self, subject: &[u8], hdr: Option<&[u8]>, body: &[u8], reply: &mut ServiceReply) -> bool {
         let Some(rest) = subject.strip_prefix(PREFIX).and_then(|r| r.strip_prefix(self.stream.as_bytes())) else {
             return false;
         };
+        if hdr.is_some_and(|h| level_refused(h, self.api_level)) {
+            reply.hdr.extend_from_slice(REQUIRED_API_LEVEL);
+            return true;
+        }
         let req = match rest.strip_prefix(b".") {
             Some(filter) => request::parse_subject_form(filter, body),
             None if rest.is_empty() => request::parse_body(body),
@@ -145,7 +165,22 @@ mod tests {
         store.store(b"kv.a", b"", b"one", 1_700_000_000_123_456_789).unwrap();
         store.store(b"kv.b", b"NATS/1.0\r\nX: y\r\n\r\n", b"two", 1_700_000_001_000_000_000).unwrap();
         store.store(b"kv.a", b"", b"three", 1_700_000_002_500_000_000).unwrap();
-        DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))))
+        DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))), 2)
+    }
+
+    #[test]
+    fn a_higher_required_api_level_is_refused_with_412() {
+        let s = service();
+        let ask = |level: &str| {
+            let hdr = format!("NATS/1.0\r\nNats-Required-Api-Level: {level}\r\n\r\n");
+            let mut r = ServiceReply::default();
+            assert!(s.answer(b"$JS.API.DIRECT.GET.S.kv.a", Some(hdr.as_bytes()), b"", &mut r));
+            String::from_utf8(r.hdr.clone()).unwrap()
+        };
+        assert_eq!(ask("3"), "NATS/1.0 412 Required Api Level\r\n\r\n");
+        assert_eq!(ask("one"), "NATS/1.0 412 Required Api Level\r\n\r\n");
+        assert!(ask("2").contains("Nats-Sequence: 3"));
+        assert!(ask("-1").contains("Nats-Sequence: 3"));
     }
 
     /// Every reply to a request, as (header block, body).
@@ -252,7 +287,7 @@ mod tests {
         for (i, (s, h, m)) in msgs.iter().enumerate() {
             store.store(s, h, m, 1_700_000_000_000_000_000 + i as i64 * 1_000_000_000).unwrap();
         }
-        DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))))
+        DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))), 2)
     }
 
     fn batch(s: &DirectGet, body: &str) -> Vec<String> {
@@ -326,7 +361,7 @@ mod tests {
         for i in 0..1025 {
             store.store(format!("k.{i}").as_bytes(), b"", b"v", 1).unwrap();
         }
-        let s = DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))));
+        let s = DirectGet::new("S", Arc::new(Mutex::new(Box::new(store))), 2);
         assert_eq!(batch(&s, r#"{"multi_last":["k.*"]}"#), ["413 Too Many Results /"]);
         let all = ask_all(&s, GET, r#"{"multi_last":["k.1","k.2"]}"#);
         assert_eq!(all.len(), 3);
