@@ -448,6 +448,15 @@ const JS_SCENARIOS: Scenario[] = [
     run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file')], jsPub('async', n), 'acked msgs/s'),
   },
   {
+    name: 'js-pub-batch-2m',
+    describe: 'JetStream atomic batch publish (batches of 100, each committed and acked once), file storage, 128 B, like against like (sync_interval 2m)',
+    unit: 'msgs published',
+    counts: { full: 200_000, quick: 20_000, smoke: 1_000 },
+    serverArgs: jsServerArgs('2m'),
+    run: (s, n, ctx) =>
+      jsBench(s, ctx, n, [[...jsStream('file'), '--allow-batch']], ['js', 'pub', 'batch', JS_SUBJECT, '--msgs', String(n), '--size', '128B', '--batch', '100'], 'acked msgs/s'),
+  },
+  {
     name: 'js-pub-mem',
     describe: 'JetStream async publish, memory storage, 128 B (no fsync on either server)',
     unit: 'msgs published',
