@@ -6,6 +6,7 @@ import { normalizeStreamConfig, sameConfig, type StreamConfig } from './defaults
 import { fail } from './errors.js';
 import type { JetStreamService } from './service.js';
 import type { Stream } from './stream.js';
+import { checkUpstreams } from './upstream-config.js';
 
 const PAGE_NAMES = 1024;
 const PAGE_LIST = 256;
@@ -52,6 +53,7 @@ function create(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
     if (!sameConfig(existing.config, cfg)) fail('StreamNameExist');
     return { ...existing.info(), did_create: false };
   }
+  checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   const s = svc.createStream(cfg);
@@ -63,9 +65,15 @@ function update(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
   const s = streamByName(svc, cfg.name);
   if (cfg.storage !== s.config.storage) fail('StreamInvalidConfig', { err: 'stream configuration update can not change storage type' });
   if (cfg.retention !== s.config.retention) fail('StreamInvalidConfig', { err: 'stream configuration update can not change retention policy' });
+  // A mirror can be removed (the stream is promoted), not changed.
+  if (cfg.mirror !== undefined && (s.config.mirror === undefined || !sameConfig(cfg.mirror as object as Record<string, unknown>, s.config.mirror as Record<string, unknown>))) {
+    fail('StreamMirrorNotUpdatable');
+  }
+  checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   s.update(cfg);
+  svc.feeds.streamUpdated(s);
   svc.saveMeta(s);
   return s.info();
 }

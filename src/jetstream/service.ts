@@ -16,6 +16,9 @@ import type { JsContext } from './context.js';
 import { type ConsumerConfig, normalizeStreamConfig, type StreamConfig } from './defaults.js';
 import { loadStream, removeConsumerFiles, removeStaleConsumers, saveConsumerMeta, saveConsumerState, saveStreamMeta } from './meta-files.js';
 import { Stream } from './stream.js';
+import { Feeds } from './feeds.js';
+import { mirrorOf } from './mirror.js';
+import { sourcesOf } from './sources.js';
 import { nowNs, rfc3339 } from './wire.js';
 
 export interface JetStreamSettings {
@@ -56,6 +59,8 @@ export class JetStreamService implements JsContext {
   readonly dir: string;
   /** Moves old sealed segments of streams with an archive policy (metadata) to their archive folders. */
   private readonly coldStorage: ColdStorage;
+  readonly feeds: Feeds;
+  private commitScheduled = false;
 
   constructor(
     readonly client: InternalClient,
@@ -72,6 +77,7 @@ export class JetStreamService implements JsContext {
     for (const s of JS_API_SUBJECTS) client.subscribe(s, api);
     client.subscribe('$JS.ACK.>', (subject, reply, _hdr, body) => this.onAck(subject, reply, body));
     client.subscribe('$JS.FC.>', (subject) => this.onFlowControl(subject));
+    this.feeds = new Feeds(this.streams, { mirror: mirrorOf, sources: sourcesOf }, () => this.scheduleCommit());
     this.restore();
     this.coldStorage = new ColdStorage(this.streams, client.account, settings.storeDir, log);
     this.coldStorage.check();
@@ -107,6 +113,16 @@ export class JetStreamService implements JsContext {
   advisory(subject: string, body: Record<string, unknown>): void {
     const full = { ...body, id: randomId(22), timestamp: rfc3339(nowNs()) };
     this.client.publish(subject, '', undefined, JSON.stringify(full));
+  }
+
+  /** Mirrors and sources store outside client traffic: commit their stores on the next loop turn. */
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      this.commit();
+    });
   }
 
   /** End of a loop turn's deliveries: make the turn's publishes durable, then acknowledge them. */
@@ -212,6 +228,7 @@ export class JetStreamService implements JsContext {
     const nowMs = Date.now();
     const now = nowNs();
     const limited = this.storageLimit('file') > 0 || this.storageLimit('memory') > 0;
+    this.feeds.tick();
     for (const s of this.streams.values()) {
       if (limited) s.updateCapture(); // usage moves toward a storage limit
       if (s.config.max_age > 0 && s.store.expire(now) > 0) for (const c of s.consumers.values()) c.streamChanged();
@@ -230,6 +247,7 @@ export class JetStreamService implements JsContext {
     this.streams.set(config.name, s);
     s.subscribe();
     this.saveMeta(s);
+    this.feeds.streamAdded(s);
     return s;
   }
 
@@ -239,6 +257,7 @@ export class JetStreamService implements JsContext {
     s.unsubscribe();
     s.store.destroy();
     this.streams.delete(s.name);
+    this.feeds.streamRemoved(s);
     this.written.delete(s);
     rmSync(s.dir, { recursive: true, force: true });
   }
@@ -311,6 +330,7 @@ export class JetStreamService implements JsContext {
       }
     }
     if (this.streams.size > 0) this.log.info(`JetStream: restored ${this.streams.size} stream(s)`);
+    for (const s of this.streams.values()) this.feeds.streamAdded(s);
   }
 
   /** A file store's recovery report: repairs are warnings, in the `Filestore [<stream>]` form nats-server uses. */

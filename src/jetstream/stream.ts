@@ -10,6 +10,8 @@ import { apiError, type ApiError, fail, JsApiError } from './errors.js';
 import type { FrameView, RawHandler } from '../internal/internal-client.js';
 import { nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
 import { withDynamicMetadata } from './versioning.js';
+import { Republisher } from './republish.js';
+import { configJson } from './upstream-config.js';
 
 const NO_FILTER = Buffer.alloc(0);
 /** u32 fields per message in a native ingest run's index: subject, reply, body (offset, length each). */
@@ -55,6 +57,8 @@ export class Stream {
   private run = new Uint32Array(RUN_FIELDS * 256);
   private runLen = 0;
   private runBuf: Buffer | undefined;
+  /** The copy published after each store, when the config has `republish`. */
+  private republisher: Republisher | undefined;
   private readonly capture: RawHandler = {
     onFrame: (buf, f) => this.onFrame(buf, f),
     flush: () => this.flushRun(),
@@ -67,6 +71,7 @@ export class Stream {
     readonly dir: string,
   ) {
     this.store = new NativeStore(config.storage, dir, storeLimits(config));
+    this.republisher = Republisher.of(config);
   }
 
   /**
@@ -127,8 +132,9 @@ export class Stream {
   updateCapture(): void {
     if (this.captureId === undefined) return;
     const c = this.config;
-    const enabled = this.ctx.captureAllowed(c) && c.sealed !== true && c.retention !== 'interest';
-    this.store.setCapture(enabled, c.no_ack === true, this.consumers.size > 0);
+    // A republish must see every stored message, so its stream takes them all through `accept`.
+    const enabled = this.ctx.captureAllowed(c) && c.sealed !== true && c.retention !== 'interest' && this.republisher === undefined;
+    this.store.setCapture(enabled, c.no_ack === true, this.consumers.size > 0 || this.ctx.feeds.hasFollowers(this));
   }
 
   /** The capture stored messages: consumers may deliver them. */
@@ -141,6 +147,7 @@ export class Stream {
   update(config: StreamConfig): void {
     const resubscribe = JSON.stringify(config.subjects) !== JSON.stringify(this.config.subjects);
     this.config = config;
+    this.republisher = Republisher.of(config);
     this.store.setLimits(storeLimits(config));
     if (resubscribe) {
       this.unsubscribe();
@@ -179,6 +186,7 @@ export class Stream {
       f.bodyEnd - f.bodyStart <= this.ctx.maxPayload &&
       !this.config.sealed &&
       this.config.retention !== 'interest' &&
+      this.republisher === undefined &&
       (this.runLen > 0 || !this.ctx.storageFull(this.config.storage));
     if (!plain || (this.runBuf !== undefined && this.runBuf !== buf)) this.flushRun();
     if (!plain) {
@@ -295,16 +303,51 @@ export class Stream {
     }
     const hdrLen = hdr?.length ?? 0;
     if (hdrLen + body.length > this.ctx.maxPayload) fail('StreamMessageExceedsMaximum');
-    const seq = this.store.store(Buffer.from(subject), hdr ?? NO_FILTER, body, nowNs());
+    const lastSeq = this.lastSeqOf(subject);
+    const tsNs = nowNs();
+    const seq = this.store.store(Buffer.from(subject), hdr ?? NO_FILTER, body, tsNs);
     if (rollup === 'sub') this.store.purge(Buffer.from(subject), seq, 0);
     else if (rollup === 'all') this.store.purge(NO_FILTER, seq, 0);
     if (msgId !== undefined) {
       this.dedup.set(msgId, { seq, ms: nowMs });
       this.lastMsgId = msgId;
     }
+    this.afterStore(subject, hdr, body, seq, tsNs, lastSeq);
+    return seq;
+  }
+
+  /** A message from a source (sources.ts): the publish checks apply, no ack. False when it was not stored. */
+  storeSourced(subject: string, hdr: Buffer, body: Buffer): boolean {
+    try {
+      this.accept(subject, hdr, body, () => undefined);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A message of the origin of this mirror (mirror.ts), stored as the origin's next with the origin's time. */
+  storeMirrored(subject: string, hdr: Buffer, body: Buffer, tsNs: bigint): number {
+    const lastSeq = this.lastSeqOf(subject);
+    const seq = this.store.storeAt(Buffer.from(subject), hdr, body, tsNs);
+    this.afterStore(subject, hdr.length > 0 ? hdr : undefined, body, seq, tsNs, lastSeq);
+    return seq;
+  }
+
+  /** The sequence `subject` last held, which a republished copy carries (only looked up when republishing). */
+  private lastSeqOf(subject: string): number {
+    if (this.republisher?.target(subject) === undefined) return 0;
+    return this.store.loadLast(Buffer.from(subject))?.seq ?? 0;
+  }
+
+  private afterStore(subject: string, hdr: Buffer | undefined, body: Buffer, seq: number, tsNs: bigint, lastSeq: number): void {
+    const dest = this.republisher?.target(subject);
+    if (dest !== undefined) {
+      const c = (this.republisher as Republisher).copy(this.name, subject, hdr, body, seq, tsNs, lastSeq);
+      this.ctx.client.publish(dest, '', c.hdr, c.body);
+    }
     this.ctx.markWritten(this);
     if (this.config.retention === 'interest' && !this.hasInterestIn(subject)) this.store.remove(seq);
-    return seq;
   }
 
   private pruneDedup(nowMs: number): void {
@@ -339,10 +382,13 @@ export class Stream {
       c.streamChanged();
       c.pump();
     }
+    this.ctx.feeds.originChanged(this);
   }
 
   /** Check that one of the stream's subjects could carry `filter`. */
   coversFilter(filter: string): boolean {
+    // A mirror's or source's messages keep their origin's subjects, which are not the stream's own.
+    if (this.config.mirror !== undefined || this.config.sources !== undefined) return true;
     return this.config.subjects.some((s) => subjectsCollide(s, filter));
   }
 
@@ -369,10 +415,11 @@ export class Stream {
 
   info(subjectsFilter?: string): Record<string, unknown> {
     return {
-      config: withDynamicMetadata(this.config),
+      config: configJson(withDynamicMetadata(this.config)),
       created: rfc3339(this.created),
       state: this.stateJson(subjectsFilter),
       cluster: { leader: this.ctx.serverName },
+      ...this.ctx.feeds.info(this),
       ts: rfc3339(nowNs()),
     };
   }

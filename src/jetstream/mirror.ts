@@ -1,0 +1,97 @@
+// A stream's `mirror` of a stream on this server (nats-server's processInboundMirrorMsg): every message of the
+// origin (past `filter_subject`, if set) is stored under the origin's sequence and with its timestamp and
+// headers. Sequences the mirror does not receive (deleted in the origin, or filtered out) are skipped: an
+// empty mirror moves its first sequence up (nats-server's Compact, a purge past the end), otherwise each
+// skipped sequence is stored and removed at once, so it counts as deleted as in nats-server's SkipMsgs.
+// The position is the mirror's own last sequence, so a restart continues from there.
+
+import type { ApiError } from './errors.js';
+import type { Feed } from './feeds.js';
+import type { Stream } from './stream.js';
+import type { StreamSource } from './upstream-config.js';
+
+const EMPTY = Buffer.alloc(0);
+const SKIPPED = Buffer.from('_');
+
+/** Unix ns of an RFC 3339 time with up to nanosecond digits; 0 when unreadable. */
+export function parseTimeNs(text: string): bigint {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
+  if (m === null) return 0n;
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(ms)) return 0n;
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+}
+
+/** The first origin sequence a new mirror or source takes: `opt_start_seq`, `opt_start_time`, else the first. */
+export function firstWanted(origin: Stream, src: StreamSource): number {
+  if (src.opt_start_seq !== undefined) return src.opt_start_seq;
+  if (src.opt_start_time !== undefined) return origin.store.seqForTime(parseTimeNs(src.opt_start_time));
+  return 1;
+}
+
+export class MirrorFeed implements Feed {
+  readonly origin: string;
+  private readonly filter: Buffer;
+  /** The last origin sequence taken (the mirror's last sequence). */
+  private sseq = 0;
+  private lag = 0;
+  started = false;
+  behind = false;
+  refused = false;
+  heard = 0n;
+  missing = false;
+
+  constructor(private readonly src: StreamSource) {
+    this.origin = src.name;
+    this.filter = Buffer.from(src.filter_subject ?? '');
+  }
+
+  start(origin: Stream, target: Stream): void {
+    this.sseq = target.store.state().lastSeq;
+    // A mirror that never stored anything starts where its config says; it begins at that sequence.
+    if (this.sseq === 0) this.sseq = Math.max(0, firstWanted(origin, this.src) - 1);
+  }
+
+  pull(origin: Stream, target: Stream, budget: number): number {
+    let taken = 0;
+    this.refused = false;
+    let last = target.store.state().lastSeq;
+    for (; taken < budget; taken++) {
+      const m = origin.store.loadNext(this.sseq + 1, this.filter);
+      if (m === null) break;
+      try {
+        if (m.seq > last + 1) this.skip(target, last + 1, m.seq - 1, m.tsNs);
+        last = target.storeMirrored(m.subject, m.hdr, m.msg, m.tsNs);
+      } catch {
+        this.refused = true; // a limit of the mirror (discard new): try again later
+        break;
+      }
+      this.sseq = m.seq;
+    }
+    this.behind = taken === budget;
+    this.lag = origin.store.numPending(this.sseq + 1, this.filter, false);
+    return taken;
+  }
+
+  /** Make sequences `from`..`to` of the mirror deleted ones, as nats-server's SkipMsgs / Compact do. */
+  private skip(target: Stream, from: number, to: number, tsNs: bigint): void {
+    if (target.store.state().msgs === 0) {
+      target.store.purge(EMPTY, to + 1, 0);
+      return;
+    }
+    for (let seq = from; seq <= to; seq++) target.store.remove(target.store.storeAt(SKIPPED, EMPTY, EMPTY, tsNs));
+  }
+
+  info(now: bigint, error: ApiError | undefined): Record<string, unknown> {
+    const out: Record<string, unknown> = { name: this.origin, lag: this.lag, active: this.heard === 0n ? -1 : Number(now - this.heard) };
+    if (error !== undefined) out.error = error;
+    if (this.src.filter_subject !== undefined) out.filter_subject = this.src.filter_subject;
+    return out;
+  }
+}
+
+/** The mirror feed of a stream whose config has one. */
+export function mirrorOf(target: Stream): MirrorFeed | undefined {
+  const m = target.config.mirror as StreamSource | undefined;
+  return m !== undefined ? new MirrorFeed(m) : undefined;
+}
