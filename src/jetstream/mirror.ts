@@ -9,23 +9,15 @@ import type { ApiError } from './errors.js';
 import type { Feed } from './feeds.js';
 import type { Stream } from './stream.js';
 import type { StreamSource } from './upstream-config.js';
+import { parseTime } from './wire.js';
 
 const EMPTY = Buffer.alloc(0);
 const SKIPPED = Buffer.from('_');
 
-/** Unix ns of an RFC 3339 time with up to nanosecond digits; 0 when unreadable. */
-export function parseTimeNs(text: string): bigint {
-  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(text);
-  if (m === null) return 0n;
-  const ms = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(ms)) return 0n;
-  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
-}
-
 /** The first origin sequence a new mirror or source takes: `opt_start_seq`, `opt_start_time`, else the first. */
 export function firstWanted(origin: Stream, src: StreamSource): number {
   if (src.opt_start_seq !== undefined) return src.opt_start_seq;
-  if (src.opt_start_time !== undefined) return origin.store.seqForTime(parseTimeNs(src.opt_start_time));
+  if (src.opt_start_time !== undefined) return origin.store.seqForTime(parseTime(src.opt_start_time));
   return 1;
 }
 
