@@ -6,6 +6,7 @@
 // a large origin does not hold the loop. Its stores are made durable by the service's next commit
 // (`scheduleCommit`), like publishes.
 
+import { subjectMatches } from '../native/index.js';
 import { type ApiError, apiError } from './errors.js';
 import type { Stream } from './stream.js';
 import { nowNs } from './wire.js';
@@ -20,8 +21,15 @@ export interface Feed {
   readonly origin: string;
   /** Position the feed (once its origin exists): where a mirror or a source continues. */
   start(origin: Stream, target: Stream): void;
-  /** Store up to `budget` of the origin's messages past the feed's position; returns how many it took. */
-  pull(origin: Stream, target: Stream, budget: number): number;
+  /**
+   * Store up to `budget` of the origin's messages past the feed's position; returns how many it took. `took`
+   * is told of each, after the position moved past it (an interest or work-queue origin may let it go then).
+   */
+  pull(origin: Stream, target: Stream, budget: number, took?: (seq: number, subject: string) => void): number;
+  /** The last origin sequence taken. */
+  readonly position: number;
+  /** The source's filter_subject, if any. */
+  readonly filterSubject: string | undefined;
   /** Whether `start` ran (the origin was found once). */
   started: boolean;
   /** The last pull stopped at its budget: continue on the next turn. */
@@ -67,6 +75,20 @@ export class Feeds {
 
   streamRemoved(s: Stream): void {
     this.byTarget.delete(s.name);
+  }
+
+  /**
+   * Whether a feed of `origin` has yet to take `seq` (0: a new message) on `subject`: what keeps a message of
+   * an interest-retention origin, as nats-server's mirror and source consumers count as interest.
+   */
+  wants(origin: Stream, subject: string, seq: number): boolean {
+    for (const feeds of this.byTarget.values()) {
+      for (const f of feeds) {
+        if (f.origin !== origin.name || (seq > 0 && f.position >= seq)) continue;
+        if (f.filterSubject === undefined || subjectMatches(f.filterSubject, subject)) return true;
+      }
+    }
+    return false;
   }
 
   hasFollowers(origin: Stream): boolean {
@@ -130,7 +152,9 @@ export class Feeds {
       origin.updateCapture(); // the origin's captured stores must now notify
     }
     f.heard = nowNs();
-    if (f.pull(origin, target, PULL_BUDGET) > 0) this.scheduleCommit();
+    // What a feed took from an interest or work-queue origin is acknowledged, as by nats-server's consumer.
+    const took = origin.config.retention === 'limits' ? undefined : (seq: number, subject: string) => origin.onAcked(seq, subject);
+    if (f.pull(origin, target, PULL_BUDGET, took) > 0) this.scheduleCommit();
     if (f.behind) this.continueSoon();
   }
 

@@ -44,7 +44,15 @@ export class MirrorFeed implements Feed {
     if (this.sseq === 0) this.sseq = Math.max(0, firstWanted(origin, this.src) - 1);
   }
 
-  pull(origin: Stream, target: Stream, budget: number): number {
+  get position(): number {
+    return this.sseq;
+  }
+
+  get filterSubject(): string | undefined {
+    return this.src.filter_subject;
+  }
+
+  pull(origin: Stream, target: Stream, budget: number, took?: (seq: number, subject: string) => void): number {
     let taken = 0;
     this.refused = false;
     let last = target.store.state().lastSeq;
@@ -59,6 +67,7 @@ export class MirrorFeed implements Feed {
         break;
       }
       this.sseq = m.seq;
+      took?.(m.seq, m.subject);
     }
     this.behind = taken === budget;
     this.lag = origin.store.numPending(this.sseq + 1, this.filter, false);

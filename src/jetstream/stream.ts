@@ -360,7 +360,7 @@ export class Stream {
 
   private hasInterestIn(subject: string): boolean {
     for (const c of this.consumers.values()) if (c.filterMatches(subject)) return true;
-    return false;
+    return this.ctx.feeds.wants(this, subject, 0); // a mirror or source of this stream is interest too
   }
 
   /** A consumer acknowledged `seq`: with interest or work-queue retention it may go now. */
@@ -373,6 +373,7 @@ export class Stream {
     for (const c of this.consumers.values()) {
       if (c.filterMatches(subject) && !c.hasAcked(seq)) return;
     }
+    if (this.ctx.feeds.wants(this, subject, seq)) return;
     this.store.remove(seq);
   }
 

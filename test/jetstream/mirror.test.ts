@@ -3,7 +3,7 @@
 // opt_start_seq and filter_subject, config errors, an origin created after its mirror or deleted, a restart.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { checkFor } from '../helpers/server.js';
 import { startJsServer, type JsServer } from './js-server.js';
@@ -136,6 +136,18 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       const m = await c.next({ expires: 5000 });
       assert.equal(m?.string(), 'hello');
       assert.equal(m?.seq, 1);
+    });
+
+    test('a mirror is interest: an interest-retention origin keeps each message until the mirror has it', async () => {
+      await jsm.streams.add({ name: 'O7', subjects: ['o7'], retention: RetentionPolicy.Interest });
+      await jsm.streams.add({ name: 'M7', mirror: { name: 'O7' } });
+      // nats-server sets its mirror consumer up asynchronously: until then there is no interest.
+      await checkFor(10_000, 20, async () => ((await jsm.streams.info('M7')).mirror?.active ?? -1) >= 0);
+      const js = jetstream(nc);
+      for (let i = 1; i <= 3; i++) await js.publish('o7', `m${i}`);
+      const si = await caughtUp(jsm, 'M7', 3);
+      assert.equal(si.state.messages, 3);
+      await checkFor(5000, 20, async () => (await jsm.streams.info('O7')).state.messages === 0);
     });
 
     test('after a restart the mirror continues from its last sequence', async () => {

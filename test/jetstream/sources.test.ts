@@ -4,7 +4,7 @@
 // each source continues after the origin sequence of its newest stored header.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, JetStreamApiError, RetentionPolicy, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { checkFor } from '../helpers/server.js';
 import { startJsServer, type JsServer } from './js-server.js';
@@ -94,6 +94,16 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       await checkFor(5000, 20, async () => (await jsm.streams.info('CD')).sources?.every((s) => s.lag === 0));
       assert.equal((await jsm.streams.info('CD')).state.messages, 3);
       assert.ok(si.state.first_seq === 1);
+    });
+
+    test('a source drains a work-queue origin, as nats-server\'s source consumer does', async () => {
+      await jsm.streams.add({ name: 'WQ', subjects: ['wq'], retention: RetentionPolicy.Workqueue });
+      await jsm.streams.add({ name: 'FROMWQ', sources: [{ name: 'WQ' }] });
+      await checkFor(10_000, 20, async () => ((await jsm.streams.info('FROMWQ')).sources?.[0]?.active ?? -1) >= 0);
+      const js = jetstream(nc);
+      for (let i = 1; i <= 3; i++) await js.publish('wq', `w${i}`);
+      await holds(jsm, 'FROMWQ', 3);
+      await checkFor(5000, 20, async () => (await jsm.streams.info('WQ')).state.messages === 0);
     });
 
     test('config errors', async () => {
