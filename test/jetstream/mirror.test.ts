@@ -150,6 +150,22 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       await checkFor(5000, 20, async () => (await jsm.streams.info('O7')).state.messages === 0);
     });
 
+    test('removing the mirror config promotes the mirror to a stream of its own', async () => {
+      await jsm.streams.add({ name: 'O8', subjects: ['o8'] });
+      await jsm.streams.add({ name: 'M8', mirror: { name: 'O8' } });
+      const js = jetstream(nc);
+      await js.publish('o8', 'a');
+      await js.publish('o8', 'b');
+      await caughtUp(jsm, 'M8', 2);
+      const si = await jsm.streams.update('M8', { mirror: undefined, subjects: ['m8'] } as never);
+      assert.equal(si.config.mirror, undefined);
+      assert.equal(si.mirror, undefined);
+      const ack = await js.publish('m8', 'own');
+      assert.deepEqual([ack.stream, ack.seq], ['M8', 3]);
+      await js.publish('o8', 'c');
+      assert.equal((await jsm.streams.info('M8')).state.messages, 3, 'no longer mirrors');
+    });
+
     test('after a restart the mirror continues from its last sequence', async () => {
       await jsm.streams.add({ name: 'O6', subjects: ['o6'] });
       await jsm.streams.add({ name: 'M6', mirror: { name: 'O6' } });
