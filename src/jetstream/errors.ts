@@ -44,6 +44,12 @@ export const JS_ERRORS = {
     errCode: 10144,
     description: 'source with multiple subject transforms cannot also have a single subject filter',
   },
+  SourceInvalidSubjectFilter: { code: 400, errCode: 10145, description: 'source transform source: {err}' },
+  SourceInvalidTransformDestination: { code: 400, errCode: 10146, description: 'source transform: {err}' },
+  SourceOverlappingSubjectFilters: { code: 400, errCode: 10147, description: 'source filters can not overlap' },
+  MirrorInvalidSubjectFilter: { code: 400, errCode: 10151, description: 'mirror transform source: {err}' },
+  MirrorOverlappingSubjectFilters: { code: 400, errCode: 10152, description: 'mirror subject filters can not overlap' },
+  MirrorInvalidTransformDestination: { code: 400, errCode: 10154, description: 'mirror transform: {err}' },
   MirrorMultipleFiltersNotAllowed: {
     code: 400,
     errCode: 10150,

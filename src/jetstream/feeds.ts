@@ -6,7 +6,6 @@
 // a large origin does not hold the loop. Its stores are made durable by the service's next commit
 // (`scheduleCommit`), like publishes.
 
-import { subjectMatches } from '../native/index.js';
 import { type ApiError, apiError } from './errors.js';
 import type { Stream } from './stream.js';
 import { nowNs } from './wire.js';
@@ -28,8 +27,8 @@ export interface Feed {
   pull(origin: Stream, target: Stream, budget: number, took?: (seq: number, subject: string) => void): number;
   /** The last origin sequence taken. */
   readonly position: number;
-  /** The source's filter_subject, if any. */
-  readonly filterSubject: string | undefined;
+  /** Whether the feed takes messages on `subject` (its filter or transform sources). */
+  wants(subject: string): boolean;
   /** Whether `start` ran (the origin was found once). */
   started: boolean;
   /** The last pull stopped at its budget: continue on the next turn. */
@@ -85,7 +84,7 @@ export class Feeds {
     for (const feeds of this.byTarget.values()) {
       for (const f of feeds) {
         if (f.origin !== origin.name || (seq > 0 && f.position >= seq)) continue;
-        if (f.filterSubject === undefined || subjectMatches(f.filterSubject, subject)) return true;
+        if (f.wants(subject)) return true;
       }
     }
     return false;

@@ -6,6 +6,7 @@
 // The position is the mirror's own last sequence, so a restart continues from there.
 
 import type { ApiError } from './errors.js';
+import { FeedFilter } from './feed-filter.js';
 import type { Feed } from './feeds.js';
 import type { Stream } from './stream.js';
 import type { StreamSource } from './upstream-config.js';
@@ -23,7 +24,7 @@ export function firstWanted(origin: Stream, src: StreamSource): number {
 
 export class MirrorFeed implements Feed {
   readonly origin: string;
-  private readonly filter: Buffer;
+  private readonly filter: FeedFilter;
   /** The last origin sequence taken (the mirror's last sequence). */
   private sseq = 0;
   private lag = 0;
@@ -35,7 +36,7 @@ export class MirrorFeed implements Feed {
 
   constructor(private readonly src: StreamSource) {
     this.origin = src.name;
-    this.filter = Buffer.from(src.filter_subject ?? '');
+    this.filter = new FeedFilter(src);
   }
 
   start(origin: Stream, target: Stream): void {
@@ -48,8 +49,8 @@ export class MirrorFeed implements Feed {
     return this.sseq;
   }
 
-  get filterSubject(): string | undefined {
-    return this.src.filter_subject;
+  wants(subject: string): boolean {
+    return this.filter.wants(subject);
   }
 
   pull(origin: Stream, target: Stream, budget: number, took?: (seq: number, subject: string) => void): number {
@@ -57,11 +58,15 @@ export class MirrorFeed implements Feed {
     this.refused = false;
     let last = target.store.state().lastSeq;
     for (; taken < budget; taken++) {
-      const m = origin.store.loadNext(this.sseq + 1, this.filter);
+      const m = origin.store.loadNext(this.sseq + 1, this.filter.storeFilter);
       if (m === null) break;
+      if (!this.filter.matches(m.subject)) {
+        this.sseq = m.seq; // a gap in the mirror, skipped with the next message taken
+        continue;
+      }
       try {
         if (m.seq > last + 1) this.skip(target, last + 1, m.seq - 1, m.tsNs);
-        last = target.storeMirrored(m.subject, m.hdr, m.msg, m.tsNs);
+        last = target.storeMirrored(this.filter.map(m.subject), m.hdr, m.msg, m.tsNs);
       } catch {
         this.refused = true; // a limit of the mirror (discard new): try again later
         break;
@@ -70,7 +75,7 @@ export class MirrorFeed implements Feed {
       took?.(m.seq, m.subject);
     }
     this.behind = taken === budget;
-    this.lag = origin.store.numPending(this.sseq + 1, this.filter, false);
+    this.lag = this.filter.pending(origin.store, this.sseq + 1);
     return taken;
   }
 
@@ -86,8 +91,7 @@ export class MirrorFeed implements Feed {
   info(now: bigint, error: ApiError | undefined): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.origin, lag: this.lag, active: this.heard === 0n ? -1 : Number(now - this.heard) };
     if (error !== undefined) out.error = error;
-    if (this.src.filter_subject !== undefined) out.filter_subject = this.src.filter_subject;
-    return out;
+    return { ...out, ...this.filter.infoFields() };
   }
 }
 

@@ -6,6 +6,7 @@
 // setStartingSequenceForSources), read back from the store newest first.
 
 import type { ApiError } from './errors.js';
+import { FeedFilter } from './feed-filter.js';
 import type { Feed } from './feeds.js';
 import { firstWanted } from './mirror.js';
 import type { Stream } from './stream.js';
@@ -50,7 +51,7 @@ function headerValue(hdr: Buffer, name: string): string | undefined {
 export class SourceFeed implements Feed {
   readonly origin: string;
   readonly iname: string;
-  private readonly filter: Buffer;
+  private readonly filter: FeedFilter;
   /** The last origin sequence taken; 0 before the first. */
   sseq = 0;
   /** Set when the position came from the stored headers (restart). */
@@ -65,7 +66,7 @@ export class SourceFeed implements Feed {
   constructor(private readonly src: StreamSource) {
     this.origin = src.name;
     this.iname = indexName(src);
-    this.filter = Buffer.from(src.filter_subject ?? '');
+    this.filter = new FeedFilter(src);
   }
 
   start(origin: Stream): void {
@@ -76,8 +77,8 @@ export class SourceFeed implements Feed {
     return this.sseq;
   }
 
-  get filterSubject(): string | undefined {
-    return this.src.filter_subject;
+  wants(subject: string): boolean {
+    return this.filter.wants(subject);
   }
 
   pull(origin: Stream, target: Stream, budget: number, took?: (seq: number, subject: string) => void): number {
@@ -85,10 +86,14 @@ export class SourceFeed implements Feed {
     this.refused = false;
     const [stream, filter, dest] = this.iname.split(' ') as [string, string, string];
     for (; taken < budget; taken++) {
-      const m = origin.store.loadNext(this.sseq + 1, this.filter);
+      const m = origin.store.loadNext(this.sseq + 1, this.filter.storeFilter);
       if (m === null) break;
+      if (!this.filter.matches(m.subject)) {
+        this.sseq = m.seq;
+        continue;
+      }
       const hdr = sourcedHeaders(m.hdr, `${stream} ${m.seq} ${filter} ${dest} ${m.subject}`);
-      if (!target.storeSourced(m.subject, hdr, m.msg)) {
+      if (!target.storeSourced(this.filter.map(m.subject), hdr, m.msg)) {
         this.refused = true;
         break;
       }
@@ -96,15 +101,14 @@ export class SourceFeed implements Feed {
       took?.(m.seq, m.subject);
     }
     this.behind = taken === budget;
-    this.lag = origin.store.numPending(this.sseq + 1, this.filter, false);
+    this.lag = this.filter.pending(origin.store, this.sseq + 1);
     return taken;
   }
 
   info(now: bigint, error: ApiError | undefined): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.origin, lag: this.lag, active: this.heard === 0n ? -1 : Number(now - this.heard) };
     if (error !== undefined) out.error = error;
-    if (this.src.filter_subject !== undefined) out.filter_subject = this.src.filter_subject;
-    return out;
+    return { ...out, ...this.filter.infoFields() };
   }
 }
 

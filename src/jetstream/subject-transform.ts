@@ -31,12 +31,18 @@ export class SubjectTransform {
 
   /** The transform from `src` (empty: `>`) to `dest`, or undefined when nats-server would refuse it. */
   static create(src: string, dest: string): SubjectTransform | undefined {
+    const t = SubjectTransform.build(src, dest);
+    return typeof t === 'string' ? undefined : t;
+  }
+
+  /** The transform, or why nats-server's NewSubjectTransform refuses it (its error text). */
+  static build(src: string, dest: string): SubjectTransform | string {
     if (src === '') src = '>';
     const stoks = src.split('.');
     const dtoks = dest.split('.');
     const srcFwc = stoks[stoks.length - 1] === '>';
     const destFwc = dtoks[dtoks.length - 1] === '>';
-    if (!isValidSubject(src) || !isValidSubject(dest) || dtoks.includes('*') || srcFwc !== destFwc) return undefined;
+    if (!isValidSubject(src) || !isValidSubject(dest) || dtoks.includes('*') || srcFwc !== destFwc) return 'invalid subject';
     if (src === '>' && dest === '>') return new SubjectTransform(src, stoks.length, undefined, true);
     // The source token index of the N-th `*`.
     const pwcs: number[] = [];
@@ -46,13 +52,16 @@ export class SubjectTransform {
     const parts: Part[] = [];
     for (const token of destFwc ? dtoks.slice(0, -1) : dtoks) {
       const n = placeholder(token);
-      if (n === 'bad') return undefined;
+      if (n === 'bad') return `invalid mapping destination: mapping function not supported by Myelin in ${token}`;
       if (n === undefined) {
         parts.push({ literal: token });
         continue;
       }
       const at = pwcs[n - 1];
-      if (at === undefined) return undefined; // index out of range (or wildcards in a literal source)
+      if (at === undefined) {
+        const literalSource = pwcs.length === 0 && !srcFwc;
+        return `invalid mapping destination: wildcard index out of range in ${token}${literalSource ? '' : `: [${n}]`}`;
+      }
       parts.push({ wildcard: at });
     }
     return new SubjectTransform(src, stoks.length, parts, destFwc);

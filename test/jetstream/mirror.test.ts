@@ -112,6 +112,33 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       assert.equal(m?.string(), 'm4');
     });
 
+    test('subject_transforms filter and map what the mirror takes; their errors', async () => {
+      await jsm.streams.add({ name: 'O9', subjects: ['o9.>'] });
+      const js = jetstream(nc);
+      await js.publish('o9.a.1', 'a1');
+      await js.publish('o9.c', 'skipped');
+      await js.publish('o9.b.x.y', 'bxy');
+      const transforms = [
+        { src: 'o9.a.*', dest: 'm9.$1' },
+        { src: 'o9.b.>', dest: '' },
+      ];
+      await jsm.streams.add({ name: 'M9', mirror: { name: 'O9', subject_transforms: transforms } });
+      const si = await caughtUp(jsm, 'M9', 3);
+      assert.equal(si.state.messages, 2);
+      assert.equal((await jsm.streams.getMessage('M9', { seq: 1 }))?.subject, 'm9.1');
+      assert.equal((await jsm.streams.getMessage('M9', { seq: 3 }))?.subject, 'o9.b.x.y');
+      assert.deepEqual((si.mirror as unknown as Record<string, unknown>).subject_transforms, transforms);
+      assert.deepEqual(si.config.mirror?.subject_transforms, transforms);
+      const overlap = await refused(jsm.streams.add({ name: 'M9B', mirror: { name: 'O9', subject_transforms: [{ src: 'o9.>', dest: '' }, { src: 'o9.a', dest: '' }] } }));
+      assert.deepEqual(overlap, { code: 10152, description: 'mirror subject filters can not overlap' });
+      const both = await refused(jsm.streams.add({ name: 'M9C', mirror: { name: 'O9', filter_subject: 'o9.a', subject_transforms: [{ src: 'o9.>', dest: '' }] } }));
+      assert.equal(both.code, 10150);
+      const badSrc = await refused(jsm.streams.add({ name: 'M9D', mirror: { name: 'O9', subject_transforms: [{ src: 'o9..x', dest: '' }] } }));
+      assert.deepEqual(badSrc, { code: 10151, description: 'mirror transform source: invalid subject o9..x' });
+      const badDest = await refused(jsm.streams.add({ name: 'M9E', mirror: { name: 'O9', subject_transforms: [{ src: 'o9.*', dest: 'x.$2' }] } }));
+      assert.deepEqual(badDest, { code: 10154, description: 'mirror transform: invalid mapping destination: wildcard index out of range in $2: [2]' });
+    });
+
     test('an origin created after its mirror; a deleted origin leaves the mirror as it was', async () => {
       await jsm.streams.add({ name: 'M4', mirror: { name: 'O4' } });
       const before = await jsm.streams.info('M4');

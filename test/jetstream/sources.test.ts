@@ -106,6 +106,33 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       await checkFor(5000, 20, async () => (await jsm.streams.info('WQ')).state.messages === 0);
     });
 
+    test('subject_transforms map what a source takes, and name it in Nats-Stream-Source', async () => {
+      await jsm.streams.add({ name: 'T', subjects: ['t.>'] });
+      const js = jetstream(nc);
+      await js.publish('t.a.1', 'a1');
+      await js.publish('t.c', 'not taken');
+      await js.publish('t.b.2', 'b2');
+      const transforms = [
+        { src: 't.a.*', dest: 'x.$1' },
+        { src: 't.b.>', dest: '' },
+      ];
+      const created = await jsm.streams.add({ name: 'TX', sources: [{ name: 'T', subject_transforms: transforms }] });
+      assert.deepEqual(created.config.sources, [{ name: 'T', subject_transforms: transforms }]);
+      await holds(jsm, 'TX', 2);
+      await checkFor(5000, 20, async () => (await jsm.streams.info('TX')).sources?.every((s) => s.lag === 0));
+      const si = await jsm.streams.info('TX');
+      assert.equal(si.state.messages, 2);
+      const x = await jsm.streams.getMessage('TX', { last_by_subj: 'x.1' });
+      assert.equal(x?.header.get('Nats-Stream-Source'), 'T 1 t.a.*\ft.b.> x.$1\f> t.a.1');
+      const b = await jsm.streams.getMessage('TX', { last_by_subj: 't.b.2' });
+      assert.equal(b?.header.get('Nats-Stream-Source'), 'T 3 t.a.*\ft.b.> x.$1\f> t.b.2');
+      assert.deepEqual((si.sources?.[0] as unknown as Record<string, unknown>).subject_transforms, transforms);
+      const overlap = await refused(jsm.streams.add({ name: 'TY', sources: [{ name: 'T', subject_transforms: [{ src: 't.>', dest: '' }, { src: 't.a', dest: '' }] }] }));
+      assert.deepEqual(overlap, { code: 10147, description: 'source filters can not overlap' });
+      const bad = await refused(jsm.streams.add({ name: 'TZ', sources: [{ name: 'T', subject_transforms: [{ src: 't.*', dest: 'x.{{nope(1)}}' }] }] }));
+      assert.deepEqual(bad, { code: 10146, description: 'source transform: invalid mapping destination: unknown function in {{nope(1)}}' });
+    });
+
     test('config errors', async () => {
       const dup = await refused(jsm.streams.add({ name: 'E1', sources: [{ name: 'A' }, { name: 'A' }] }));
       assert.deepEqual(dup, { code: 10140, description: 'duplicate source configuration detected' });

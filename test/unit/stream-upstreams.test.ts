@@ -8,7 +8,7 @@ import { normalizeStreamConfig, type StreamConfig } from '../../src/jetstream/de
 import { JsApiError } from '../../src/jetstream/errors.js';
 import { Republisher } from '../../src/jetstream/republish.js';
 import { SubjectTransform } from '../../src/jetstream/subject-transform.js';
-import { checkUpstreams, configJson } from '../../src/jetstream/upstream-config.js';
+import { checkUpstreams, configJson, indexName } from '../../src/jetstream/upstream-config.js';
 
 const norm = (raw: Record<string, unknown>) => normalizeStreamConfig(raw, 1 << 20);
 
@@ -80,7 +80,11 @@ test('mirror and sources configs: no subjects of their own, canonical entries, n
   assert.equal(errCode(() => norm({ name: 'M', mirror: { name: 'O', external: { api: '$JS.hub.API' } } })), 10052);
   assert.equal(errCode(() => norm({ name: 'S', sources: [{ name: 'A' }, { name: 'A' }] })), 10140);
   assert.equal(errCode(() => norm({ name: 'S', sources: [{ name: '' }] })), 10141);
-  assert.equal(errCode(() => norm({ name: 'S', sources: [{ name: 'A', subject_transforms: [{ src: '>', dest: 'x.>' }] }] })), 10052);
+  assert.deepEqual(norm({ name: 'S', sources: [{ name: 'A', subject_transforms: [{ src: '>', dest: 'x.>' }] }] }).sources, [
+    { name: 'A', subject_transforms: [{ src: '>', dest: 'x.>' }] },
+  ]);
+  assert.equal(indexName({ name: 'A', subject_transforms: [{ src: '', dest: '' }, { src: 'b.*', dest: 'c.$1' }] }), 'A >\fb.* >\fc.$1');
+  assert.equal(indexName({ name: 'A', filter_subject: 'a.>' }), 'A a.> >');
   // The same stream twice with different filters is two sources.
   assert.equal(norm({ name: 'S', sources: [{ name: 'A', filter_subject: 'a.1' }, { name: 'A', filter_subject: 'a.2' }] }).sources?.toString(), '[object Object],[object Object]');
 });
