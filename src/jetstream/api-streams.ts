@@ -48,12 +48,13 @@ function checkOverlap(svc: JetStreamService, name: string, subjects: string[]): 
 
 function create(svc: JetStreamService, req: ApiRequest): Record<string, unknown> {
   const cfg = configFromRequest(svc, req);
+  // Before the idempotency check: it fills mirror_direct from the origin, as the stored config has it.
+  checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
   const existing = svc.streams.get(cfg.name);
   if (existing !== undefined) {
     if (!sameConfig(existing.config, cfg)) fail('StreamNameExist');
     return { ...existing.info(), did_create: false };
   }
-  checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   const s = svc.createStream(cfg);

@@ -328,6 +328,8 @@ export class Stream {
 
   /** A message of the origin of this mirror (mirror.ts), stored as the origin's next with the origin's time. */
   storeMirrored(subject: string, hdr: Buffer, body: Buffer, tsNs: bigint): number {
+    if (this.config.sealed) fail('StreamStoreFailed', { err: 'invalid operation on sealed stream' });
+    if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
     const lastSeq = this.lastSeqOf(subject);
     const seq = this.store.storeAt(Buffer.from(subject), hdr, body, tsNs);
     this.afterStore(subject, hdr.length > 0 ? hdr : undefined, body, seq, tsNs, lastSeq);

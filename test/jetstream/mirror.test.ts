@@ -95,6 +95,15 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       assert.deepEqual(cycle, { code: 10052, description: 'detected cycle' });
     });
 
+    test('mirror_direct follows the origin allow_direct; an identical create is idempotent', async () => {
+      await jsm.streams.add({ name: 'O10', subjects: ['o10'], allow_direct: true });
+      const cfg = { name: 'M10', mirror: { name: 'O10' } };
+      const first = await jsm.streams.add(cfg);
+      assert.equal(first.config.mirror_direct, true);
+      const again = await jsm.streams.add(cfg);
+      assert.equal(again.config.mirror_direct, true);
+    });
+
     test('opt_start_seq and filter_subject', async () => {
       await jsm.streams.add({ name: 'O3', subjects: ['o3.*'] });
       const js = jetstream(nc);
