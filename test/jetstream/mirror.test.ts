@@ -112,6 +112,10 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       const si = await caughtUp(jsm, 'M3', 10);
       assert.equal(si.state.first_seq, 5);
       assert.equal(si.state.messages, 6);
+      const fourth = await jsm.streams.getMessage('O3', { seq: 4 });
+      await jsm.streams.add({ name: 'M3T', mirror: { name: 'O3', opt_start_time: fourth?.timestamp } });
+      const st = await caughtUp(jsm, 'M3T', 10);
+      assert.equal(st.state.first_seq, 4, 'starts at the time of seq 4');
       await jsm.streams.add({ name: 'M3F', mirror: { name: 'O3', filter_subject: 'o3.a' } });
       await js.publish('o3.a', 'm11');
       const sf = await caughtUp(jsm, 'M3F', 11);
