@@ -56,16 +56,23 @@ export class MirrorFeed implements Feed {
   pull(origin: Stream, target: Stream, budget: number, took?: (seq: number, subject: string) => void): number {
     let taken = 0;
     this.refused = false;
+    this.behind = false;
     let last = target.store.state().lastSeq;
-    for (; taken < budget; taken++) {
+    while (taken < budget) {
       const m = origin.store.loadNext(this.sseq + 1, this.filter.storeFilter);
       if (m === null) break;
+      taken++;
       if (!this.filter.matches(m.subject)) {
         this.sseq = m.seq; // a gap in the mirror, skipped with the next message taken
         continue;
       }
       try {
-        if (m.seq > last + 1) this.skip(target, last + 1, m.seq - 1, m.tsNs);
+        if (m.seq > last + 1) {
+          const [skippedTo, cost] = this.skip(target, last, m.seq - 1, m.tsNs, budget - taken);
+          last = skippedTo;
+          taken += cost;
+          if (last < m.seq - 1) break; // a long gap continues on the next turn
+        }
         last = target.storeMirrored(this.filter.map(m.subject), m.hdr, m.msg, m.tsNs);
       } catch {
         this.refused = true; // a limit of the mirror (discard new): try again later
@@ -74,18 +81,24 @@ export class MirrorFeed implements Feed {
       this.sseq = m.seq;
       took?.(m.seq, m.subject);
     }
-    this.behind = taken === budget;
+    this.behind = taken >= budget;
     this.lag = this.filter.pending(origin.store, this.sseq + 1);
     return taken;
   }
 
-  /** Make sequences `from`..`to` of the mirror deleted ones, as nats-server's SkipMsgs / Compact do. */
-  private skip(target: Stream, from: number, to: number, tsNs: bigint): void {
+  /**
+   * Make the mirror's sequences after `last` up to `to` deleted ones, as nats-server's SkipMsgs / Compact do,
+   * at most `budget` of them when each costs a store and a remove (they are made durable with the next
+   * message stored). Returns the mirror's last sequence after it and how many stores that took.
+   */
+  private skip(target: Stream, last: number, to: number, tsNs: bigint, budget: number): [number, number] {
     if (target.store.state().msgs === 0) {
       target.store.purge(EMPTY, to + 1, 0);
-      return;
+      return [to, 1];
     }
-    for (let seq = from; seq <= to; seq++) target.store.remove(target.store.storeAt(SKIPPED, EMPTY, EMPTY, tsNs));
+    const end = Math.min(to, last + Math.max(1, budget));
+    for (let seq = last + 1; seq <= end; seq++) target.store.remove(target.store.storeAt(SKIPPED, EMPTY, EMPTY, tsNs));
+    return [end, end - last];
   }
 
   info(now: bigint, error: ApiError | undefined): Record<string, unknown> {

@@ -95,6 +95,22 @@ for (const config of [undefined, 'jetstream { sync_interval: "2m" }']) {
       assert.deepEqual(cycle, { code: 10052, description: 'detected cycle' });
     });
 
+    test('a long gap in the origin becomes deleted sequences in a mirror that holds messages', async () => {
+      await jsm.streams.add({ name: 'O11', subjects: ['o11'] });
+      await jsm.streams.add({ name: 'M11', mirror: { name: 'O11' } });
+      const js = jetstream(nc);
+      for (let i = 1; i <= 3; i++) await js.publish('o11', `m${i}`);
+      await caughtUp(jsm, 'M11', 3);
+      // A purge up to a sequence past the end moves the origin on (nats-server's Compact).
+      await jsm.streams.purge('O11', { seq: 20_000 });
+      const ack = await js.publish('o11', 'after the gap');
+      assert.equal(ack.seq, 20_000);
+      const si = await caughtUp(jsm, 'M11', 20_000);
+      assert.equal(si.state.messages, 4);
+      assert.equal(si.state.num_deleted, 20_000 - 4);
+      assert.equal((await jsm.streams.getMessage('M11', { seq: 20_000 }))?.string(), 'after the gap');
+    });
+
     test('mirror_direct follows the origin allow_direct; an identical create is idempotent', async () => {
       await jsm.streams.add({ name: 'O10', subjects: ['o10'], allow_direct: true });
       const cfg = { name: 'M10', mirror: { name: 'O10' } };
