@@ -8,6 +8,7 @@ import { checkLevel2Update } from './level2-config.js';
 import type { JetStreamService } from './service.js';
 import type { Stream } from './stream.js';
 import { checkTtlUpdate } from './ttl.js';
+import { checkUpstreams } from './upstream-config.js';
 
 const PAGE_NAMES = 1024;
 const PAGE_LIST = 256;
@@ -49,6 +50,8 @@ function checkOverlap(svc: JetStreamService, name: string, subjects: string[]): 
 
 function create(svc: JetStreamService, req: ApiRequest): Record<string, unknown> {
   const cfg = configFromRequest(svc, req);
+  // Before the idempotency check: it fills mirror_direct from the origin, as the stored config has it.
+  checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
   const existing = svc.streams.get(cfg.name);
   if (existing !== undefined) {
     if (!sameConfig(existing.config, cfg)) fail('StreamNameExist');
@@ -67,9 +70,15 @@ function update(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
   if (cfg.retention !== s.config.retention) fail('StreamInvalidConfig', { err: 'stream configuration update can not change retention policy' });
   checkTtlUpdate(s.config, cfg);
   checkLevel2Update(s.config, cfg);
+  // A mirror can be removed (the stream is promoted), not changed.
+  if (cfg.mirror !== undefined && (s.config.mirror === undefined || !sameConfig(cfg.mirror as object as Record<string, unknown>, s.config.mirror as Record<string, unknown>))) {
+    fail('StreamMirrorNotUpdatable');
+  }
+  checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   s.update(cfg);
+  svc.feeds.streamUpdated(s);
   svc.saveMeta(s);
   return s.info();
 }

@@ -2,6 +2,7 @@
 
 import type { InternalClient } from '../internal/internal-client.js';
 import type { StreamConfig } from './defaults.js';
+import type { Feeds } from './feeds.js';
 import type { Stream } from './stream.js';
 
 export interface JsContext {
@@ -9,6 +10,8 @@ export interface JsContext {
   readonly maxPayload: number;
   /** The server's name, reported as the cluster leader in stream info. */
   readonly serverName: string;
+  /** The account's mirrors and sources (feeds.ts): told when a stream's store changed, asked for stream info. */
+  readonly feeds: Feeds;
   /** A store was written: sync it (with every other written store) before the turn's acks go out. */
   markWritten(stream: Stream): void;
   /** Run the group commit now, for stores made outside a delivery batch (a due message schedule). */

@@ -3,6 +3,8 @@
 // nats-server's (server/stream.go checkStreamCfg, server/consumer.go setConsumerConfigDefaults).
 
 import { fail } from './errors.js';
+import { checkRepublish } from './republish.js';
+import { hasUpstreams, normalizeUpstreams } from './upstream-config.js';
 import { consumerRequiredLevel, setStaticMetadata, streamRequiredLevel } from './versioning.js';
 import { normalizeTtlConfig } from './ttl.js';
 import { checkPersistModeJson, normalizeLevel2 } from './level2-config.js';
@@ -87,7 +89,8 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   const cfg: StreamConfig = {
     ...raw,
     name,
-    subjects: Array.isArray(raw.subjects) && raw.subjects.length > 0 ? (raw.subjects as string[]) : [name],
+    // A mirror or a stream with sources needs no subjects of its own.
+    subjects: Array.isArray(raw.subjects) && raw.subjects.length > 0 ? (raw.subjects as string[]) : hasUpstreams(raw) ? [] : [name],
     retention: (raw.retention as StreamConfig['retention']) ?? 'limits',
     max_consumers: num(raw.max_consumers, -1),
     max_msgs: num(raw.max_msgs, -1),
@@ -124,12 +127,11 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   normalizeTtlConfig(cfg, raw.pedantic === true);
   delete cfg.pedantic; // an option of the create/update request (nats-server's StreamConfigRequest), not config
   normalizeLevel2(cfg);
-  for (const key of ['mirror', 'sources', 'republish', 'subject_transform'] as const) {
-    const v = raw[key];
-    if (v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0)) {
-      fail('StreamInvalidConfig', { err: `${key} is not supported by Myelin yet` });
-    }
+  if (raw.subject_transform !== undefined && raw.subject_transform !== null) {
+    fail('StreamInvalidConfig', { err: 'subject_transform is not supported by Myelin yet' });
   }
+  normalizeUpstreams(raw, cfg);
+  checkRepublish(cfg);
   if (cfg.num_replicas > 1) fail('StreamInvalidConfig', { err: 'replicas > 1 not supported in non-clustered mode' });
   for (const key of ['description', 'discard_new_per_subject', 'no_ack', 'metadata'] as const) {
     if (cfg[key] === undefined || cfg[key] === false || cfg[key] === '') delete cfg[key];

@@ -18,6 +18,9 @@ import { type ConsumerConfig, normalizeStreamConfig, type StreamConfig } from '.
 import { loadStream, removeConsumerFiles, removeStaleConsumers, saveConsumerMeta, saveConsumerState, saveStreamMeta } from './meta-files.js';
 import { Stream } from './stream.js';
 import { expireStream } from './ttl.js';
+import { Feeds } from './feeds.js';
+import { mirrorOf } from './mirror.js';
+import { sourcesOf } from './sources.js';
 import { nowNs, rfc3339 } from './wire.js';
 
 export interface JetStreamSettings {
@@ -60,6 +63,8 @@ export class JetStreamService implements JsContext {
   readonly dir: string;
   /** Moves old sealed segments of streams with an archive policy (metadata) to their archive folders. */
   private readonly coldStorage: ColdStorage;
+  readonly feeds: Feeds;
+  private commitScheduled = false;
 
   constructor(
     readonly client: InternalClient,
@@ -76,6 +81,7 @@ export class JetStreamService implements JsContext {
     for (const s of JS_API_SUBJECTS) client.subscribe(s, api);
     client.subscribe('$JS.ACK.>', (subject, reply, _hdr, body) => this.onAck(subject, reply, body));
     client.subscribe('$JS.FC.>', (subject) => this.onFlowControl(subject));
+    this.feeds = new Feeds(this.streams, { mirror: mirrorOf, sources: sourcesOf }, () => this.scheduleCommit());
     this.restore();
     this.coldStorage = new ColdStorage(this.streams, client.account, settings.storeDir, log);
     this.coldStorage.check();
@@ -112,6 +118,16 @@ export class JetStreamService implements JsContext {
   advisory(subject: string, body: Record<string, unknown>): void {
     const full = { ...body, id: randomId(22), timestamp: rfc3339(nowNs()) };
     this.client.publish(subject, '', undefined, JSON.stringify(full));
+  }
+
+  /** Mirrors and sources store outside client traffic: commit their stores on the next loop turn. */
+  private scheduleCommit(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(() => {
+      this.commitScheduled = false;
+      this.commit();
+    });
   }
 
   /** End of a loop turn's deliveries: make the turn's publishes durable, then acknowledge them. */
@@ -217,6 +233,7 @@ export class JetStreamService implements JsContext {
     const nowMs = Date.now();
     const now = nowNs();
     const limited = this.storageLimit('file') > 0 || this.storageLimit('memory') > 0;
+    this.feeds.tick();
     for (const s of this.streams.values()) {
       if (limited) s.updateCapture(); // usage moves toward a storage limit
       if (expireStream(s, now)) for (const c of s.consumers.values()) c.streamChanged();
@@ -235,6 +252,7 @@ export class JetStreamService implements JsContext {
     this.streams.set(config.name, s);
     s.subscribe();
     this.saveMeta(s);
+    this.feeds.streamAdded(s);
     return s;
   }
 
@@ -244,6 +262,7 @@ export class JetStreamService implements JsContext {
     s.unsubscribe();
     s.store.destroy();
     this.streams.delete(s.name);
+    this.feeds.streamRemoved(s);
     this.written.delete(s);
     rmSync(s.dir, { recursive: true, force: true });
   }
@@ -320,6 +339,7 @@ export class JetStreamService implements JsContext {
       }
     }
     if (this.streams.size > 0) this.log.info(`JetStream: restored ${this.streams.size} stream(s)`);
+    for (const s of this.streams.values()) this.feeds.streamAdded(s);
   }
 
   /** A file store's recovery report: repairs are warnings, in the `Filestore [<stream>]` form nats-server uses. */

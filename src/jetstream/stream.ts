@@ -15,6 +15,8 @@ import { AtomicBatches, stageMessage, type StagedDiff } from './batch.js';
 import { counterBody, counterValue, incrementOf } from './counter.js';
 import { checkSchedule, MessageSchedules } from './schedules.js';
 import { type Headers, nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
+import { Republisher } from './republish.js';
+import { configJson } from './upstream-config.js';
 
 const NO_FILTER = Buffer.alloc(0);
 /** u32 fields per message in a native ingest run's index: subject, reply, body (offset, length each). */
@@ -77,6 +79,8 @@ export class Stream {
   private schedules: MessageSchedules | undefined;
   private runLen = 0;
   private runBuf: Buffer | undefined;
+  /** The copy published after each store, when the config has `republish`. */
+  private republisher: Republisher | undefined;
   private readonly capture: RawHandler = {
     onFrame: (buf, f) => this.onFrame(buf, f),
     flush: () => this.flushRun(),
@@ -90,6 +94,7 @@ export class Stream {
   ) {
     this.store = new NativeStore(config.storage, dir, storeLimits(config));
     if (config.allow_msg_schedules === true) this.schedules = new MessageSchedules(this);
+    this.republisher = Republisher.of(config);
   }
 
   /**
@@ -158,7 +163,7 @@ export class Stream {
     if (this.captureId === undefined) return;
     const c = this.config;
     const enabled = this.ctx.captureAllowed(c) && this.plainPublishesStoredAsIs();
-    this.store.setCapture(enabled, c.no_ack === true, this.consumers.size > 0);
+    this.store.setCapture(enabled, c.no_ack === true, this.consumers.size > 0 || this.ctx.feeds.hasFollowers(this));
   }
 
   /** The capture stored messages: consumers may deliver them. */
@@ -173,6 +178,7 @@ export class Stream {
     this.config = config;
     if (config.allow_atomic !== true) this.batches?.clear();
     if (config.allow_msg_schedules === true) this.schedules ??= new MessageSchedules(this);
+    this.republisher = Republisher.of(config);
     this.store.setLimits(storeLimits(config));
     if (resubscribe) {
       this.stopCapture();
@@ -202,12 +208,19 @@ export class Stream {
   /**
    * Whether every header-less publish is stored exactly as sent and acked with its sequence alone, whatever its
    * subject: not when sealed, with interest retention (kept only if a consumer wants it), on a counter stream
-   * (`Nats-Incr` is required) or a schedule stream (a message on a schedule's subject cancels it). The one
-   * place for this condition: the native fast path uses the same.
+   * (`Nats-Incr` is required), a schedule stream (a message on a schedule's subject cancels it), or one that
+   * republishes (every stored message is copied). The one place for this condition: the native run and the
+   * engine's capture use it.
    */
   plainPublishesStoredAsIs(): boolean {
     const c = this.config;
-    return !c.sealed && c.retention !== 'interest' && c.allow_msg_counter !== true && c.allow_msg_schedules !== true;
+    return (
+      !c.sealed &&
+      c.retention !== 'interest' &&
+      c.allow_msg_counter !== true &&
+      c.allow_msg_schedules !== true &&
+      this.republisher === undefined
+    );
   }
 
   /**
@@ -405,10 +418,15 @@ export class Stream {
     return { subject, hdr: stored, body, h, msgId, rollup, total };
   }
 
-  /** Store a checked message, apply its rollup (or a schedule's purge) and remember its msg id; returns its sequence. */
+  /**
+   * Store a checked message, apply its rollup (or a schedule's purge), remember its msg id and republish it;
+   * returns its sequence.
+   */
   storePrepared(p: Prepared): number {
     const subject = Buffer.from(p.subject);
-    const seq = this.store.store(subject, p.hdr ?? NO_FILTER, p.body, nowNs());
+    const lastSeq = this.lastSeqOf(p.subject);
+    const tsNs = nowNs();
+    const seq = this.store.store(subject, p.hdr ?? NO_FILTER, p.body, tsNs);
     if (p.rollup === 'sub') this.store.purge(subject, seq, 0);
     else if (p.rollup === 'all') this.store.purge(NO_FILTER, seq, 0);
     else if (p.h.get('nats-schedule-next') === 'purge') {
@@ -421,9 +439,47 @@ export class Stream {
       this.dedup.set(p.msgId, { seq, ms: Date.now() });
       this.lastMsgId = p.msgId;
     }
-    this.ctx.markWritten(this);
-    if (this.config.retention === 'interest' && !this.hasInterestIn(p.subject)) this.store.remove(seq);
+    this.afterStore(p.subject, p.hdr, p.body, seq, tsNs, lastSeq);
     return seq;
+  }
+
+  /** A message from a source (sources.ts): the publish checks apply, no ack. False when it was not stored. */
+  storeSourced(subject: string, hdr: Buffer, body: Buffer): boolean {
+    try {
+      if (this.config.sealed) fail('StreamSealed');
+      if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
+      const p = this.check(subject, parseHeaders(hdr), hdr, body, undefined, () => undefined);
+      if (p !== undefined) this.storePrepared(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A message of the origin of this mirror (mirror.ts), stored as the origin's next with the origin's time. */
+  storeMirrored(subject: string, hdr: Buffer, body: Buffer, tsNs: bigint): number {
+    if (this.config.sealed) fail('StreamSealed');
+    if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
+    const lastSeq = this.lastSeqOf(subject);
+    const seq = this.store.storeAt(Buffer.from(subject), hdr, body, tsNs);
+    this.afterStore(subject, hdr.length > 0 ? hdr : undefined, body, seq, tsNs, lastSeq);
+    return seq;
+  }
+
+  /** The sequence `subject` last held, which a republished copy carries (only looked up when republishing). */
+  private lastSeqOf(subject: string): number {
+    if (this.republisher?.target(subject) === undefined) return 0;
+    return this.store.loadLast(Buffer.from(subject))?.seq ?? 0;
+  }
+
+  private afterStore(subject: string, hdr: Buffer | undefined, body: Buffer, seq: number, tsNs: bigint, lastSeq: number): void {
+    const dest = this.republisher?.target(subject);
+    if (dest !== undefined) {
+      const c = (this.republisher as Republisher).copy(this.name, subject, hdr, body, seq, tsNs, lastSeq);
+      this.ctx.client.publish(dest, '', c.hdr, c.body);
+    }
+    this.ctx.markWritten(this);
+    if (this.config.retention === 'interest' && !this.hasInterestIn(subject)) this.store.remove(seq);
   }
 
   private pruneDedup(nowMs: number): void {
@@ -436,7 +492,7 @@ export class Stream {
 
   private hasInterestIn(subject: string): boolean {
     for (const c of this.consumers.values()) if (c.filterMatches(subject)) return true;
-    return false;
+    return this.ctx.feeds.wants(this, subject, 0); // a mirror or source of this stream is interest too
   }
 
   /** A consumer acknowledged `seq`: with interest or work-queue retention it may go now. */
@@ -449,6 +505,7 @@ export class Stream {
     for (const c of this.consumers.values()) {
       if (c.filterMatches(subject) && !c.hasAcked(seq)) return;
     }
+    if (this.ctx.feeds.wants(this, subject, seq)) return;
     this.store.remove(seq);
   }
 
@@ -458,10 +515,13 @@ export class Stream {
       c.streamChanged();
       c.pump();
     }
+    this.ctx.feeds.originChanged(this);
   }
 
   /** Check that one of the stream's subjects could carry `filter`. */
   coversFilter(filter: string): boolean {
+    // A mirror's or source's messages keep their origin's subjects, which are not the stream's own.
+    if (this.config.mirror !== undefined || this.config.sources !== undefined) return true;
     return this.config.subjects.some((s) => subjectsCollide(s, filter));
   }
 
@@ -488,10 +548,11 @@ export class Stream {
 
   info(subjectsFilter?: string): Record<string, unknown> {
     return {
-      config: withDynamicMetadata(this.config),
+      config: configJson(withDynamicMetadata(this.config)),
       created: rfc3339(this.created),
       state: this.stateJson(subjectsFilter),
       cluster: { leader: this.ctx.serverName },
+      ...this.ctx.feeds.info(this),
       ts: rfc3339(nowNs()),
     };
   }

@@ -51,6 +51,8 @@ export interface RecoveryReportJs {
 
 export interface NativeStoreApi {
   store(subject: Uint8Array, hdr: Uint8Array, msg: Uint8Array, tsNs: bigint): number;
+  /** Store with `tsNs` as it is (not made later than the last store's): a mirror keeps its origin's times. */
+  storeAt(subject: Uint8Array, hdr: Uint8Array, msg: Uint8Array, tsNs: bigint): number;
   /**
    * Store a run of header-less messages framed in `buf` (`index`: six u32 per message, offsets and lengths of
    * subject, reply and body); returns the framed acks then count, last seq, acks length (native/binding/src/ingest.rs).

@@ -218,6 +218,12 @@ impl NativeStore {
         store.store(subject, hdr, msg, ts).map(|s| s as f64).map_err(to_js)
     }
 
+    /// Store with the caller's timestamp as it is, not drawn from the shared clock: a mirror keeps its origin's.
+    #[napi]
+    pub fn store_at(&mut self, subject: &[u8], hdr: &[u8], msg: &[u8], ts_ns: BigInt) -> Result<f64> {
+        self.locked().store(subject, hdr, msg, ts_ns.get_i64().0).map(|s| s as f64).map_err(to_js)
+    }
+
     /// Store a run of header-less messages framed in `buf` (see ingest.rs for `index` and the result): one
     /// call per run on the publish path.
     #[napi]

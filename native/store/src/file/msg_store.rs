@@ -212,6 +212,9 @@ impl MsgStore for FileStore {
         if is_all(filter) && upto_seq == 0 && keep == 0 {
             return self.purge_all();
         }
+        if is_all(filter) && keep == 0 && upto_seq > self.last_seq + 1 {
+            return self.purge_to(upto_seq);
+        }
         let mut seqs: Vec<u64> = self.idx.matching(0, filter).map(|(s, _)| s).collect();
         if keep > 0 {
             seqs.truncate(seqs.len().saturating_sub(keep as usize));

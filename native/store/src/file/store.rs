@@ -251,6 +251,21 @@ impl FileStore {
         if !self.active().has_records() && self.segs.len() == 1 {
             return Ok(n);
         }
+        self.replace_all_segments()?;
+        Ok(n)
+    }
+
+    /// nats-server's Compact past the end: everything goes and the stream continues at `next` (> last + 1),
+    /// carried by the new segment's header as a full purge carries the sequence on.
+    pub(super) fn purge_to(&mut self, next: u64) -> Result<u64> {
+        let n = self.idx.len();
+        self.last_seq = next - 1;
+        self.replace_all_segments()?;
+        Ok(n)
+    }
+
+    /// A new segment (made durable first), then every older file removed and the index emptied.
+    fn replace_all_segments(&mut self) -> Result<()> {
         let old: Vec<u32> = self.segs.keys().copied().collect();
         self.new_segment()?;
         self.active().sync()?;
@@ -262,7 +277,7 @@ impl FileStore {
         }
         self.dir_dirty = true;
         self.idx = Index::default();
-        Ok(n)
+        Ok(())
     }
 
     /// Writes the summary of segment `id`, whose bytes must all be in its file: to a temporary file, fsynced,

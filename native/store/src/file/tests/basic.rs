@@ -81,6 +81,24 @@ fn full_purge_survives_restart() {
 }
 
 #[test]
+fn purge_past_the_end_moves_the_sequence_and_survives_restart() {
+    let fs = MemFs::new();
+    {
+        let mut st = open_mem(&fs, StoreLimits::default());
+        assert_eq!(st.purge(b"", 101, 0).unwrap(), 0);
+        let s = st.state();
+        assert_eq!((s.msgs, s.first_seq, s.last_seq), (0, 101, 100));
+        assert_eq!(st.store(b"a", b"", b"x", 1).unwrap(), 101);
+        assert_eq!(st.purge(b"", 201, 0).unwrap(), 1);
+        st.sync().unwrap();
+    }
+    let mut st = open_mem(&fs, StoreLimits::default());
+    let s = st.state();
+    assert_eq!((s.msgs, s.first_seq, s.last_seq), (0, 201, 200));
+    assert_eq!(st.store(b"a", b"", b"y", 2).unwrap(), 201);
+}
+
+#[test]
 fn deleting_everything_one_by_one_keeps_sequences() {
     let fs = MemFs::new();
     {
