@@ -1,0 +1,155 @@
+// Subject mappings (`mappings {}`) seen through the official v3 client: a publish on a mapped subject arrives
+// on the destination subject. Partition numbers are nats-server's (FNV-1a over the chosen tokens).
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { runServerCommand, startServer, type ServerHandle } from '../helpers/server.js';
+
+const GLOBAL_CONFIG = `
+mappings {
+  "simple.in": "simple.out"
+  "orders.*.*": "o.$2.$1"
+  "p.*.*": "out.{{partition(10,1,2)}}.$1.$2"
+  "whole.*": "whole.{{partition(7)}}.$1"
+  "s.*": "sout.{{split(1,-)}}"
+  "w": [{destination: "w.a", weight: 50}, {destination: "w.b", weight: "50%"}]
+}
+`;
+
+const ACCOUNTS_CONFIG = `
+accounts {
+  A: { users: [{user: a, password: a}], mappings { "acc.in": "acc.a" } }
+  B: { users: [{user: b, password: b}], mappings { "acc.in": [{destination: "acc.b", weight: 100}] } }
+  C: { users: [{user: c, password: c}] }
+}
+`;
+
+describe('subject mappings', { timeout: 60_000 }, () => {
+  let global: ServerHandle;
+  let accounts: ServerHandle;
+  const conns: NatsConnection[] = [];
+  const nc = async (server: ServerHandle, opts: NodeConnectionOptions = {}) => {
+    const c = await connect({ servers: server.url, reconnect: false, ...opts });
+    conns.push(c);
+    return c;
+  };
+
+  /** The subjects `count` messages published by `publish` arrive on, as a subscription on `>` sees them. */
+  async function arrivals(c: NatsConnection, count: number, publish: () => void): Promise<string[]> {
+    const sub = c.subscribe('>', { max: count, timeout: 10_000 });
+    await c.flush();
+    publish();
+    const got: string[] = [];
+    for await (const m of sub) got.push(m.subject);
+    return got;
+  }
+
+  before(async () => {
+    global = await startServer({ config: GLOBAL_CONFIG });
+    accounts = await startServer({ config: ACCOUNTS_CONFIG });
+  });
+  after(async () => {
+    for (const c of conns) if (!c.isClosed()) await c.close();
+    await global?.stop();
+    await accounts?.stop();
+  });
+
+  test('a literal source maps to its destination; other subjects are untouched', async () => {
+    const c = await nc(global);
+    const got = await arrivals(c, 2, () => {
+      c.publish('simple.in', 'x');
+      c.publish('simple.other', 'y');
+    });
+    assert.deepEqual(got, ['simple.out', 'simple.other']);
+  });
+
+  test('$N takes the wildcard tokens in the order the destination names them', async () => {
+    const c = await nc(global);
+    const got = await arrivals(c, 2, () => {
+      c.publish('orders.eu.42', '');
+      c.publish('orders.eu', '');
+    });
+    assert.deepEqual(got, ['o.42.eu', 'orders.eu']);
+  });
+
+  test('{{partition}} gives nats-server partition numbers', async () => {
+    const c = await nc(global);
+    const got = await arrivals(c, 5, () => {
+      for (const s of ['p.a.b', 'p.foo.bar', 'p.1.2', 'whole.a', 'whole.hello']) c.publish(s, '');
+    });
+    assert.deepEqual(got, ['out.6.a.b', 'out.0.foo.bar', 'out.0.1.2', 'whole.4.a', 'whole.4.hello']);
+  });
+
+  test('{{split}} turns one token into several', async () => {
+    const c = await nc(global);
+    const got = await arrivals(c, 2, () => {
+      c.publish('s.a-b--c-', '');
+      c.publish('s.plain', '');
+    });
+    assert.deepEqual(got, ['sout.a.b.c', 'sout.plain']);
+  });
+
+  test('a request to a mapped subject is answered by the destination subscriber', async () => {
+    const c = await nc(global);
+    const sub = c.subscribe('simple.out', { callback: (_e, m) => void m.respond('pong') });
+    await c.flush();
+    const r = await c.request('simple.in', 'ping', { timeout: 5000 });
+    assert.equal(r.string(), 'pong');
+    sub.unsubscribe();
+  });
+
+  test('weighted destinations split 1000 messages about evenly', async () => {
+    const c = await nc(global);
+    const got = await arrivals(c, 1000, () => {
+      for (let i = 0; i < 1000; i++) c.publish('w', '');
+    });
+    const a = got.filter((s) => s === 'w.a').length;
+    const b = got.filter((s) => s === 'w.b').length;
+    assert.equal(a + b, 1000);
+    assert.ok(a >= 300 && a <= 700, `w.a got ${a}`);
+    assert.ok(b >= 300 && b <= 700, `w.b got ${b}`);
+  });
+
+  test('each account applies its own mappings', async () => {
+    const seen: Record<string, string[]> = {};
+    for (const user of ['a', 'b', 'c']) {
+      const c = await nc(accounts, { user, pass: user });
+      seen[user] = await arrivals(c, 1, () => c.publish('acc.in', ''));
+    }
+    assert.deepEqual(seen, { a: ['acc.a'], b: ['acc.b'], c: ['acc.in'] });
+  });
+
+  test('-t reports a bad mapping with nats-server text', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mappings-'));
+    try {
+      const cases: [string, string][] = [
+        [
+          '"l.*": "x.{{left(1,2)}}"',
+          'Error adding mapping for "l.*" to "x.{{left(1,2)}}" : invalid mapping destination: unknown function in {{left(1,2)}}',
+        ],
+        [
+          '"l.*": "x.{{wildcard(2)}}"',
+          'Error adding mapping for "l.*" to "x.{{wildcard(2)}}" : invalid mapping destination: wildcard index out of range in {{wildcard(2)}}: [2]',
+        ],
+        [
+          '"l.*": [{destination: "a", weight: 60}, {destination: "b", weight: 50}]',
+          'Error adding mapping for "l.*" : total weight needs to be <= 100',
+        ],
+        ['"l.*": [{destination: "a"}]', 'Missing weight for mapping destination "a"'],
+        ['"l..": "x"', 'Subject "l.." is not a valid subject'],
+      ];
+      for (const [entry, text] of cases) {
+        const file = join(dir, 'bad.conf');
+        writeFileSync(file, `mappings {\n  ${entry}\n}\n`);
+        const r = await runServerCommand(['-t', '-c', file]);
+        assert.notEqual(r.code, 0, entry);
+        assert.ok(r.stderr.includes(text), `${entry}: ${r.stderr}`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
