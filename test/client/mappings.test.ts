@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { runServerCommand, startServer, type ServerHandle } from '../helpers/server.js';
+import { reload } from '../reload/reload-helpers.js';
 
 const GLOBAL_CONFIG = `
 mappings {
@@ -24,6 +25,16 @@ accounts {
   A: { users: [{user: a, password: a}], mappings { "acc.in": "acc.a" } }
   B: { users: [{user: b, password: b}], mappings { "acc.in": [{destination: "acc.b", weight: 100}] } }
   C: { users: [{user: c, password: c}] }
+  E: {
+    users: [{user: e, password: e}]
+    exports: [{service: "svc.>"}, {stream: "st.>"}]
+    mappings { "svc.req": "svc.real" }
+  }
+  I: {
+    users: [{user: i, password: i}]
+    imports: [{service: {account: E, subject: "svc.>"}}, {stream: {account: E, subject: "st.>"}}]
+    mappings { "st.a": "st.z" }
+  }
 }
 `;
 
@@ -120,6 +131,36 @@ describe('subject mappings', { timeout: 60_000 }, () => {
       seen[user] = await arrivals(c, 1, () => c.publish('acc.in', ''));
     }
     assert.deepEqual(seen, { a: ['acc.a'], b: ['acc.b'], c: ['acc.in'] });
+  });
+
+  test('a service request is mapped by the exporting account', async () => {
+    const e = await nc(accounts, { user: 'e', pass: 'e' });
+    const i = await nc(accounts, { user: 'i', pass: 'i' });
+    e.subscribe('svc.real', { callback: (_e, m) => void m.respond(`real ${m.subject}`) });
+    await e.flush();
+    const r = await i.request('svc.req', '', { timeout: 5000 });
+    assert.equal(r.string(), 'real svc.real');
+  });
+
+  test('a message arriving through a stream import is not mapped by the importer', async () => {
+    const e = await nc(accounts, { user: 'e', pass: 'e' });
+    const i = await nc(accounts, { user: 'i', pass: 'i' });
+    const got = await arrivals(i, 1, () => e.publish('st.a', ''));
+    assert.deepEqual(got, ['st.a']);
+  });
+
+  test('a reload replaces the mappings', async () => {
+    const srv = await startServer({ config: 'mappings { "r.in": "r.one" }\n' });
+    try {
+      const c = await nc(srv);
+      assert.deepEqual(await arrivals(c, 1, () => c.publish('r.in', '')), ['r.one']);
+      assert.equal(await reload(srv, 'mappings { "r.in": "r.two" }\n'), 'Reloaded server configuration');
+      assert.deepEqual(await arrivals(c, 1, () => c.publish('r.in', '')), ['r.two']);
+      assert.equal(await reload(srv, 'mappings {}\n'), 'Reloaded server configuration');
+      assert.deepEqual(await arrivals(c, 1, () => c.publish('r.in', '')), ['r.in']);
+    } finally {
+      await srv.stop();
+    }
   });
 
   test('-t reports a bad mapping with nats-server text', async () => {

@@ -1311,6 +1311,10 @@ impl Deliver for Ctx<'_> {
     fn now_ms(&self) -> u64 {
         self.t.now_ms
     }
+
+    fn map_subject(&mut self, account: u32, subject: &[u8], out: &mut Vec<u8>) -> bool {
+        self.map_service_request(account, subject, out)
+    }
 }
 
 impl OpHandler for Ctx<'_> {

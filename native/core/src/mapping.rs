@@ -300,14 +300,30 @@ impl MappingView {
     /// Map `subject` published in `account`: on [`Mapped::To`] the new subject is in [`MappingView::subject`].
     #[inline]
     pub fn map(&mut self, shared: &Mappings, account: u32, subject: &[u8]) -> Mapped {
+        let mut out = std::mem::take(&mut self.subject);
+        let mapped = self.map_into(shared, account, subject, &mut out);
+        self.subject = out;
+        mapped
+    }
+
+    /// [`MappingView::map`] writing the new subject to `out`.
+    #[inline]
+    pub fn map_into(&mut self, shared: &Mappings, account: u32, subject: &[u8], out: &mut Vec<u8>) -> Mapped {
         let generation = shared.generation.load(Ordering::Acquire);
         if generation == self.generation && self.tables.is_none() {
             return Mapped::Unchanged;
         }
-        self.map_slow(shared, generation, account, subject)
+        self.map_slow(shared, generation, account, subject, out)
     }
 
-    fn map_slow(&mut self, shared: &Mappings, generation: u64, account: u32, subject: &[u8]) -> Mapped {
+    fn map_slow(
+        &mut self,
+        shared: &Mappings,
+        generation: u64,
+        account: u32,
+        subject: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Mapped {
         if generation != self.generation {
             let tables = shared.tables.read().unwrap_or_else(|e| e.into_inner()).clone();
             self.tables = (!tables.is_empty()).then_some(tables);
@@ -322,6 +338,6 @@ impl MappingView {
             *rng ^= *rng << 17;
             (*rng >> 32) as u32
         };
-        tables.select(account, subject, &mut draw, &mut self.subject)
+        tables.select(account, subject, &mut draw, out)
     }
 }

@@ -17,8 +17,29 @@ impl Ctx<'_> {
         let account = self.t.conn(self.id).account;
         match self.t.mapping.map(self.router.mappings(), account, m.subject) {
             Mapped::Unchanged => None,
-            Mapped::To => Some(std::mem::take(&mut self.t.mapping.subject)),
+            Mapped::To => {
+                self.trace_mapping(m.subject);
+                Some(std::mem::take(&mut self.t.mapping.subject))
+            }
         }
+    }
+
+    /// nats-server's protocol trace line for a mapped publish: `<<- [MAPPING src -> dest]`.
+    fn trace_mapping(&mut self, from: &[u8]) {
+        if self.t.trace.on() {
+            let mut arg = Vec::with_capacity(from.len() + 4 + self.t.mapping.subject.len());
+            arg.extend_from_slice(from);
+            arg.extend_from_slice(b" -> ");
+            arg.extend_from_slice(&self.t.mapping.subject);
+            self.t.trace.op_in(self.id, "MAPPING", Some(&arg));
+        }
+    }
+
+    /// The exporter's mappings applied to a service request entering it through an import (nats-server's
+    /// processServiceImport maps the request's subject in the exporting account).
+    pub(super) fn map_service_request(&mut self, account: u32, subject: &[u8], out: &mut Vec<u8>) -> bool {
+        out.clear();
+        self.t.mapping.map_into(self.router.mappings(), account, subject, out) == Mapped::To
     }
 
     /// Return the mapped subject's buffer (keeps its capacity for the next mapped publish).
