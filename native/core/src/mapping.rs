@@ -297,6 +297,12 @@ impl Default for MappingView {
 }
 
 impl MappingView {
+    /// True when no account has mappings (and the view is current): one atomic load.
+    #[inline]
+    pub fn idle(&self, shared: &Mappings) -> bool {
+        self.tables.is_none() && shared.generation.load(Ordering::Acquire) == self.generation
+    }
+
     /// Map `subject` published in `account`: on [`Mapped::To`] the new subject is in [`MappingView::subject`].
     #[inline]
     pub fn map(&mut self, shared: &Mappings, account: u32, subject: &[u8]) -> Mapped {

@@ -11,7 +11,7 @@ impl Ctx<'_> {
     /// deliveries (routed by a deliver subject) are never mapped, as nats-server maps only client publishes.
     #[inline]
     pub(super) fn map_publish(&mut self, m: &Publish<'_>) -> Option<Vec<u8>> {
-        if !self.route.is_empty() {
+        if self.t.mapping.idle(self.router.mappings()) || !self.route.is_empty() {
             return None;
         }
         let account = self.t.conn(self.id).account;
@@ -48,5 +48,55 @@ impl Ctx<'_> {
         if let Some(buf) = mapped {
             self.t.mapping.subject = buf;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    const CONNECT: &[u8] = b"CONNECT {\"verbose\":false,\"pedantic\":false,\"headers\":true}\r\n";
+
+    fn client(e: &mut Engine) -> u32 {
+        let id = e.open_conn(b"", None);
+        e.ingest(id, CONNECT);
+        e.take_events();
+        id
+    }
+
+    fn drain(e: &mut Engine, id: u32) -> String {
+        let mut ids = [0u32; 64];
+        let n = e.take_dirty(&mut ids);
+        let mut out = String::new();
+        for &d in &ids[..n] {
+            let bytes = e.take_outbound(d);
+            if d == id {
+                out = String::from_utf8(bytes).unwrap();
+            }
+        }
+        out
+    }
+
+    fn install(e: &Engine, json: &str) {
+        crate::mapping::configure(&e.router, json.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn a_publish_is_routed_by_its_mapped_subject() {
+        let mut e = Engine::new(EngineConfig::default(), 7);
+        let s = client(&mut e);
+        let p = client(&mut e);
+        e.ingest(s, b"SUB in.* 1\r\nSUB out.> 2\r\n");
+        install(
+            &e,
+            r#"{"accounts": [["$G", [{"src": "in.*", "dests": [{"subject": "out.{{partition(10,1)}}.$1", "weight": 100}]}]]]}"#,
+        );
+        e.ingest(p, b"PUB in.a r 2\r\nhi\r\nHPUB in.b 12 14\r\nNATS/1.0\r\n\r\nyo\r\nPUB other 0\r\n\r\n");
+        // FNV-1a("a") % 10 = 0, FNV-1a("b") % 10 = 7.
+        assert_eq!(drain(&mut e, s), "MSG out.0.a 2 r 2\r\nhi\r\nHMSG out.7.b 2 12 14\r\nNATS/1.0\r\n\r\nyo\r\n");
+        // Replaced by nothing: published subjects are routed as they are again.
+        install(&e, r#"{"accounts": []}"#);
+        e.ingest(p, b"PUB in.a 0\r\n\r\n");
+        assert_eq!(drain(&mut e, s), "MSG in.a 1 0\r\n\r\n");
     }
 }
