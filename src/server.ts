@@ -8,7 +8,7 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 
 import { delay, EngineHost } from './conn/engine-host.js';
 import { createRouter, releaseRouter, setAccountImports, setAccountMappings, type EngineStats } from './native/index.js';
-import { mappingsJson, type SubjectMapping } from './config/mappings.js';
+import { routerMappings } from './config/mappings.js';
 import { routerImports } from './auth/account-imports.js';
 import type { Options } from './config/options.js';
 import type { AuthConfig } from './auth/config.js';
@@ -163,11 +163,9 @@ export class Server {
   /** The accounts' subject mappings (src/config/mappings.ts) into the router: one native call, at start and reload. */
   private installMappings(): void {
     if (this.auth === undefined) return;
-    const accounts: [string, SubjectMapping[]][] = [];
-    if (this.auth.mappings?.length) accounts.push(['$G', this.auth.mappings]);
-    for (const a of this.auth.accounts) if (a.mappings?.length) accounts.push([a.name, a.mappings]);
-    if (accounts.length > 0 || this.mappingsInstalled) setAccountMappings(this.routerId, mappingsJson(accounts));
-    this.mappingsInstalled = accounts.length > 0;
+    const json = routerMappings(this.auth);
+    if (json !== undefined || this.mappingsInstalled) setAccountMappings(this.routerId, json ?? '{}');
+    this.mappingsInstalled = json !== undefined;
   }
 
   private installImports(): void {

@@ -6,6 +6,7 @@
 
 import { checkSubjectMapping, isValidSubject } from '../native/index.js';
 import { goTypeName, type ConfNode } from './config-syntax.js';
+import type { AuthConfig } from '../auth/config.js';
 
 export interface MapDestConfig {
   subject: string;
@@ -125,7 +126,44 @@ function parseMapDest(node: ConfNode, report: ReportError): MapDestConfig | unde
   return dest;
 }
 
-/** The JSON for setAccountMappings (native/core/src/mapping.rs MappingsConfig): accounts in order. */
-export function mappingsJson(accounts: [string, SubjectMapping[]][]): string {
-  return JSON.stringify({ accounts });
+/**
+ * A JWT's `mappings` (`{ [src]: [{subject, weight?, cluster?}] }`, a weight of 0 or none meaning 100), as
+ * nats-server adds them from account claims: one it refuses is left out without a word (it ignores the
+ * error there).
+ */
+export function jwtMappings(raw: unknown): SubjectMapping[] {
+  const out: SubjectMapping[] = [];
+  if (raw === null || typeof raw !== 'object') return out;
+  for (const [src, list] of Object.entries(raw as Record<string, unknown>)) {
+    if (!Array.isArray(list)) continue;
+    const dests: MapDestConfig[] = [];
+    for (const d of list as { subject?: unknown; weight?: unknown; cluster?: unknown }[]) {
+      const weight = typeof d?.weight === 'number' && d.weight > 0 ? d.weight : 100;
+      dests.push({
+        subject: typeof d?.subject === 'string' ? d.subject : '',
+        weight: Math.min(weight, 255),
+        cluster: typeof d?.cluster === 'string' ? d.cluster : '',
+      });
+    }
+    if (isValidSubject(src) && checkSubjectMapping(src, dests) === null) out.push({ src, dests });
+  }
+  return out;
+}
+
+/**
+ * The JSON for setAccountMappings (native/core/src/mapping.rs MappingsConfig): `$G`'s (top-level) mappings, each
+ * configured account's, and each admissible account JWT's. Undefined when there are none.
+ */
+export function routerMappings(auth: AuthConfig): string | undefined {
+  const accounts: [string, SubjectMapping[]][] = [];
+  if (auth.mappings?.length) accounts.push(['$G', auth.mappings]);
+  for (const a of auth.accounts) if (a.mappings?.length) accounts.push([a.name, a.mappings]);
+  const op = auth.operator;
+  for (const [key, jwt] of op?.accounts ?? []) {
+    // Only accounts a client could be admitted to, as for imports (src/auth/account-imports.ts).
+    if (jwt.claims.sub !== key || !op!.trustedKeys.includes(jwt.claims.iss ?? '')) continue;
+    const mappings = jwtMappings(jwt.claims.nats?.mappings);
+    if (mappings.length > 0) accounts.push([key, mappings]);
+  }
+  return accounts.length > 0 ? JSON.stringify({ accounts }) : undefined;
 }

@@ -5,9 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { connect, jwtAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { runServerCommand, startServer, type ServerHandle } from '../helpers/server.js';
 import { reload } from '../reload/reload-helpers.js';
+import { accountJwt, newAccount, newOperator, newUser, operatorJwt, userJwt } from '../unit/auth-helpers.js';
 
 const GLOBAL_CONFIG = `
 mappings {
@@ -158,6 +159,44 @@ describe('subject mappings', { timeout: 60_000 }, () => {
       assert.deepEqual(await arrivals(c, 1, () => c.publish('r.in', '')), ['r.two']);
       assert.equal(await reload(srv, 'mappings {}\n'), 'Reloaded server configuration');
       assert.deepEqual(await arrivals(c, 1, () => c.publish('r.in', '')), ['r.in']);
+    } finally {
+      await srv.stop();
+    }
+  });
+
+  test('an account JWT carries its mappings (weight 0 means 100; a bad one is left out)', async () => {
+    const op = newOperator();
+    const sys = newAccount();
+    const acc = newAccount();
+    const mappings = {
+      'j.in': [{ subject: 'j.out' }],
+      'j.bad.*': [{ subject: 'j.{{wildcard(2)}}' }],
+      'j.w': [{ subject: 'j.a', weight: 50 }, { subject: 'j.b', weight: 50 }],
+    };
+    const srv = await startServer({
+      config: `
+operator: ${operatorJwt(op, { system_account: sys.pub })}
+system_account: ${sys.pub}
+resolver: MEMORY
+resolver_preload {
+  ${sys.pub}: ${accountJwt(op, sys)}
+  ${acc.pub}: ${accountJwt(op, acc, { mappings })}
+}
+`,
+    });
+    try {
+      const user = newUser();
+      const authenticator = jwtAuthenticator(userJwt(acc, user), new TextEncoder().encode(user.seed));
+      const c = await nc(srv, { authenticator });
+      assert.deepEqual(await arrivals(c, 2, () => {
+        c.publish('j.in', '');
+        c.publish('j.bad.x', '');
+      }), ['j.out', 'j.bad.x']);
+      const got = await arrivals(c, 200, () => {
+        for (let i = 0; i < 200; i++) c.publish('j.w', '');
+      });
+      assert.equal(got.filter((s) => s === 'j.a' || s === 'j.b').length, 200);
+      assert.ok(got.includes('j.a') && got.includes('j.b'));
     } finally {
       await srv.stop();
     }
