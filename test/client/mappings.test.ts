@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { connect, jwtAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { runServerCommand, startServer, type ServerHandle } from '../helpers/server.js';
 import { reload } from '../reload/reload-helpers.js';
+import { WireClient, msg } from '../helpers/wire.js';
 import { accountJwt, newAccount, newOperator, newUser, operatorJwt, userJwt } from '../unit/auth-helpers.js';
 
 const GLOBAL_CONFIG = `
@@ -198,6 +199,23 @@ resolver_preload {
       assert.equal(got.filter((s) => s === 'j.a' || s === 'j.b').length, 200);
       assert.ok(got.includes('j.a') && got.includes('j.b'));
     } finally {
+      await srv.stop();
+    }
+  });
+
+  test('publish permissions and subscribers see the mapped subject', async () => {
+    const srv = await startServer({
+      config: `
+authorization { users: [{user: u, password: u, permissions: {publish: "foo"}}] }
+mappings { "foo": "bar", "baz": "foo" }
+`,
+    });
+    const c = await WireClient.connect(srv.port);
+    try {
+      await c.send('CONNECT {"user":"u","pass":"u","verbose":false}\r\nSUB > 1\r\nPUB foo 1\r\nx\r\nPUB baz 1\r\ny\r\nPING\r\n');
+      await c.expect(`-ERR 'Permissions Violation for Publish to "bar"'\r\n${msg('foo', 1, 'y')}PONG\r\n`);
+    } finally {
+      c.close();
       await srv.stop();
     }
   });

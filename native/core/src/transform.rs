@@ -184,11 +184,6 @@ impl Transform {
         &self.dest
     }
 
-    /// Whether the result depends on nothing but the configuration (the destination is all literal).
-    pub fn is_constant(&self) -> bool {
-        self.dest_tokens.iter().all(|d| d.func == Func::Literal && d.text != [FWC])
-    }
-
     /// nats-server's `Match`: the transformed subject when `subject` (literal, valid) is within the source.
     pub fn transform(&self, subject: &[u8], random: &mut impl FnMut() -> u32) -> Option<Vec<u8>> {
         let mut out = Vec::new();
