@@ -8,13 +8,18 @@ impl Ctx<'_> {
     /// The subject a client's publish is routed by when its account maps it, taken out of the engine's mapping
     /// view for the length of the publish ([`Ctx::unmap_publish`] gives the buffer back). None when nothing
     /// maps it: with no mappings configured anywhere that is one atomic load and one branch. Internal
-    /// deliveries (routed by a deliver subject) are never mapped, as nats-server maps only client publishes.
+    /// connections and deliveries are never mapped: nats-server maps only its clients' publishes.
     #[inline]
     pub(super) fn map_publish(&mut self, m: &Publish<'_>) -> Option<Vec<u8>> {
         if self.t.mapping.idle(self.router.mappings()) || !self.route.is_empty() {
             return None;
         }
-        let account = self.t.conn(self.id).account;
+        let c = self.t.conn(self.id);
+        if c.internal {
+            // The server's own connections (JetStream, the system account) are not clients: not mapped.
+            return None;
+        }
+        let account = c.account;
         match self.t.mapping.map(self.router.mappings(), account, m.subject) {
             Mapped::Unchanged => None,
             Mapped::To => {
