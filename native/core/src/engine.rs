@@ -573,7 +573,7 @@ impl Engine {
                 capture_acks: Vec::new(),
                 capture_ack: Vec::new(),
                 shadowed: Vec::new(),
-                mapping: Default::default(),
+                mapping: crate::mapping::MappingView::new(seed.rotate_left(29)),
                 stall: false,
                 trace: Tracer::new(&cfg),
             },

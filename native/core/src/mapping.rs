@@ -280,7 +280,8 @@ pub fn check_json(src: &str, dests: &[u8]) -> Option<String> {
 }
 
 /// One engine's view of the mappings, with the buffer a mapped subject is written to and the random source
-/// for weights and `{{random()}}` (spread, not secrecy).
+/// for weights and `{{random()}}` (spread, not secrecy; seeded from the engine's seed, kept apart from the
+/// engine's own generator because the view is borrowed while it draws).
 #[derive(Debug)]
 pub struct MappingView {
     generation: u64,
@@ -292,11 +293,16 @@ pub struct MappingView {
 
 impl Default for MappingView {
     fn default() -> Self {
-        MappingView { generation: 0, tables: None, rng: RandomState::new().hash_one(0x3a_u8) | 1, subject: Vec::new() }
+        MappingView::new(RandomState::new().hash_one(0x3a_u8))
     }
 }
 
 impl MappingView {
+    /// A view whose random draws start from `seed` (an engine passes its own seed).
+    pub fn new(seed: u64) -> Self {
+        MappingView { generation: 0, tables: None, rng: seed | 1, subject: Vec::new() }
+    }
+
     /// True when no account has mappings (and the view is current): one atomic load.
     #[inline]
     pub fn idle(&self, shared: &Mappings) -> bool {
