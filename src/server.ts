@@ -7,7 +7,8 @@
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 
 import { delay, EngineHost } from './conn/engine-host.js';
-import { createRouter, releaseRouter, setAccountImports, type EngineStats } from './native/index.js';
+import { createRouter, releaseRouter, setAccountImports, setAccountMappings, type EngineStats } from './native/index.js';
+import { routerMappings } from './config/mappings.js';
 import { routerImports } from './auth/account-imports.js';
 import type { Options } from './config/options.js';
 import type { AuthConfig } from './auth/config.js';
@@ -64,6 +65,7 @@ export class Server {
   system: SystemService | undefined;
   /** The router holds account import tables (so a reload that removes every import must clear them). */
   private importsInstalled = false;
+  private mappingsInstalled = false;
 
   constructor(
     /** Replaced by a config reload. */
@@ -123,6 +125,7 @@ export class Server {
     const threads = Math.max(1, this.options.workers);
     this.routerId = createRouter(threads);
     this.installImports();
+    this.installMappings();
     const settings = (worker: number) => ({
       options: this.options,
       identity: { ...this.identity },
@@ -157,6 +160,14 @@ export class Server {
     for (const admitEarly of early) admitEarly();
   }
 
+  /** The accounts' subject mappings (src/config/mappings.ts) into the router: one native call, at start and reload. */
+  private installMappings(): void {
+    if (this.auth === undefined) return;
+    const json = routerMappings(this.auth);
+    if (json !== undefined || this.mappingsInstalled) setAccountMappings(this.routerId, json ?? '{}');
+    this.mappingsInstalled = json !== undefined;
+  }
+
   private installImports(): void {
     if (this.auth === undefined) return;
     const imports = routerImports(this.auth);
@@ -177,6 +188,7 @@ export class Server {
     this.tls = tls;
     this.configLoadTime = new Date();
     this.installImports();
+    this.installMappings();
     await Promise.all([this.local?.reload(options, auth, tls), this.workers.reload(options, auth, tls, logging)]);
   }
 

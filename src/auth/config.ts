@@ -29,6 +29,7 @@ import {
 } from './jwt.js';
 import { isValidPublicAccountKey, isValidPublicOperatorKey, isValidPublicUserKey } from './nkeys.js';
 import { addImports } from './account-imports.js';
+import { parseMappings, type SubjectMapping } from '../config/mappings.js';
 import { isValidSubject, permissionSubjectError, type Permissions, type SubjectPermission } from './permissions.js';
 
 export { isSubsetMatch } from './account-imports.js';
@@ -117,6 +118,8 @@ export interface AccountConfig {
   defaultPermissions?: Permissions;
   /** `jetstream: enabled` (or a limits map) in the account; undefined when not mentioned. */
   jetstream?: boolean;
+  /** The account's subject mappings (`mappings {}`), when configured. */
+  mappings?: SubjectMapping[];
 }
 
 export interface OperatorConfig {
@@ -146,6 +149,8 @@ export interface AuthConfig {
   /** `authorization { default_permissions }` (already applied to the authorization block's users). */
   defaultPermissions?: Permissions;
   accounts: AccountConfig[];
+  /** The global account's subject mappings (top-level `mappings {}`), when configured. */
+  mappings?: SubjectMapping[];
   noAuthUser?: string;
   /**
    * Set when nats-server would invent a no-auth user itself: users are configured only in the system
@@ -242,6 +247,7 @@ class AuthParser {
 
     // Accounts first: the authorization block's checks count the users they define.
     if (raw.accounts !== undefined) this.guard(raw.accounts, () => this.parseAccounts(raw.accounts!, config, seen));
+    if (raw.mappings !== undefined) config.mappings = parseMappings(raw.mappings, (n, r) => this.error(n, r));
 
     if (raw.authorization !== undefined) {
       const node = raw.authorization;
@@ -648,6 +654,8 @@ class AuthParser {
               return;
             case 'mappings':
             case 'maps':
+              account.mappings = parseMappings(child, (n, r) => this.error(n, r));
+              return;
             case 'limits':
             case 'msg_trace':
             case 'trace_dest':

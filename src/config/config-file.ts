@@ -65,6 +65,8 @@ export interface AppliedConfig {
 export interface RawAuthConfig {
   authorization?: ConfNode;
   accounts?: ConfNode;
+  /** Subject mappings of the global account $G (src/config/mappings.ts). */
+  mappings?: ConfNode;
   no_auth_user?: ConfNode;
   system_account?: ConfNode;
   no_system_account?: ConfNode;
@@ -102,7 +104,7 @@ export function applyConfig(config: ConfMap, file = ''): AppliedConfig {
 
 /** Top-level keys nats-server knows and Myelin does not implement yet: warned about, ignored. */
 const IGNORED_TOP_LEVEL = new Set([
-  'client_advertise', 'mappings', 'maps', 'disable_sublist_cache', 'no_sublist_cache',
+  'client_advertise', 'disable_sublist_cache', 'no_sublist_cache',
   'default_sentinel', 'cluster',
   'gateway', 'leaf', 'leafnodes',
   'syslog', 'remote_syslog', 'prof_port', 'prof_block_rate', 'proxy_protocol',
@@ -119,6 +121,8 @@ const REFUSED_TOP_LEVEL = new Set(['ocsp', 'ocsp_cache', 'allow_non_tls', 'resol
 /** Top-level authentication/account keys passed through to src/auth/config.ts, by alias. */
 const AUTH_TOP_LEVEL = new Map<string, keyof RawAuthConfig>([
   ['accounts', 'accounts'],
+  ['mappings', 'mappings'],
+  ['maps', 'mappings'],
   ['no_auth_user', 'no_auth_user'],
   ['system_account', 'system_account'],
   ['system', 'system_account'],

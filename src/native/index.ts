@@ -161,6 +161,8 @@ interface Binding {
   createRouter(workers: number): number;
   releaseRouter(id: number): void;
   setAccountImports(id: number, json: string): void;
+  setAccountMappings(id: number, json: string): void;
+  checkSubjectMapping(src: string, dests: string): string | null;
   dupFd(fd: number): number;
   coreVersion(): string;
   isValidLiteralSubject(subject: string): boolean;
@@ -273,6 +275,16 @@ export function releaseRouter(id: number): void {
 /** Install the account import tables (see src/auth/account-imports.ts) in a router: at startup and on config change. */
 export function setAccountImports(routerId: number, json: string): void {
   binding.setAccountImports(routerId, json);
+}
+
+/** Install every account's subject mappings (see src/config/mappings.ts) in a router: at startup and on config change. */
+export function setAccountMappings(routerId: number, json: string): void {
+  binding.setAccountMappings(routerId, json);
+}
+
+/** nats-server's error text for a subject mapping (AddWeightedMappings), or null when it is valid. */
+export function checkSubjectMapping(src: string, dests: { subject: string; weight: number; cluster: string }[]): string | null {
+  return binding.checkSubjectMapping(src, JSON.stringify(dests));
 }
 
 /** A second file descriptor for the same socket (Unix), so another thread can own it. */

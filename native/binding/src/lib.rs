@@ -177,6 +177,21 @@ pub fn set_account_imports(id: u32, json: String) -> Result<()> {
     myelin_core::imports::configure(&router, json.as_bytes()).map_err(|e| Error::new(Status::InvalidArg, e))
 }
 
+/// Install the account subject mappings (JSON, see `myelin_core::mapping::MappingsConfig`) in router `id`: at
+/// startup and on config change, never per message.
+#[napi]
+pub fn set_account_mappings(id: u32, json: String) -> Result<()> {
+    let router = router_by_id(id)?;
+    myelin_core::mapping::configure(&router, json.as_bytes()).map_err(|e| Error::new(Status::InvalidArg, e))
+}
+
+/// Check one configured mapping (`dests`: JSON list of `{subject, weight, cluster}`): nats-server's error text
+/// for it, or null when it is valid.
+#[napi]
+pub fn check_subject_mapping(src: String, dests: String) -> Option<String> {
+    myelin_core::mapping::check_json(&src, dests.as_bytes())
+}
+
 /// Duplicate a socket file descriptor so that another thread can own a copy while the accepting thread
 /// closes its own (the accepted connection stays open while any copy is). Unix only.
 #[napi]

@@ -192,6 +192,8 @@ struct Tables {
     /// One capture's ack, and the subscriptions the message being routed skips because a capture stored it.
     capture_ack: Vec<u8>,
     shadowed: Vec<SubKey>,
+    /// Account subject mappings (`engine/mapping.rs`).
+    mapping: crate::mapping::MappingView,
 }
 
 pub struct Engine {
@@ -571,6 +573,7 @@ impl Engine {
                 capture_acks: Vec::new(),
                 capture_ack: Vec::new(),
                 shadowed: Vec::new(),
+                mapping: crate::mapping::MappingView::new(seed.rotate_left(29)),
                 stall: false,
                 trace: Tracer::new(&cfg),
             },
@@ -1308,6 +1311,10 @@ impl Deliver for Ctx<'_> {
     fn now_ms(&self) -> u64 {
         self.t.now_ms
     }
+
+    fn map_subject(&mut self, account: u32, subject: &[u8], out: &mut Vec<u8>) -> bool {
+        self.map_service_request(account, subject, out)
+    }
 }
 
 impl OpHandler for Ctx<'_> {
@@ -1375,6 +1382,9 @@ impl OpHandler for Ctx<'_> {
     }
 
     fn on_publish(&mut self, m: Publish<'_>) -> Result<(), Fatal> {
+        // Routed by its mapped subject when the account maps it (engine/mapping.rs); the buffer goes back below.
+        let mapped = self.map_publish(&m);
+        let m = Publish { subject: mapped.as_deref().unwrap_or(m.subject), ..m };
         let id = self.id;
         let opts = self.opts();
         // An HPUB whose header block is empty is delivered as a plain MSG.
@@ -1418,6 +1428,7 @@ impl OpHandler for Ctx<'_> {
         if !delivered && !m.reply.is_empty() && opts.no_responders {
             self.no_responders(m.subject, m.reply);
         }
+        self.unmap_publish(mapped);
         Ok(())
     }
 
@@ -1558,6 +1569,7 @@ impl OpHandler for Ctx<'_> {
 
 mod direct_send;
 mod internal;
+mod mapping;
 mod monitor;
 pub use monitor::SubscriptionView;
 mod reload;

@@ -394,6 +394,11 @@ pub trait Deliver {
     /// Deliver `m` to `account`'s subscribers; true if any subscriber (here or on another worker) takes it.
     fn fan_out(&mut self, account: u32, m: &Publish<'_>) -> bool;
     fn now_ms(&self) -> u64;
+    /// `account`'s subject mappings applied to `subject` (a service request entering its exporter, as
+    /// nats-server maps it there): true with the mapped subject in `out`.
+    fn map_subject(&mut self, _account: u32, _subject: &[u8], _out: &mut Vec<u8>) -> bool {
+        false
+    }
 }
 
 /// Scratch reused across messages (owned by one engine), so routing allocates nothing per message once warm.
@@ -412,6 +417,8 @@ struct HopBuffers {
     /// The matching routes, copied out of `matches` (which the next hop reuses).
     routes: Vec<u32>,
     subject: Vec<u8>,
+    /// `subject` after the exporter's subject mappings, when they change it.
+    mapped: Vec<u8>,
     reply: Vec<u8>,
     /// The request with its `Nats-Request-Info` header.
     stamped: Vec<u8>,
@@ -515,7 +522,8 @@ fn route_hop(
         if !m.reply.is_empty() {
             shared.track(account, m.reply, route, sink.now_ms(), &mut b.reply);
         }
-        let mut request = Publish { subject: &b.subject, reply: &b.reply, header_len: m.header_len, body: m.body };
+        let to = if sink.map_subject(route.exporter, &b.subject, &mut b.mapped) { &b.mapped } else { &b.subject };
+        let mut request = Publish { subject: to, reply: &b.reply, header_len: m.header_len, body: m.body };
         if hops == 0 {
             // Entering the first service import: say which account asks (a chained request keeps it).
             let header_len = request_info::stamp(m, &route.request_info, &mut b.stamped);

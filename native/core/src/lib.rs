@@ -16,6 +16,8 @@
 //!   connection is idle (request/reply without thread wake-ups).
 //! * [`imports`]: account exports and imports (stream and service imports, response routing) between the
 //!   accounts' tries.
+//! * [`mapping`] and [`transform`]: account subject mappings, applied to a client's publish before routing,
+//!   and the subject transforms they (and stream subject transforms) are made of.
 //! * [`permissions`]: a connection's publish/subscribe allow and deny lists, checked on the data path.
 //! * [`conn`]: per-connection state (CONNECT options, subscriptions by sid, outbound bytes, counters).
 //! * [`wire_error`]: the table of `-ERR` texts and close reasons, copied exactly from nats-server's
@@ -27,9 +29,11 @@ pub mod conn;
 pub mod direct;
 pub mod engine;
 pub mod imports;
+pub mod mapping;
 pub mod parser;
 pub mod permissions;
 pub mod router;
 pub mod subject;
 pub mod sublist;
+pub mod transform;
 pub mod wire_error;

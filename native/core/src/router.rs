@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::direct::DirectSubs;
 use crate::imports::Imports;
+use crate::mapping::Mappings;
 use crate::sublist::Sublist;
 
 /// A subscription as the shared trie knows it: which worker owns it, its slot in that worker's table, and
@@ -200,6 +201,8 @@ pub struct Router {
     inboxes: Box<[Inbox]>,
     /// Exports and imports between accounts, and pending service responses (`imports.rs`).
     imports: Imports,
+    /// Account subject mappings (`mapping.rs`).
+    mappings: Mappings,
     /// In-server responders by id (a removed one leaves `None`; ids are not reused).
     services: RwLock<Vec<Option<ServiceEntry>>>,
     /// Direct-delivery gates open (each holds a second descriptor of its socket), and how many may be.
@@ -227,6 +230,7 @@ impl Router {
             accounts: RwLock::new(vec![global]),
             inboxes,
             imports: Imports::default(),
+            mappings: Mappings::default(),
             services: RwLock::new(Vec::new()),
             open_gates: Arc::new(AtomicUsize::new(0)),
             gate_budget: crate::direct::gate_budget(),
@@ -235,6 +239,10 @@ impl Router {
 
     pub fn imports(&self) -> &Imports {
         &self.imports
+    }
+
+    pub fn mappings(&self) -> &Mappings {
+        &self.mappings
     }
 
     pub fn workers(&self) -> usize {
