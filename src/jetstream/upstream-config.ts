@@ -3,7 +3,7 @@
 // other streams of the account (`checkUpstreams`: origin limits, mirror_direct, cycles).
 // Only streams of this server and account are supported: `external` is refused.
 
-import { isSubsetMatch, isValidSubject, subjectsCollide } from '../native/index.js';
+import { isSubsetMatch, isValidSubject, subjectsCollide, validateSubjectMapping } from '../native/index.js';
 import type { StreamConfig } from './defaults.js';
 import { fail, type JsErrorName } from './errors.js';
 import { SubjectTransform } from './subject-transform.js';
@@ -34,21 +34,11 @@ function refuseUnsupported(raw: Record<string, unknown>, what: string): void {
   }
 }
 
-/** nats-server's ValidateMapping: the error text for a transform destination, if any. */
+/** nats-server's ValidateMapping, then its transform: the error text for a transform destination, if any. */
 function mappingError(src: string, dest: string): string | undefined {
   if (dest === '') return undefined;
-  let fwcSeen = false;
-  for (const t of dest.split('.')) {
-    if (t.length === 0 || fwcSeen) return `invalid mapping destination: invalid transform in ${t}`;
-    if (t.length > 4 && t.startsWith('{{') && t.endsWith('}}')) {
-      if (!/^\{\{\s*(partition|wildcard|splitfromleft|splitfromright|slicefromleft|slicefromright|split|random)\s*\(.*\)\s*\}\}$/i.test(t)) {
-        return `invalid mapping destination: unknown function in ${t}`;
-      }
-      continue;
-    }
-    if (t === '>') fwcSeen = true;
-    else if (/[\t\n\f\r ]/.test(t)) return 'invalid mapping destination: invalid transform';
-  }
+  const invalid = validateSubjectMapping(src, dest);
+  if (invalid !== null) return invalid;
   const tr = SubjectTransform.build(src, dest);
   return typeof tr === 'string' ? tr : undefined;
 }

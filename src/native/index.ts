@@ -167,6 +167,8 @@ interface Binding {
   coreVersion(): string;
   isValidLiteralSubject(subject: string): boolean;
   NativeStore: NativeStoreCtor;
+  NativeSubjectTransform: new (src: string, dest: string) => NativeSubjectTransformApi;
+  validateSubjectMapping(src: string, dest: string): string | null;
   subjectMatches(pattern: string, subject: string): boolean;
   isValidSubject(subject: string): boolean;
   hasWildcard(subject: string): boolean;
@@ -244,6 +246,19 @@ const binding = loadBinding();
 
 /** The store behind one JetStream stream (see native/binding/src/store.rs). */
 export const NativeStore: NativeStoreCtor = binding.NativeStore;
+
+/** A subject transform of myelin_core::transform (the one implementation; account mappings use it too). */
+export interface NativeSubjectTransformApi {
+  /** The mapped subject, or null when the subject is not within the source. */
+  transform(subject: string): string | null;
+}
+
+/** nats-server's NewSubjectTransform from `src` to `dest`; throws its error text. */
+export const newSubjectTransform = (src: string, dest: string): NativeSubjectTransformApi =>
+  new binding.NativeSubjectTransform(src, dest);
+
+/** nats-server's ValidateMapping of a transform destination: its error text, or null. */
+export const validateSubjectMapping = (src: string, dest: string): string | null => binding.validateSubjectMapping(src, dest);
 
 /** Subject matching and validation from myelin_core::subject (the project's one definition). */
 export const subjectMatches = (pattern: string, subject: string): boolean => binding.subjectMatches(pattern, subject);

@@ -34,7 +34,8 @@ test('subject transform: wildcards by index, > carries the rest, literal sources
   assert.equal(SubjectTransform.create('a.*', 'b.$2'), undefined, 'index out of range');
   assert.equal(SubjectTransform.create('a.*', 'b.*'), undefined, 'wildcards in the destination');
   assert.equal(SubjectTransform.create('>', 'b'), undefined, '> on one side only');
-  assert.equal(SubjectTransform.create('a.*', 'b.{{partition(3,1)}}'), undefined, 'unsupported function');
+  assert.match(t('a.*', 'b.{{partition(3,1)}}', 'a.x') ?? '', /^b\.[012]$/, 'every mapping function (myelin_core::transform)');
+  assert.equal(SubjectTransform.build('a.*', 'b.{{nope(1)}}'), 'invalid mapping destination: unknown function in {{nope(1)}}');
 });
 
 test('republished copy: the stored headers then nats-server\'s, in its order', () => {

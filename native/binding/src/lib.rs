@@ -16,6 +16,7 @@ pub mod deliver;
 pub mod ingest;
 pub mod internal;
 pub mod store;
+pub mod transform;
 
 use std::sync::{Arc, Mutex};
 
