@@ -7,6 +7,7 @@ import { checkRepublish } from './republish.js';
 import { hasUpstreams, normalizeUpstreams } from './upstream-config.js';
 import { consumerRequiredLevel, setStaticMetadata, streamRequiredLevel } from './versioning.js';
 import { normalizeTtlConfig } from './ttl.js';
+import { checkInputTransform } from './input-transform.js';
 import { checkPersistModeJson, normalizeLevel2 } from './level2-config.js';
 
 /** nats-server's JSON for a stream config; unknown fields are kept and echoed back. */
@@ -127,9 +128,7 @@ export function normalizeStreamConfig(raw: Record<string, unknown>, maxPayload: 
   normalizeTtlConfig(cfg, raw.pedantic === true);
   delete cfg.pedantic; // an option of the create/update request (nats-server's StreamConfigRequest), not config
   normalizeLevel2(cfg);
-  if (raw.subject_transform !== undefined && raw.subject_transform !== null) {
-    fail('StreamInvalidConfig', { err: 'subject_transform is not supported by Myelin yet' });
-  }
+  checkInputTransform(cfg);
   normalizeUpstreams(raw, cfg);
   checkRepublish(cfg);
   if (cfg.num_replicas > 1) fail('StreamInvalidConfig', { err: 'replicas > 1 not supported in non-clustered mode' });

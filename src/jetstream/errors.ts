@@ -132,6 +132,8 @@ export const JS_ERRORS = {
   },
   MessageTTLInvalid: { code: 400, errCode: 10165, description: 'invalid per-message TTL' },
   MessageTTLDisabled: { code: 400, errCode: 10166, description: 'per-message TTL is disabled' },
+  StreamTransformInvalidSource: { code: 400, errCode: 10155, description: 'stream transform source: {err}' },
+  StreamTransformInvalidDestination: { code: 400, errCode: 10156, description: 'stream transform: {err}' },
   RequiredApiLevel: { code: 412, errCode: 10185, description: 'JetStream minimum api level required' },
   ConsumerPriorityGroupWithPolicyNone: {
     code: 400,

@@ -16,6 +16,8 @@ import { counterBody, counterValue, incrementOf } from './counter.js';
 import { checkSchedule, MessageSchedules } from './schedules.js';
 import { type Headers, nowNs, parseHeaders, reserveNs, rfc3339 } from './wire.js';
 import { Republisher } from './republish.js';
+import { inputTransform } from './input-transform.js';
+import type { SubjectTransform } from './subject-transform.js';
 import { configJson } from './upstream-config.js';
 
 const NO_FILTER = Buffer.alloc(0);
@@ -81,6 +83,8 @@ export class Stream {
   private runBuf: Buffer | undefined;
   /** The copy published after each store, when the config has `republish`. */
   private republisher: Republisher | undefined;
+  /** `subject_transform`: the subject a published (or sourced) message is stored under (input-transform.ts). */
+  private inputTransform: SubjectTransform | undefined;
   private readonly capture: RawHandler = {
     onFrame: (buf, f) => this.onFrame(buf, f),
     flush: () => this.flushRun(),
@@ -95,6 +99,7 @@ export class Stream {
     this.store = new NativeStore(config.storage, dir, storeLimits(config));
     if (config.allow_msg_schedules === true) this.schedules = new MessageSchedules(this);
     this.republisher = Republisher.of(config);
+    this.inputTransform = inputTransform(config);
   }
 
   /**
@@ -179,6 +184,7 @@ export class Stream {
     if (config.allow_atomic !== true) this.batches?.clear();
     if (config.allow_msg_schedules === true) this.schedules ??= new MessageSchedules(this);
     this.republisher = Republisher.of(config);
+    this.inputTransform = inputTransform(config);
     this.store.setLimits(storeLimits(config));
     if (resubscribe) {
       this.stopCapture();
@@ -208,8 +214,8 @@ export class Stream {
   /**
    * Whether every header-less publish is stored exactly as sent and acked with its sequence alone, whatever its
    * subject: not when sealed, with interest retention (kept only if a consumer wants it), on a counter stream
-   * (`Nats-Incr` is required), a schedule stream (a message on a schedule's subject cancels it), or one that
-   * republishes (every stored message is copied). The one place for this condition: the native run and the
+   * (`Nats-Incr` is required), a schedule stream (a message on a schedule's subject cancels it), one that
+   * republishes (every stored message is copied) or one whose `subject_transform` changes subjects. The one place for this condition: the native run and the
    * engine's capture use it.
    */
   plainPublishesStoredAsIs(): boolean {
@@ -219,7 +225,8 @@ export class Stream {
       c.retention !== 'interest' &&
       c.allow_msg_counter !== true &&
       c.allow_msg_schedules !== true &&
-      this.republisher === undefined
+      this.republisher === undefined &&
+      this.inputTransform === undefined
     );
   }
 
@@ -299,7 +306,8 @@ export class Stream {
   }
 
   /** A message published on one of the stream's subjects. */
-  onPublish(subject: string, reply: string, hdr: Buffer | undefined, body: Buffer): void {
+  onPublish(published: string, reply: string, hdr: Buffer | undefined, body: Buffer): void {
+    const subject = this.inputTransform?.match(published) ?? published;
     const ack = (text: string) => {
       if (reply !== '' && this.config.no_ack !== true) this.ctx.queueAck(this, reply, text);
     };
@@ -448,7 +456,8 @@ export class Stream {
     try {
       if (this.config.sealed) fail('StreamSealed');
       if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
-      const p = this.check(subject, parseHeaders(hdr), hdr, body, undefined, () => undefined);
+      const stored = this.inputTransform?.match(subject) ?? subject;
+      const p = this.check(stored, parseHeaders(hdr), hdr, body, undefined, () => undefined);
       if (p !== undefined) this.storePrepared(p);
       return true;
     } catch {
@@ -521,7 +530,8 @@ export class Stream {
   /** Check that one of the stream's subjects could carry `filter`. */
   coversFilter(filter: string): boolean {
     // A mirror's or source's messages keep their origin's subjects, which are not the stream's own.
-    if (this.config.mirror !== undefined || this.config.sources !== undefined) return true;
+    // So are those a subject_transform stored under another subject.
+    if (this.config.mirror !== undefined || this.config.sources !== undefined || this.inputTransform !== undefined) return true;
     return this.config.subjects.some((s) => subjectsCollide(s, filter));
   }
 
