@@ -53,8 +53,13 @@ export class JetStreamService implements JsContext {
   private readonly written = new Set<Stream>();
   /** The turn's publish acks: one per message, or `frames` holding a native ingest run's acks. */
   private acks: { stream: Stream; reply: string; body: string; frames?: Buffer }[] = [];
-  /** Durable consumers acked this turn: their o.dat is rewritten at the turn's end. */
-  private readonly acked = new Set<Consumer>();
+  /**
+   * Durable consumers acked this turn, and whether one of the acks was an AckSync (it has a reply): their
+   * o.dat is rewritten at the turn's end, before any reply goes out, and fsynced only for an AckSync, whose
+   * client is told the ack is kept (exactly-once). A plain ack lost to a power loss means a redelivery, which
+   * at-least-once allows, as nats-server writes consumer state lazily.
+   */
+  private readonly acked = new Map<Consumer, boolean>();
   /** The `stateVersion` of each durable consumer's last written o.dat. */
   private readonly savedVersion = new WeakMap<Consumer, number>();
   private readonly timer: NodeJS.Timeout;
@@ -133,7 +138,8 @@ export class JetStreamService implements JsContext {
   /** End of a loop turn's deliveries: make the turn's publishes durable, then acknowledge them. */
   commit(): void {
     if (this.acked.size > 0) {
-      for (const c of this.acked) this.saveConsumerState(c);
+      const policy = this.settings.syncIntervalMs;
+      for (const [c, ackSync] of this.acked) this.saveConsumerState(c, policy === -1 || (policy === 0 && ackSync));
       this.acked.clear();
     }
     if (this.written.size === 0 && this.acks.length === 0) return;
@@ -202,13 +208,13 @@ export class JetStreamService implements JsContext {
     for (const s of this.streams.values()) if (!asyncOnly || s.config.persist_mode === 'async') s.store.sync();
   }
 
-  /** Rewrite a durable consumer's o.dat if it changed since the last write. */
-  private saveConsumerState(c: Consumer): void {
+  /** Rewrite a durable consumer's o.dat if it changed since the last write; fsync unless a sync_interval duration is set. */
+  private saveConsumerState(c: Consumer, fsync = this.settings.syncIntervalMs <= 0): void {
     if (c.config.durable_name === undefined || this.savedVersion.get(c) === c.stateVersion) return;
     const s = this.streams.get(c.streamName);
     if (s === undefined || s.consumers.get(c.name) !== c) return;
     try {
-      saveConsumerState(s.dir, c.name, c.savedState(), this.settings.syncIntervalMs <= 0);
+      saveConsumerState(s.dir, c.name, c.savedState(), fsync);
       this.savedVersion.set(c, c.stateVersion);
     } catch (e) {
       this.log.error(`JetStream: could not save consumer '${s.name} > ${c.name}': ${(e as Error).message}`);
@@ -221,7 +227,7 @@ export class JetStreamService implements JsContext {
     const c = this.streams.get(t.stream)?.consumers.get(t.consumer);
     if (c === undefined) return;
     c.onAck(t.sseq, parseAck(body), reply);
-    if (c.config.durable_name !== undefined) this.acked.add(c);
+    if (c.config.durable_name !== undefined) this.acked.set(c, this.acked.get(c) === true || reply !== '');
   }
 
   private onFlowControl(subject: string): void {
