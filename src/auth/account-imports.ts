@@ -16,7 +16,8 @@ export { isSubsetMatch };
 
 /** The tables for setAccountImports (JSON), as native/core/src/imports.rs reads them. */
 export interface ImportTables {
-  streams: { exporter: string; importer: string; from: string; to: string }[];
+  /** `allowTrace`: the import's `allow_trace` (message tracing goes on past it). */
+  streams: { exporter: string; importer: string; from: string; to: string; allowTrace?: boolean }[];
   services: {
     importer: string;
     exporter: string;
@@ -24,6 +25,8 @@ export interface ImportTables {
     to: string;
     response: 'singleton' | 'stream' | 'chunked';
     thresholdMs?: number;
+    /** The export's `allow_trace`. */
+    allowTrace?: boolean;
   }[];
 }
 
@@ -200,7 +203,9 @@ export function importTables(accounts: AccountConfig[], added: Set<AccountImport
       const exporter = byName.get(imp.account);
       if (exporter === undefined || !added.has(imp)) continue;
       if (imp.type === 'stream') {
-        tables.streams.push({ exporter: exporter.name, importer: account.name, from: imp.subject, to: streamImportTarget(imp) });
+        const entry: ImportTables['streams'][number] = { exporter: exporter.name, importer: account.name, from: imp.subject, to: streamImportTarget(imp) };
+        if (imp.allowTrace === true) entry.allowTrace = true;
+        tables.streams.push(entry);
         continue;
       }
       // The export that serves it decides the response type and threshold: an exact subject first.
@@ -214,6 +219,7 @@ export function importTables(accounts: AccountConfig[], added: Set<AccountImport
         response: exp?.type === 'service' ? exp.responseType : 'singleton',
       };
       if (exp?.type === 'service' && exp.responseThresholdMs !== undefined) entry.thresholdMs = exp.responseThresholdMs;
+      if (exp?.type === 'service' && exp.allowTrace === true) entry.allowTrace = true;
       tables.services.push(entry);
     }
   }

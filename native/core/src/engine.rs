@@ -23,14 +23,17 @@ use crate::permissions::Permissions;
 use crate::subject;
 use std::sync::Arc;
 
-use crate::imports::{Deliver, ImportView};
+use crate::imports::{Deliver, ImportTrace, ImportView};
 use crate::router::{
     encode_forward, Account, ForwardReader, Router, ServiceReply, SubKey, ANSWER_GEN, CAPTURE_GEN, SERVICE_WORKER,
 };
 use crate::sublist::{MatchResult, Matcher};
 use crate::wire_error::{
-    write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal, WireError,
+    pub_permission_violation_text, write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal,
+    WireError, TRACE_AUTO_UNSUB_EXCEEDED, TRACE_CLIENT_CLOSED, TRACE_NO_ECHO,
 };
+use msg_trace::{EgressTo, MsgTrace, PendingTarget};
+use msg_trace_flow::TraceStart;
 use trace::Tracer;
 
 /// Limits and switches, named after nats-server's options.
@@ -192,6 +195,16 @@ struct Tables {
     /// One capture's ack, and the subscriptions the message being routed skips because a capture stored it.
     capture_ack: Vec<u8>,
     shadowed: Vec<SubKey>,
+    /// The message being routed is traced (`Nats-Trace-Dest`, `engine/msg_trace.rs`): deliveries add egress
+    /// events to it. Set by `on_publish` for that one message only.
+    msg_trace: Option<Box<MsgTrace>>,
+    /// The `server` block of trace events (JSON object without `seq`/`time`), and how many this engine sent.
+    trace_server: Box<str>,
+    trace_seq: u64,
+    /// While a stream import delivers a traced message: whether the import allows tracing past it.
+    trace_import: Option<bool>,
+    /// A traced message's trace while a service import that does not allow tracing carries it on.
+    suspended_trace: Option<Box<MsgTrace>>,
 }
 
 pub struct Engine {
@@ -235,6 +248,11 @@ struct Forwarding {
     batches: Vec<Vec<u8>>,
     /// How many records each batch holds (small ones are tried as direct writes, `engine/direct_send.rs`).
     records: Vec<usize>,
+}
+
+/// An egress event's view of subscription `sub` of connection `c`.
+fn egress_to<'a>(c: &'a Conn, sub: &'a Subscription) -> EgressTo<'a> {
+    EgressTo { cid: c.cid, name: &c.name, account: c.account, sub: &sub.subject, queue: sub.queue.as_deref() }
 }
 
 fn append_num(out: &mut Vec<u8>, mut n: usize) {
@@ -372,11 +390,40 @@ impl Tables {
         let Some(c) = self.conns[to as usize].as_mut() else {
             return false;
         };
+        let mut trace = self.msg_trace.as_mut();
+        if let (Some(t), Some(allow)) = (trace.as_mut(), self.trace_import) {
+            // A stream import's subscription: nats-server's `se` event; tracing stops here unless the import
+            // allows it (and a trace-only message stops altogether).
+            t.add_stream_export(c.account, m.subject);
+            if !allow {
+                if t.only {
+                    return true;
+                }
+                trace = None;
+            }
+        }
         if c.state != ConnState::Open || (to == from && !c.opts.echo) {
+            if let Some(t) = trace.filter(|_| !c.internal) {
+                let why = if c.state == ConnState::Open { TRACE_NO_ECHO } else { TRACE_CLIENT_CLOSED };
+                t.add_egress(egress_to(c, sub), why);
+            }
             return false;
         }
         if sub.max > 0 && sub.delivered >= sub.max {
+            if let Some(t) = trace.filter(|_| !c.internal) {
+                t.add_egress(egress_to(c, sub), TRACE_AUTO_UNSUB_EXCEEDED);
+            }
             return false;
+        }
+        if let Some(t) = trace {
+            // The server's own subscriptions (JetStream, services) get no egress event, as nats-server's
+            // internal callbacks; trace-only delivers to nobody, so a stream does not store the message.
+            if !c.internal {
+                t.add_egress(egress_to(c, sub), "");
+            }
+            if t.only {
+                return !c.internal;
+            }
         }
         sub.delivered += 1;
         if sub.max > 0 && sub.delivered >= sub.max {
@@ -423,6 +470,26 @@ impl Tables {
             self.mark_dirty(to);
         }
         true
+    }
+
+    /// Add the egress events of a traced message's subscriptions on this worker (it was forwarded here:
+    /// delivered by the forward record before this, or not at all for trace-only).
+    fn trace_forwarded(&mut self, t: &mut MsgTrace, targets: &[PendingTarget]) {
+        for target in targets {
+            let (slot, gen) = (target.slot, target.gen);
+            let Some(sub) = self.subs.get(slot as usize).and_then(|s| s.as_ref()).filter(|s| s.gen == gen) else {
+                continue;
+            };
+            let Some(c) = self.conns.get(sub.conn as usize).and_then(|c| c.as_ref()) else { continue };
+            if let Some(to) = &target.stream_export {
+                t.add_stream_export(c.account, to.as_bytes());
+            }
+            if c.internal || !target.egress {
+                continue;
+            }
+            let why = if c.is_open() { "" } else { TRACE_CLIENT_CLOSED };
+            t.add_egress(egress_to(c, sub), why);
+        }
     }
 
     fn key(&self, slot: u32, gen: u16) -> SubKey {
@@ -571,6 +638,11 @@ impl Engine {
                 capture_acks: Vec::new(),
                 capture_ack: Vec::new(),
                 shadowed: Vec::new(),
+                msg_trace: None,
+                trace_server: "{}".into(),
+                trace_seq: 0,
+                trace_import: None,
+                suspended_trace: None,
                 stall: false,
                 trace: Tracer::new(&cfg),
             },
@@ -599,6 +671,7 @@ impl Engine {
     /// that follows a protocol-1 CONNECT, as nats-server does. Slots are reused after `close_conn`.
     pub fn open_conn(&mut self, info: &[u8], connect_info: Option<&[u8]>) -> u32 {
         let id = self.open_slot(connect_info.map(Into::into));
+        self.t.conn(id).cid = msg_trace::client_id_of(info);
         self.t.send(id, info);
         id
     }
@@ -811,6 +884,10 @@ impl Engine {
         let mut inbox = std::mem::take(&mut self.inbox);
         let taken = self.router.take_inbox(worker, &mut inbox);
         for rec in ForwardReader::new(&inbox) {
+            if rec.subject.is_empty() && rec.reply == msg_trace::TRACE_RECORD {
+                self.continue_trace(rec.body);
+                continue;
+            }
             if rec.subject.is_empty() {
                 // A flush note: a direct write to this subscription's connection left bytes to send.
                 for (slot, gen) in rec.targets() {
@@ -1257,13 +1334,17 @@ impl Deliver for Ctx<'_> {
             if k.worker == me {
                 delivered |= self.t.deliver(k.slot, k.gen, self.id, m);
             } else if k.worker == SERVICE_WORKER {
-                if k.gen == ANSWER_GEN {
+                // A trace-only message asks no in-server service.
+                if k.gen == ANSWER_GEN && !self.t.msg_trace.as_ref().is_some_and(|t| t.only) {
                     self.t.service_calls.push(k.slot);
                     delivered = true;
                 }
             } else {
-                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
                 forwarded = true;
+                if self.t.msg_trace.is_some() && !self.t.trace_forward(*k, m.subject) {
+                    continue;
+                }
+                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
             }
         }
         for group in &result.queues {
@@ -1276,8 +1357,10 @@ impl Deliver for Ctx<'_> {
             for n in 0..group.len() {
                 let k = group[(start + n) % group.len()];
                 if k.worker != me {
-                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
                     forwarded = true;
+                    if self.t.msg_trace.is_none() || self.t.trace_forward(k, m.subject) {
+                        self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                    }
                     break;
                 }
                 if self.t.deliver(k.slot, k.gen, self.id, m) {
@@ -1308,6 +1391,23 @@ impl Deliver for Ctx<'_> {
     fn now_ms(&self) -> u64 {
         self.t.now_ms
     }
+
+    fn fan_out_imported(&mut self, importer: u32, m: &Publish<'_>, allow_trace: bool) -> bool {
+        if self.t.msg_trace.is_none() {
+            return self.fan_out(importer, m);
+        }
+        self.fan_out_imported_traced(importer, m, allow_trace)
+    }
+
+    fn trace_service_import(&mut self, exporter: u32, from: &[u8], to: &[u8], allow_trace: bool) -> ImportTrace {
+        self.trace_service(exporter, from, to, allow_trace)
+    }
+
+    fn resume_trace(&mut self) {
+        if let Some(t) = self.t.suspended_trace.take() {
+            self.t.msg_trace = Some(t);
+        }
+    }
 }
 
 impl OpHandler for Ctx<'_> {
@@ -1326,6 +1426,7 @@ impl OpHandler for Ctx<'_> {
         let c = self.t.conn(self.id);
         c.next_ping_ms = now + first + jitter;
         c.opts.merge(&fields);
+        c.name = fields.name.as_deref().unwrap_or_default().into();
         if !headers_supported {
             c.opts.headers = false;
         }
@@ -1391,17 +1492,33 @@ impl OpHandler for Ctx<'_> {
         }
         self.t.counters.in_msgs += 1;
         self.t.counters.in_bytes += m.body.len() as u64;
+        // Only an HPUB can ask for a trace; one comparison per header line when it does not.
+        let mut traced = None;
+        if let Some(h) = m.header_len {
+            if let Some(req) = msg_trace::find(&m.body[..h]) {
+                match self.start_trace(req, &m) {
+                    TraceStart::Skip => return Ok(()),
+                    TraceStart::Off => {}
+                    TraceStart::On(t) => traced = Some(t),
+                }
+            }
+        }
         if let Some(p) = self.t.conn(id).perms.as_mut() {
             if !p.can_publish(m.subject, now) {
                 let before = self.t.conn(id).out.len();
                 write_pub_permission_violation(&mut self.t.conn(id).out, m.subject);
                 self.t.trace_err_since(id, before);
                 self.t.mark_dirty_or_cut(id);
+                if let Some(mut t) = traced {
+                    t.set_ingress_error(pub_permission_violation_text(m.subject));
+                    self.finish_trace(t);
+                }
                 return Ok(());
             }
         }
         self.t.send_ok_if_verbose(id);
         let account = self.t.conn(id).account;
+        self.t.msg_trace = traced;
         let mut delivered = self.fan_out(account, &m);
         let router = self.router;
         // An internal delivery (self.route set) is addressed to one deliver subject: no imports apply.
@@ -1410,6 +1527,9 @@ impl OpHandler for Ctx<'_> {
             let mut view = std::mem::take(&mut *self.imports);
             delivered |= view.route(router.imports(), self, account, &m);
             *self.imports = view;
+        }
+        if let Some(t) = self.t.msg_trace.take() {
+            self.finish_trace(t);
         }
         // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
         if !self.t.conn(id).is_open() {
@@ -1562,6 +1682,8 @@ mod monitor;
 pub use monitor::SubscriptionView;
 mod reload;
 pub use reload::RemovedSub;
+mod msg_trace;
+mod msg_trace_flow;
 mod trace;
 
 #[cfg(test)]

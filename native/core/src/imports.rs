@@ -158,6 +158,9 @@ pub struct StreamImportConfig {
     pub from: String,
     /// What it becomes in the importer (prefix already applied).
     pub to: String,
+    /// `allow_trace`: a traced message is traced on past the import (see [`Deliver::fan_out_imported`]).
+    #[serde(default, rename = "allowTrace")]
+    pub allow_trace: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,11 +176,15 @@ pub struct ServiceImportConfig {
     pub response: ResponseType,
     #[serde(default)]
     pub threshold_ms: Option<u64>,
+    /// The export's `allow_trace` (see [`Deliver::trace_service_import`]).
+    #[serde(default)]
+    pub allow_trace: bool,
 }
 
 struct StreamRoute {
     importer: u32,
     map: SubjectMap,
+    allow_trace: bool,
 }
 
 struct ServiceRoute {
@@ -187,6 +194,7 @@ struct ServiceRoute {
     map: SubjectMap,
     response: ResponseType,
     threshold_ms: u64,
+    allow_trace: bool,
 }
 
 /// Every import, indexed for the publishing side: by exporting account for streams (whose publishes fan out
@@ -220,6 +228,7 @@ impl ImportTables {
             let route = StreamRoute {
                 importer: account_id(&s.importer),
                 map: SubjectMap::new(s.from.as_bytes(), s.to.as_bytes())?,
+                allow_trace: s.allow_trace,
             };
             add_route(&mut t.streams, account_id(&s.exporter), &s.from, t.stream_routes.len())?;
             t.stream_routes.push(route);
@@ -231,6 +240,7 @@ impl ImportTables {
                 map: SubjectMap::new(s.from.as_bytes(), s.to.as_bytes())?,
                 response: s.response,
                 threshold_ms: s.threshold_ms.unwrap_or(DEFAULT_RESPONSE_THRESHOLD_MS),
+                allow_trace: s.allow_trace,
             };
             add_route(&mut t.services, account_id(&s.importer), &s.from, t.service_routes.len())?;
             t.service_routes.push(route);
@@ -394,6 +404,29 @@ pub trait Deliver {
     /// Deliver `m` to `account`'s subscribers; true if any subscriber (here or on another worker) takes it.
     fn fan_out(&mut self, account: u32, m: &Publish<'_>) -> bool;
     fn now_ms(&self) -> u64;
+    /// A stream import delivers `m` (already mapped) into `importer`. The engine adds message tracing's
+    /// stream export events and stops tracing there unless `allow_trace`.
+    fn fan_out_imported(&mut self, importer: u32, m: &Publish<'_>, _allow_trace: bool) -> bool {
+        self.fan_out(importer, m)
+    }
+    /// A service import is about to carry `m` from subject `from` into `exporter` as `to`: what message
+    /// tracing does with it (nothing is traced: [`ImportTrace::Traced`]).
+    fn trace_service_import(&mut self, _exporter: u32, _from: &[u8], _to: &[u8], _allow_trace: bool) -> ImportTrace {
+        ImportTrace::Traced
+    }
+    /// After [`ImportTrace::Untraced`]: the message's trace applies again.
+    fn resume_trace(&mut self) {}
+}
+
+/// How a traced message passes a service import (nats-server's `allow_trace` on the export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportTrace {
+    /// On, traced (or not traced at all).
+    Traced,
+    /// Not passed on: a trace-only message stops at an import that does not allow tracing.
+    Skip,
+    /// Passed on without tracing, until [`Deliver::resume_trace`].
+    Untraced,
 }
 
 /// Scratch reused across messages (owned by one engine), so routing allocates nothing per message once warm.
@@ -502,7 +535,7 @@ fn route_hop(
         let route = &t.stream_routes[r as usize];
         route.map.apply(m.subject, &mut s.toks, &mut b.subject);
         let mapped = Publish { subject: &b.subject, reply: m.reply, header_len: m.header_len, body: m.body };
-        delivered |= sink.fan_out(route.importer, &mapped);
+        delivered |= sink.fan_out_imported(route.importer, &mapped, route.allow_trace);
     }
     if hops >= MAX_IMPORT_HOPS {
         return delivered;
@@ -511,6 +544,11 @@ fn route_hop(
     for &r in &b.routes {
         let route = &t.service_routes[r as usize];
         route.map.apply(m.subject, &mut s.toks, &mut b.subject);
+        let trace = sink.trace_service_import(route.exporter, m.subject, &b.subject, route.allow_trace);
+        if trace == ImportTrace::Skip {
+            delivered = true;
+            continue;
+        }
         b.reply.clear();
         if !m.reply.is_empty() {
             shared.track(account, m.reply, route, sink.now_ms(), &mut b.reply);
@@ -526,6 +564,9 @@ fn route_hop(
         if !took && !b.reply.is_empty() {
             // Nobody will answer: nats-server drops the response mapping at once.
             shared.forget(&b.reply);
+        }
+        if trace == ImportTrace::Untraced {
+            sink.resume_trace();
         }
         delivered |= took;
     }
