@@ -1511,7 +1511,7 @@ impl OpHandler for Ctx<'_> {
                 self.t.mark_dirty_or_cut(id);
                 if let Some(mut t) = traced {
                     t.set_ingress_error(pub_permission_violation_text(m.subject));
-                    self.finish_trace(t);
+                    self.finish_trace(*t);
                 }
                 return Ok(());
             }
@@ -1529,7 +1529,7 @@ impl OpHandler for Ctx<'_> {
             *self.imports = view;
         }
         if let Some(t) = self.t.msg_trace.take() {
-            self.finish_trace(t);
+            self.finish_trace(*t);
         }
         // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
         if !self.t.conn(id).is_open() {

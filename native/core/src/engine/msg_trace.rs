@@ -255,13 +255,13 @@ impl MsgTrace {
     /// publisher's, imports). Called before the state leaves this worker.
     pub fn resolve_accounts(&mut self, name_of: impl Fn(u32) -> String) {
         for (i, id) in std::mem::take(&mut self.unresolved) {
-            match self.events.get_mut(i) {
-                Some(
-                    TraceEvent::Egress { acc, .. }
-                    | TraceEvent::StreamExport { acc, .. }
-                    | TraceEvent::ServiceImport { acc, .. },
-                ) => *acc = name_of(id),
-                _ => {}
+            if let Some(
+                TraceEvent::Egress { acc, .. }
+                | TraceEvent::StreamExport { acc, .. }
+                | TraceEvent::ServiceImport { acc, .. },
+            ) = self.events.get_mut(i)
+            {
+                *acc = name_of(id);
             }
         }
     }

@@ -74,7 +74,7 @@ impl Ctx<'_> {
 
     /// The message has been routed on this worker: publish the event, or pass the trace on to the next
     /// worker owning some of its subscriptions (after the message's own forward record to it, if any).
-    pub(super) fn finish_trace(&mut self, mut t: Box<MsgTrace>) {
+    pub(super) fn finish_trace(&mut self, mut t: MsgTrace) {
         let router = self.router;
         t.resolve_accounts(|id| router.account(id).name.to_string());
         if let Some(&(worker, _)) = t.pending.first() {
@@ -116,7 +116,7 @@ impl Engine {
             let (_, targets) = t.pending.remove(i);
             self.t.trace_forwarded(&mut t, &targets);
         }
-        self.ctx(u32::MAX).finish_trace(Box::new(t));
+        self.ctx(u32::MAX).finish_trace(t);
     }
 
     /// The `server` block of message trace events: a JSON object with nats-server's `ServerInfo` fields
@@ -125,3 +125,6 @@ impl Engine {
         self.t.trace_server = json.into();
     }
 }
+
+#[cfg(test)]
+mod tests;
