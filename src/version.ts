@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The nats-server release whose client-visible behaviour Myelin aims to match. */
-export const NATS_SERVER_LEVEL = '2.10.0';
+export const NATS_SERVER_LEVEL = '2.12.0';
 
 /**
  * The version field of Myelin's package.json. It is read at runtime rather than copied

@@ -236,7 +236,7 @@ test('validateOptions uses nats-server wording', () => {
 test('-v text names the Myelin version and the nats-server level', () => {
   assert.equal(versionText(), `myelin: v${MYELIN_VERSION}`);
   assert.match(MYELIN_VERSION, /^\d+\.\d+\.\d+/);
-  assert.equal(NATS_SERVER_LEVEL, '2.10.0');
+  assert.equal(NATS_SERVER_LEVEL, '2.12.0');
 });
 
 test('usage lists every flag spelling of nats-server', () => {
