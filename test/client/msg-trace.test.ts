@@ -4,6 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, headers, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { startServer, checkFor, type ServerHandle } from '../helpers/server.js';
+import { WireClient, msg } from '../helpers/wire.js';
 
 interface TraceEvent {
   server: { name: string; id: string; ver: string; seq: number; time: string };
@@ -36,6 +37,7 @@ accounts: {
 describe('message tracing (Nats-Trace-Dest)', { timeout: 60_000 }, () => {
   let srv: ServerHandle;
   const conns: NatsConnection[] = [];
+  const wires: WireClient[] = [];
   const nc = async (user: string, opts: NodeConnectionOptions = {}) => {
     const c = await connect({ servers: srv.url, reconnect: false, user, pass: 'p', name: `c-${user}-${conns.length}`, ...opts });
     conns.push(c);
@@ -62,6 +64,7 @@ describe('message tracing (Nats-Trace-Dest)', { timeout: 60_000 }, () => {
   });
   after(async () => {
     for (const c of conns) if (!c.isClosed()) await c.close();
+    for (const w of wires) w.close();
     await srv?.stop();
   });
 
@@ -110,6 +113,25 @@ describe('message tracing (Nats-Trace-Dest)', { timeout: 60_000 }, () => {
       assert.match(e.name as string, /^c-sub-/);
     }
     assert.equal(ev.events.length, 4);
+  });
+
+  test('a subscriber without headers gets the payload alone and is traced like any other', async () => {
+    const tracer = await nc('sub');
+    const events = await traceInbox(tracer, 'trace.nohdr');
+    const raw = await WireClient.connectAndHandshake(srv.port, { headers: false, user: 'sub', pass: 'p', name: 'raw' });
+    wires.push(raw);
+    await raw.send('SUB ok.nohdr 7\r\n');
+    await raw.pingPong();
+    const pub = await nc('pub');
+    pub.publish('ok.nohdr', 'body', { headers: traced('trace.nohdr') });
+    await pub.flush();
+    await raw.expect(msg('ok.nohdr', 7, 'body'), 5000);
+    await checkFor(5000, 10, () => events.length === 1);
+    const eg = egresses(events[0]);
+    assert.equal(eg.length, 1);
+    assert.equal(eg[0].cid, raw.info!.client_id);
+    assert.equal(eg[0].name, 'raw');
+    assert.equal(eg[0].error, undefined);
   });
 
   test('trace only: subscriptions are listed, nothing is delivered', async () => {

@@ -1492,9 +1492,9 @@ impl OpHandler for Ctx<'_> {
         }
         self.t.counters.in_msgs += 1;
         self.t.counters.in_bytes += m.body.len() as u64;
-        // Only an HPUB can ask for a trace; one comparison per header line when it does not.
+        // Only a client's HPUB can ask for a trace; one comparison per header line when it does not.
         let mut traced = None;
-        if let Some(h) = m.header_len {
+        if let Some(h) = m.header_len.filter(|_| self.route.is_empty()) {
             if let Some(req) = msg_trace::find(&m.body[..h]) {
                 match self.start_trace(req, &m) {
                     TraceStart::Skip => return Ok(()),
