@@ -21,7 +21,7 @@ accounts: {
       { user: sub, password: p }
       { user: lim, password: p, permissions: { publish: { allow: ["ok.>"] } } }
     ]
-    exports: [ { stream: "shared.>" }, { stream: "traced.>" }, { service: "svc.>" } ]
+    exports: [ { stream: "shared.>" }, { stream: "traced.>" }, { service: "svc.>" }, { service: "tsvc.>", allow_trace: true } ]
   }
   B: {
     users: [ { user: b, password: p } ]
@@ -29,6 +29,7 @@ accounts: {
       { stream: { account: A, subject: "shared.>" } }
       { stream: { account: A, subject: "traced.>" }, allow_trace: true }
       { service: { account: A, subject: "svc.>" } }
+      { service: { account: A, subject: "tsvc.>" } }
     ]
   }
 }
@@ -277,5 +278,26 @@ describe('message tracing (Nats-Trace-Dest)', { timeout: 60_000 }, () => {
       );
       assert.equal(egresses(ev).length, 0);
     }
+  });
+
+  test('a service export with allow_trace: the request is traced on into the exporting account', async () => {
+    const a = await nc('sub');
+    a.subscribe('tsvc.>', { callback: () => {} });
+    await a.flush();
+    const b = await nc('b');
+    const events = await traceInbox(b, 'trace.tsvc');
+    b.publish('tsvc.echo', 'traced', { headers: traced('trace.tsvc') });
+    await b.flush();
+    await checkFor(5000, 10, () => events.length === 1);
+    const ev = events[0];
+    assert.deepEqual(
+      ev.events.filter((e) => e.type === 'si').map((e) => [e.acc, e.from, e.to]),
+      [['A', 'tsvc.echo', 'tsvc.echo']],
+    );
+    const eg = egresses(ev);
+    assert.equal(eg.length, 1);
+    assert.equal(eg[0].cid, a.info!.client_id);
+    assert.equal(eg[0].acc, 'A');
+    assert.equal(eg[0].sub, 'tsvc.>');
   });
 });
