@@ -28,6 +28,8 @@ export interface ImportTables {
     /** The export's `allow_trace`. */
     allowTrace?: boolean;
   }[];
+  /** Accounts' `msg_trace` destinations for sampled `traceparent` messages (absent when none is set). */
+  traceDests?: { account: string; dest: string; sampling: number }[];
 }
 
 /** Is `importer` allowed to import `subject` of this type from `exporter` (checkStreamExportApproved & co)? */
@@ -223,6 +225,10 @@ export function importTables(accounts: AccountConfig[], added: Set<AccountImport
       tables.services.push(entry);
     }
   }
+  for (const account of accounts) {
+    if (account.traceDest === undefined) continue;
+    (tables.traceDests ??= []).push({ account: account.name, dest: account.traceDest, sampling: account.traceSampling ?? 100 });
+  }
   return tables;
 }
 
@@ -283,6 +289,6 @@ export function routerImports(auth: AuthConfig): { json?: string; skipped: strin
   const tables = importTables(accounts, added);
   // Config-file import errors stopped startup already, so what is left comes from account JWTs.
   const skipped = errors;
-  if (tables.streams.length === 0 && tables.services.length === 0) return { skipped };
+  if (tables.streams.length === 0 && tables.services.length === 0 && tables.traceDests === undefined) return { skipped };
   return { json: JSON.stringify(tables), skipped };
 }

@@ -22,6 +22,7 @@ accounts: {
       { user: lim, password: p, permissions: { publish: { allow: ["ok.>"] } } }
     ]
     exports: [ { stream: "shared.>" }, { stream: "traced.>" }, { service: "svc.>" }, { service: "tsvc.>", allow_trace: true } ]
+    msg_trace: { dest: "trace.ext", sampling: "100%" }
   }
   B: {
     users: [ { user: b, password: p } ]
@@ -299,5 +300,31 @@ describe('message tracing (Nats-Trace-Dest)', { timeout: 60_000 }, () => {
     assert.equal(eg[0].cid, a.info!.client_id);
     assert.equal(eg[0].acc, 'A');
     assert.equal(eg[0].sub, 'tsvc.>');
+  });
+
+  test('a sampled W3C traceparent is traced to the account’s msg_trace destination', async () => {
+    const tracer = await nc('sub');
+    const events = await traceInbox(tracer, 'trace.ext');
+    const s = await nc('sub');
+    const got: string[] = [];
+    s.subscribe('ok.ext', { callback: (_e, m) => void got.push(m.string()) });
+    await s.flush();
+    const pub = await nc('pub');
+    const parent = (flags: string) => {
+      const h = headers();
+      h.set('traceparent', `00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-${flags}`);
+      return h;
+    };
+    pub.publish('ok.ext', 'not sampled', { headers: parent('00') });
+    pub.publish('ok.ext', 'sampled', { headers: parent('01') });
+    await pub.flush();
+    await checkFor(5000, 10, () => events.length === 1 && got.length === 2);
+    // Both delivered (a traceparent never means trace-only); only the sampled one traced.
+    assert.deepEqual(got, ['not sampled', 'sampled']);
+    const ev = events[0];
+    assert.deepEqual(ev.request.header?.traceparent, ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']);
+    assert.equal(ev.events[0].subj, 'ok.ext');
+    assert.equal(egresses(ev).length, 1);
+    assert.equal(egresses(ev)[0].cid, s.info!.client_id);
   });
 });

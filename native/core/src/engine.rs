@@ -1243,6 +1243,8 @@ impl Ctx<'_> {
         let (id, route) = (self.id, self.route);
         self.id = u32::MAX;
         self.route = b"";
+        // A service's answer to a traced request is a message of its own: not part of the trace.
+        let trace = self.t.msg_trace.take();
         self.fan_out(account, m);
         let router = self.router;
         if self.imports.active(router.imports()) {
@@ -1250,6 +1252,7 @@ impl Ctx<'_> {
             view.route(router.imports(), self, account, m);
             *self.imports = view;
         }
+        self.t.msg_trace = trace;
         self.id = id;
         self.route = route;
     }

@@ -147,6 +147,18 @@ pub struct ImportsConfig {
     pub streams: Vec<StreamImportConfig>,
     #[serde(default)]
     pub services: Vec<ServiceImportConfig>,
+    /// Accounts' `msg_trace` destinations (for messages with a sampled `traceparent` header). They ride
+    /// along with the imports because they are account settings every worker reads the same way.
+    #[serde(default, rename = "traceDests")]
+    pub trace_dests: Vec<TraceDestConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TraceDestConfig {
+    pub account: String,
+    pub dest: String,
+    /// Percentage of sampled `traceparent` messages traced, 1..=100.
+    pub sampling: u8,
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,6 +219,8 @@ pub struct ImportTables {
     /// By importer account id: a trie of service import local subjects whose values index `service_routes`.
     services: Vec<Option<Sublist<u32>>>,
     service_routes: Vec<ServiceRoute>,
+    /// By account id: its `msg_trace` destination and sampling percentage.
+    trace_dests: Vec<Option<(Box<str>, u8)>>,
 }
 
 fn add_route(tries: &mut Vec<Option<Sublist<u32>>>, account: u32, subject: &str, route: usize) -> Result<(), String> {
@@ -245,9 +259,17 @@ impl ImportTables {
             add_route(&mut t.services, account_id(&s.importer), &s.from, t.service_routes.len())?;
             t.service_routes.push(route);
         }
+        for d in &cfg.trace_dests {
+            let i = account_id(&d.account) as usize;
+            if t.trace_dests.len() <= i {
+                t.trace_dests.resize(i + 1, None);
+            }
+            t.trace_dests[i] = Some((d.dest.as_str().into(), d.sampling));
+        }
         Ok(t)
     }
 
+    /// No imports (trace destinations alone give `route` nothing to do).
     pub fn is_empty(&self) -> bool {
         self.stream_routes.is_empty() && self.service_routes.is_empty()
     }
@@ -470,6 +492,14 @@ impl ImportView {
             self.generation = generation;
         }
         self.tables.as_ref().is_some_and(|t| !t.is_empty()) || shared.outstanding() > 0
+    }
+
+    /// `account`'s `msg_trace` destination and sampling percentage, if configured. Off the hot path: asked
+    /// only for a message with a sampled `traceparent` header.
+    pub fn trace_dest(&mut self, shared: &Imports, account: u32) -> Option<(&str, u8)> {
+        self.active(shared);
+        let (dest, sampling) = self.tables.as_ref()?.trace_dests.get(account as usize)?.as_ref()?;
+        Some((dest, *sampling))
     }
 
     /// Route what a publish in `account` implies beyond its own trie: stream imports of its subject,

@@ -20,6 +20,8 @@ use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const TRACE_DEST: &[u8] = b"Nats-Trace-Dest";
+/// The W3C trace context header; nats-server matches it in any case and reports it in lower case.
+const TRACE_PARENT: &[u8] = b"traceparent";
 const TRACE_ONLY: &str = "Nats-Trace-Only";
 const TRACE_ORIGIN_ACCOUNT: &str = "Nats-Trace-Origin-Account";
 /// The value nats-server writes into `Nats-Trace-Dest` to switch tracing off for a message.
@@ -32,32 +34,53 @@ pub(crate) const TRACE_RECORD: &[u8] = b"$trace";
 
 /// What the trace headers of one HPUB ask for.
 pub(crate) struct TraceRequest {
+    /// Empty when `external`.
     pub dest: String,
     pub only: bool,
+    /// Only a sampled `traceparent` asks: the destination (and a sampling rate) is the account's
+    /// `msg_trace`, if it has one.
+    pub external: bool,
     /// Every header of the message, names with their case, values trimmed, as nats-server reports them.
     pub headers: BTreeMap<String, Vec<String>>,
 }
 
-/// The trace request in a header block (`NATS/1.0...\r\n\r\n`), if its keys include `Nats-Trace-Dest` (in any
-/// case). Only this check runs for an HPUB that is not traced.
+/// The trace request in a header block (`NATS/1.0...\r\n\r\n`), if its keys include `Nats-Trace-Dest` or a
+/// sampled `traceparent` (in any case). Only the key check runs for an HPUB that is not traced.
 pub(crate) fn find(hdr: &[u8]) -> Option<TraceRequest> {
-    let has_dest = hdr.split(|&b| b == b'\n').any(|line| {
-        line.len() > TRACE_DEST.len()
-            && line[TRACE_DEST.len()] == b':'
-            && line[..TRACE_DEST.len()].eq_ignore_ascii_case(TRACE_DEST)
-    });
-    if !has_dest {
+    let (mut dest_key, mut parent_key) = (false, false);
+    for line in hdr.split(|&b| b == b'\n') {
+        dest_key |= key_is(line, TRACE_DEST);
+        parent_key |= key_is(line, TRACE_PARENT);
+    }
+    if !dest_key && !parent_key {
         return None;
     }
     let headers = header_map(hdr)?;
     // Looked up with their exact case, as nats-server does once the key check passed.
     let first = |name: &str| headers.get(name).and_then(|v| v.first()).cloned();
-    let dest = first(std::str::from_utf8(TRACE_DEST).expect("ascii"))?;
-    if dest == TRACE_DISABLED || dest.is_empty() || first(TRACE_ORIGIN_ACCOUNT).is_some() {
+    let disabled =
+        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("Nats-Trace-Dest") && v.iter().any(|v| v == TRACE_DISABLED));
+    let sampled = headers.get("traceparent").is_some_and(|v| v.iter().any(|p| is_sampled(p)));
+    if disabled || (!dest_key && !sampled) || first(TRACE_ORIGIN_ACCOUNT).is_some() {
         return None;
     }
+    if !dest_key {
+        return Some(TraceRequest { dest: String::new(), only: false, external: true, headers });
+    }
+    let dest = first("Nats-Trace-Dest").filter(|d| !d.is_empty())?;
     let only = first(TRACE_ONLY).is_some_and(|v| matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on"));
-    Some(TraceRequest { dest, only, headers })
+    Some(TraceRequest { dest, only, external: false, headers })
+}
+
+/// Whether header line `line` has key `key` (any case).
+fn key_is(line: &[u8], key: &[u8]) -> bool {
+    line.len() > key.len() && line[key.len()] == b':' && line[..key.len()].eq_ignore_ascii_case(key)
+}
+
+/// A `traceparent` value (`version-traceid-parentid-flags`) with the sampled flag set.
+fn is_sampled(value: &str) -> bool {
+    let parts: Vec<&str> = value.split('-').collect();
+    parts.len() == 4 && parts[3].len() == 2 && i8::from_str_radix(parts[3], 16).is_ok_and(|f| f & 1 == 1)
 }
 
 /// The header block as name → values, split as nats-server splits it: each line's key ends at its first `:`,
@@ -75,7 +98,12 @@ fn header_map(hdr: &[u8]) -> Option<BTreeMap<String, Vec<String>>> {
         }
         let value = line[colon + 1..].trim_ascii_start();
         let value = trim_end_blanks(value);
-        let key = String::from_utf8_lossy(&line[..colon]).into_owned();
+        let key = &line[..colon];
+        let key = if key.eq_ignore_ascii_case(TRACE_PARENT) {
+            "traceparent".to_owned()
+        } else {
+            String::from_utf8_lossy(key).into_owned()
+        };
         map.entry(key).or_default().push(String::from_utf8_lossy(value).into_owned());
     }
     Some(map)

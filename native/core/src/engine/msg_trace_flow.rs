@@ -21,11 +21,24 @@ pub(super) enum TraceStart {
 
 impl Ctx<'_> {
     /// Check a trace request of the publish `m` by this connection, as nats-server's `initMsgTrace`.
-    pub(super) fn start_trace(&mut self, req: TraceRequest, m: &Publish<'_>) -> TraceStart {
+    pub(super) fn start_trace(&mut self, mut req: TraceRequest, m: &Publish<'_>) -> TraceStart {
         let id = self.id;
         // The server's own publishes (JetStream redelivering a stored traced message) are not traced.
         if !self.route.is_empty() || self.t.conn(id).internal {
             return TraceStart::Off;
+        }
+        if req.external {
+            // A sampled `traceparent`: traced to the account's `msg_trace` destination, if it has one, for
+            // that percentage of messages (nats-server: a random 0..99 at most the sampling value).
+            let account = self.t.conn(id).account;
+            let router = self.router;
+            let Some((dest, sampling)) = self.imports.trace_dest(router.imports(), account) else {
+                return TraceStart::Off;
+            };
+            req.dest = dest.to_owned();
+            if sampling < 100 && self.t.next_random() % 100 > u64::from(sampling) {
+                return TraceStart::Off;
+            }
         }
         if !subject::is_valid_publish_subject(req.dest.as_bytes()) {
             return if req.only { TraceStart::Skip } else { TraceStart::Off };

@@ -108,3 +108,22 @@ fn an_ingress_error_and_a_round_trip_between_workers() {
     assert_eq!(v["events"][0]["error"], "Permissions Violation for Publish to \"x\"");
     assert!(v["events"][0].get("name").is_none());
 }
+
+#[test]
+fn a_sampled_traceparent_asks_for_the_accounts_destination() {
+    let parent = |flags: &str| {
+        format!("NATS/1.0\r\nTraceParent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-{flags}\r\n\r\n")
+    };
+    let r = find(parent("01").as_bytes()).expect("sampled");
+    assert!(r.external && !r.only && r.dest.is_empty());
+    // Reported under its lower-case name.
+    assert!(r.headers.contains_key("traceparent"));
+    assert!(find(parent("00").as_bytes()).is_none());
+    // nats-server reads the flags as a signed byte: 0x81 does not parse, so it is not sampled.
+    assert!(find(parent("81").as_bytes()).is_none());
+    assert!(find(b"NATS/1.0\r\ntraceparent: 00-01\r\n\r\n").is_none());
+    // With Nats-Trace-Dest as well, that destination wins.
+    let r = find(b"NATS/1.0\r\nNats-Trace-Dest: d\r\ntraceparent: 00-a-b-01\r\n\r\n").unwrap();
+    assert!(!r.external);
+    assert_eq!(r.dest, "d");
+}
