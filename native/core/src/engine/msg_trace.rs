@@ -5,15 +5,16 @@
 //! did with the message: an `in` event (who published, where, and the refusal if any) and an `eg` event per
 //! subscription it was delivered to (or would have been, for trace-only, or was not, with the reason).
 //!
-//! Cost when nothing is traced: only HPUBs are looked at, one comparison per header line ([`find`]).
+//! Cost when nothing is traced: only HPUBs are looked at, two comparisons per header line ([`find`]).
 //! A traced publish builds a [`MsgTrace`] (owned by `Tables::msg_trace` while the message is routed).
 //! Subscriptions owned by other workers are listed in `pending`; the trace then travels as a forward record
 //! (`TRACE_RECORD` in the reply field, the JSON state as body) from worker to worker, each adding the egress
 //! events of its own subscriptions, and the last one publishes the event.
 //!
+//! A sampled W3C `traceparent` header asks too, when the account has a `msg_trace` destination.
+//!
 //! Not done (no such parts in Myelin): hops over routes, gateways and leaf nodes (`Nats-Trace-Hop`), subject
-//! mappings (`sm`), the account-configured destination for W3C `traceparent` headers. Not done yet: the
-//! `si`/`se` import events and the JetStream (`js`) event.
+//! mappings (`sm`). Not done yet: the JetStream (`js`) event.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
