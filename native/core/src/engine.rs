@@ -429,6 +429,20 @@ impl Tables {
         if sub.max > 0 && sub.delivered >= sub.max {
             self.expired.push(sub_slot);
         }
+        // The server's own subscriptions (a stream storing it) get a traced message with its tracing
+        // switched off, as nats-server stores it. Only header blocks naming a trace destination are copied.
+        let disabled = if c.internal {
+            m.header_len.and_then(|h| msg_trace::trace_disabled(&m.body[..h], &m.body[h..]))
+        } else {
+            None
+        };
+        let rewritten = disabled.as_ref().map(|(body, h)| Publish {
+            subject: m.subject,
+            reply: m.reply,
+            header_len: Some(*h),
+            body,
+        });
+        let m = rewritten.as_ref().unwrap_or(m);
         // A client that did not ask for headers gets the payload alone, as nats-server strips them.
         let (hdr, body) = match m.header_len {
             Some(h) if c.opts.headers => (Some(h), m.body),

@@ -84,6 +84,31 @@ fn is_sampled(value: &str) -> bool {
     parts.len() == 4 && parts[3].len() == 2 && i8::from_str_radix(parts[3], 16).is_ok_and(|f| f & 1 == 1)
 }
 
+/// A traced message a stream stores must not start a trace again when a consumer delivers it: nats-server
+/// stores it with `Nats-Trace-Dest: trace disabled`. For a header block `hdr` (followed by `payload`) that
+/// asks for a trace, the message with that value instead, and its new header length; `None` otherwise.
+pub(crate) fn trace_disabled(hdr: &[u8], payload: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let req = find(hdr)?;
+    if req.external || !crate::subject::is_valid_publish_subject(req.dest.as_bytes()) {
+        return None;
+    }
+    let key = hdr
+        .windows(TRACE_DEST.len() + 1)
+        .position(|w| &w[..TRACE_DEST.len()] == TRACE_DEST && w[TRACE_DEST.len()] == b':')?;
+    let mut start = key + TRACE_DEST.len() + 1;
+    if hdr.get(start) == Some(&b' ') {
+        start += 1;
+    }
+    let end = start + hdr[start..].iter().position(|&b| b == b'\r')?;
+    let mut out = Vec::with_capacity(hdr.len() + payload.len() + TRACE_DISABLED.len());
+    out.extend_from_slice(&hdr[..start]);
+    out.extend_from_slice(TRACE_DISABLED.as_bytes());
+    out.extend_from_slice(&hdr[end..]);
+    let header_len = out.len();
+    out.extend_from_slice(payload);
+    Some((out, header_len))
+}
+
 /// The header block as name → values, split as nats-server splits it: each line's key ends at its first `:`,
 /// values are trimmed of spaces and tabs.
 fn header_map(hdr: &[u8]) -> Option<BTreeMap<String, Vec<String>>> {

@@ -127,3 +127,14 @@ fn a_sampled_traceparent_asks_for_the_accounts_destination() {
     assert!(!r.external);
     assert_eq!(r.dest, "d");
 }
+
+#[test]
+fn a_stored_copy_has_its_tracing_switched_off() {
+    let (body, h) = trace_disabled(HDR, b"hi").expect("traced");
+    assert_eq!(&body[..h], b"NATS/1.0\r\nNats-Trace-Dest: trace disabled\r\nX-App:  v1 \t\r\nX-App: v2\r\n\r\n");
+    assert_eq!(&body[h..], b"hi");
+    assert!(find(&body[..h]).is_none());
+    // Not for a destination that traced nothing (invalid), nor without one.
+    assert!(trace_disabled(b"NATS/1.0\r\nNats-Trace-Dest: a.*\r\n\r\n", b"").is_none());
+    assert!(trace_disabled(b"NATS/1.0\r\nX: 1\r\n\r\n", b"").is_none());
+}

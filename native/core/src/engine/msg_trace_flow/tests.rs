@@ -151,3 +151,21 @@ fn trace_only_forwards_nothing_to_other_workers() {
     assert_eq!(types(&ev), ["in", "eg"]);
     assert_eq!(ev["events"][1]["cid"], 2);
 }
+
+#[test]
+fn the_servers_own_subscription_gets_the_message_with_tracing_off_and_no_event() {
+    let mut e = Engine::new(EngineConfig::default(), 1);
+    let tracer = client(&mut e, 1);
+    e.ingest(tracer, b"SUB tr 1\r\n");
+    let internal = e.open_internal("$G");
+    e.ingest(internal, b"SUB foo 1\r\n");
+    let p = client(&mut e, 3);
+    e.ingest(p, &hpub("foo", "Nats-Trace-Dest: tr\r\n", "hi"));
+    let stored = take(&mut e, internal);
+    assert!(stored.contains("Nats-Trace-Dest: trace disabled\r\n"), "{stored:?}");
+    assert!(stored.ends_with("\r\n\r\nhi\r\n"), "{stored:?}");
+    assert_eq!(types(&event(&take(&mut e, tracer))), ["in"]);
+    // Trace-only: the server's subscription gets nothing.
+    e.ingest(p, &hpub("foo", "Nats-Trace-Dest: tr\r\nNats-Trace-Only: true\r\n", "hi"));
+    assert_eq!(take(&mut e, internal), "");
+}
