@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { startServer, withTimeout, type ServerHandle } from '../helpers/server.js';
 
 const NATS = [process.env.NATS_CLI_BIN, join(homedir(), 'go', 'bin', 'nats'), '/root/go/bin/nats'].find(
@@ -40,17 +41,23 @@ if (!NATS) {
 } else {
   describe('nats trace (natscli)', { timeout: 60_000 }, () => {
     let srv: ServerHandle;
+    let jsSrv: ServerHandle;
     let home: string;
+    let storeDir: string;
     const conns: NatsConnection[] = [];
 
     before(async () => {
       home = mkdtempSync(join(tmpdir(), 'myelin-natscli-trace-'));
+      storeDir = mkdtempSync(join(tmpdir(), 'myelin-natscli-trace-js-'));
       srv = await startServer();
+      jsSrv = await startServer({ args: ['-js', '-sd', storeDir] });
     });
     after(async () => {
       for (const c of conns) if (!c.isClosed()) await c.close();
       await srv?.stop();
+      await jsSrv?.stop();
       rmSync(home, { recursive: true, force: true });
+      rmSync(storeDir, { recursive: true, force: true });
     });
 
     test('prints the publisher, each subscription reached and the egress count', async (t) => {
@@ -78,6 +85,23 @@ if (!NATS) {
       await plain.flush();
       await queued.flush();
       assert.equal(delivered, 0);
+    });
+
+    test('a subject a stream captures: the JetStream line, and nothing stored', async (t) => {
+      const nc = await connect({ servers: jsSrv.url });
+      conns.push(nc);
+      if (!atLeast211(nc.info!.version)) {
+        t.skip(`server reports ${nc.info!.version}: natscli traces only on 2.11+`);
+        return;
+      }
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'CLITRACE', subjects: ['clijs.>'] });
+      const r = await withTimeout(runCli(jsSrv.url, home, ['trace', 'clijs.b']), 20_000);
+      assert.ok(r, 'nats trace finished');
+      assert.equal(r.code, 0, r.out);
+      assert.match(r.out, /--J JetStream action:"stored" stream:"CLITRACE" subject:"clijs\.b"/);
+      assert.match(r.out, /Egress Count:\s+JetStream: 1/);
+      assert.equal((await jsm.streams.info('CLITRACE')).state.messages, 0);
     });
   });
 }

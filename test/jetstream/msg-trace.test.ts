@@ -1,11 +1,11 @@
 // Message tracing (`Nats-Trace-Dest`) of publishes a stream captures: a traced publish is stored (with
-// `Nats-Trace-Dest: trace disabled`) and acknowledged; a trace-only one is not stored. nats-server's event also has a `js` event
-// (stream, subject); Myelin does not build that one yet (docs/ARCHITECTURE.md), so it is a todo there.
+// `Nats-Trace-Dest: trace disabled`) and acknowledged; a trace-only one is not stored; both events have a
+// `js` event naming the stream.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { checkFor, isGo } from '../helpers/server.js';
+import { checkFor } from '../helpers/server.js';
 import { startJsServer, type JsServer } from './js-server.js';
 
 interface TraceEvent {
@@ -61,7 +61,7 @@ describe('message tracing into a stream', { timeout: 60_000 }, () => {
     assert.equal(events[1].events[0].subj, 'tjs.b');
   });
 
-  test('the events have a js event naming the stream', { todo: isGo ? false : 'Myelin: js event not built yet' }, () => {
+  test('the events have a js event naming the stream and subject', () => {
     const js = events.map((ev) => ev.events.find((e) => e.type === 'js'));
     assert.deepEqual(
       js.map((e) => [e?.stream, e?.subject]),

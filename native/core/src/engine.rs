@@ -1340,6 +1340,15 @@ impl Deliver for Ctx<'_> {
         self.t.shadowed.clear();
         for k in &result.plain {
             if k.worker == SERVICE_WORKER && k.gen == CAPTURE_GEN {
+                if let Some(t) = self.t.msg_trace.as_mut() {
+                    // A stream's subjects: the trace's `js` event. Trace-only stores nothing.
+                    if let Some(entry) = self.router.capture(k.slot) {
+                        t.add_jetstream(entry.capture.stream(), m.subject);
+                    }
+                    if t.only {
+                        continue;
+                    }
+                }
                 // The server's own publishes (routed by another subject) go to the control plane as before.
                 delivered |= capture(self.router, self.t, account, k.slot, m, self.route.is_empty());
             }

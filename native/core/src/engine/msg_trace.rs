@@ -14,7 +14,8 @@
 //! A sampled W3C `traceparent` header asks too, when the account has a `msg_trace` destination.
 //!
 //! Not done (no such parts in Myelin): hops over routes, gateways and leaf nodes (`Nats-Trace-Hop`), subject
-//! mappings (`sm`). Not done yet: the JetStream (`js`) event.
+//! mappings (`sm`). Not done yet: the `js` event's `nointerest` and `error` (the control plane stores the
+//! message after the event has left).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -186,6 +187,15 @@ pub(crate) enum TraceEvent {
     /// A service import carried the message from subject `from` to `to` in the exporting account `acc`.
     #[serde(rename = "si")]
     ServiceImport { ts: String, acc: String, from: String, to: String },
+    /// A stream's subscription matched it (stored, or for trace-only, would have been). nats-server also
+    /// reports `nointerest` and the store's `error`; the engine does not know those.
+    #[serde(rename = "js")]
+    JetStream {
+        ts: String,
+        stream: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        subject: String,
+    },
 }
 
 /// The `request` block.
@@ -303,6 +313,12 @@ impl MsgTrace {
             from: String::from_utf8_lossy(from).into_owned(),
             to: String::from_utf8_lossy(to).into_owned(),
         });
+    }
+
+    /// Stream `stream` captures the message, published on `subject`.
+    pub fn add_jetstream(&mut self, stream: &str, subject: &[u8]) {
+        let subject = String::from_utf8_lossy(subject).into_owned();
+        self.events.push(TraceEvent::JetStream { ts: now_rfc3339(), stream: stream.to_owned(), subject });
     }
 
     /// Name the accounts that events refer to by router id (egress in another account than the

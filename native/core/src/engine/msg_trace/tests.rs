@@ -138,3 +138,13 @@ fn a_stored_copy_has_its_tracing_switched_off() {
     assert!(trace_disabled(b"NATS/1.0\r\nNats-Trace-Dest: a.*\r\n\r\n", b"").is_none());
     assert!(trace_disabled(b"NATS/1.0\r\nX: 1\r\n\r\n", b"").is_none());
 }
+
+#[test]
+fn a_jetstream_event_names_the_stream_and_subject() {
+    let mut t = MsgTrace::new(find(HDR).unwrap(), ingress(1, "", b"orders.1"), "A", 10);
+    t.add_jetstream("ORDERS", b"orders.1");
+    let v: Value = serde_json::from_slice(&t.event_json("{}", 1)).unwrap();
+    let mut js = v["events"][1].clone();
+    js.as_object_mut().unwrap().remove("ts");
+    assert_eq!(js, json!({"type": "js", "stream": "ORDERS", "subject": "orders.1"}));
+}

@@ -169,3 +169,35 @@ fn the_servers_own_subscription_gets_the_message_with_tracing_off_and_no_event()
     e.ingest(p, &hpub("foo", "Nats-Trace-Dest: tr\r\nNats-Trace-Only: true\r\n", "hi"));
     assert_eq!(take(&mut e, internal), "");
 }
+
+/// A capture that stores nothing (headers are always left to the control plane), named like a stream.
+struct NamedCapture;
+
+impl crate::router::Capture for NamedCapture {
+    fn capture(&self, _: &[u8], _: Option<&[u8]>, _: &[u8], _: Option<&mut Vec<u8>>, _: bool) -> bool {
+        false
+    }
+    fn end_of_chunk(&self) -> bool {
+        true
+    }
+    fn stream(&self) -> &str {
+        "ORDERS"
+    }
+}
+
+#[test]
+fn a_stream_capturing_the_subject_adds_a_js_event() {
+    let mut e = Engine::new(EngineConfig::default(), 1);
+    let tracer = client(&mut e, 1);
+    e.ingest(tracer, b"SUB tr 1\r\n");
+    let internal = e.open_internal("$G");
+    e.ingest(internal, b"SUB orders.> 1\r\n");
+    let shadow = e.sub_key(internal, b"1").unwrap();
+    e.router().add_capture(0, &[b"orders.>"], Arc::new(NamedCapture), vec![shadow]).unwrap();
+    let p = client(&mut e, 3);
+    e.ingest(p, &hpub("orders.1", "Nats-Trace-Dest: tr\r\n", "x"));
+    let ev = event(&take(&mut e, tracer));
+    assert_eq!(types(&ev), ["in", "js"]);
+    assert_eq!(ev["events"][1]["stream"], "ORDERS");
+    assert_eq!(ev["events"][1]["subject"], "orders.1");
+}
