@@ -32,8 +32,8 @@ use crate::wire_error::{
     pub_permission_violation_text, write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal,
     WireError, TRACE_AUTO_UNSUB_EXCEEDED, TRACE_CLIENT_CLOSED, TRACE_NO_ECHO,
 };
-use msg_trace::{EgressTo, MsgTrace, PendingTarget};
-use msg_trace_flow::TraceStart;
+use msg_trace::MsgTrace;
+use msg_trace_flow::{egress_to, TraceStart};
 use trace::Tracer;
 
 /// Limits and switches, named after nats-server's options.
@@ -248,11 +248,6 @@ struct Forwarding {
     batches: Vec<Vec<u8>>,
     /// How many records each batch holds (small ones are tried as direct writes, `engine/direct_send.rs`).
     records: Vec<usize>,
-}
-
-/// An egress event's view of subscription `sub` of connection `c`.
-fn egress_to<'a>(c: &'a Conn, sub: &'a Subscription) -> EgressTo<'a> {
-    EgressTo { cid: c.cid, name: &c.name, account: c.account, sub: &sub.subject, queue: sub.queue.as_deref() }
 }
 
 fn append_num(out: &mut Vec<u8>, mut n: usize) {
@@ -484,26 +479,6 @@ impl Tables {
             self.mark_dirty(to);
         }
         true
-    }
-
-    /// Add the egress events of a traced message's subscriptions on this worker (it was forwarded here:
-    /// delivered by the forward record before this, or not at all for trace-only).
-    fn trace_forwarded(&mut self, t: &mut MsgTrace, targets: &[PendingTarget]) {
-        for target in targets {
-            let (slot, gen) = (target.slot, target.gen);
-            let Some(sub) = self.subs.get(slot as usize).and_then(|s| s.as_ref()).filter(|s| s.gen == gen) else {
-                continue;
-            };
-            let Some(c) = self.conns.get(sub.conn as usize).and_then(|c| c.as_ref()) else { continue };
-            if let Some(to) = &target.stream_export {
-                t.add_stream_export(c.account, to.as_bytes());
-            }
-            if c.internal || !target.egress {
-                continue;
-            }
-            let why = if c.is_open() { "" } else { TRACE_CLIENT_CLOSED };
-            t.add_egress(egress_to(c, sub), why);
-        }
     }
 
     fn key(&self, slot: u32, gen: u16) -> SubKey {

@@ -2,12 +2,12 @@
 //! it to the workers that own more of its subscriptions, and publishing the event.
 
 use super::msg_trace::{self, EgressTo, MsgTrace, PendingTarget, TraceRequest};
-use super::{Ctx, Engine, Tables};
+use super::{Conn, Ctx, Engine, Subscription, Tables};
 use crate::imports::ImportTrace;
 use crate::parser::Publish;
 use crate::router::{encode_forward, SubKey};
 use crate::subject;
-use crate::wire_error::write_pub_permission_violation;
+use crate::wire_error::{write_pub_permission_violation, TRACE_CLIENT_CLOSED};
 
 /// What a publish with trace headers does.
 pub(super) enum TraceStart {
@@ -106,6 +106,26 @@ impl Ctx<'_> {
 }
 
 impl Tables {
+    /// Add the egress events of a traced message's subscriptions on this worker (it was forwarded here:
+    /// delivered by the forward record before this, or not at all for trace-only).
+    pub(super) fn trace_forwarded(&mut self, t: &mut MsgTrace, targets: &[PendingTarget]) {
+        for target in targets {
+            let (slot, gen) = (target.slot, target.gen);
+            let Some(sub) = self.subs.get(slot as usize).and_then(|s| s.as_ref()).filter(|s| s.gen == gen) else {
+                continue;
+            };
+            let Some(c) = self.conns.get(sub.conn as usize).and_then(|c| c.as_ref()) else { continue };
+            if let Some(to) = &target.stream_export {
+                t.add_stream_export(c.account, to.as_bytes());
+            }
+            if c.internal || !target.egress {
+                continue;
+            }
+            let why = if c.is_open() { "" } else { TRACE_CLIENT_CLOSED };
+            t.add_egress(egress_to(c, sub), why);
+        }
+    }
+
     /// A traced message goes to subscription `k` of another worker (as `subject`): note it for that worker's
     /// events. Returns whether to forward the message (not for trace-only).
     pub(super) fn trace_forward(&mut self, k: SubKey, subject: &[u8]) -> bool {
@@ -117,6 +137,11 @@ impl Tables {
         t.add_pending(k.worker, PendingTarget { slot: k.slot, gen: k.gen, stream_export, egress });
         !t.only
     }
+}
+
+/// An egress event's view of subscription `sub` of connection `c`.
+pub(super) fn egress_to<'a>(c: &'a Conn, sub: &'a Subscription) -> EgressTo<'a> {
+    EgressTo { cid: c.cid, name: &c.name, account: c.account, sub: &sub.subject, queue: sub.queue.as_deref() }
 }
 
 impl Engine {
