@@ -250,7 +250,8 @@ export function accountFromJwt(key: string, claims: AccountClaims): AccountConfi
       const rt = e.response_type === 'Stream' ? 'stream' : e.response_type === 'Chunked' ? 'chunked' : 'singleton';
       // A Go time.Duration: nanoseconds.
       const threshold = typeof e.response_threshold === 'number' && e.response_threshold > 0 ? { responseThresholdMs: Math.ceil(e.response_threshold / 1e6) } : {};
-      exports.push({ type: 'service', subject: e.subject, responseType: rt, ...threshold, ...position });
+      const allowTrace = e.allow_trace === true ? { allowTrace: true } : {};
+      exports.push({ type: 'service', subject: e.subject, responseType: rt, ...threshold, ...position, ...allowTrace });
     }
   }
   for (const raw of claims.nats?.imports ?? []) {
@@ -261,7 +262,7 @@ export function accountFromJwt(key: string, claims: AccountClaims): AccountConfi
     if (i.type === 'stream') {
       // `local_subject` maps; the deprecated `to` is a prefix.
       const where = local !== undefined ? { to: local } : to !== undefined ? { prefix: to } : {};
-      imports.push({ type: 'stream', account: i.account, subject: i.subject, ...where });
+      imports.push({ type: 'stream', account: i.account, subject: i.subject, ...where, ...(i.allow_trace === true ? { allowTrace: true } : {}) });
     }
     if (i.type === 'service') {
       // `subject` is the importer's side unless `local_subject` is set; the deprecated `to` is the exporter's.
@@ -270,7 +271,15 @@ export function accountFromJwt(key: string, claims: AccountClaims): AccountConfi
       else imports.push({ type: 'service', account: i.account, subject: to ?? i.subject, to: i.subject, share });
     }
   }
-  return { name: key, exports, imports };
+  const account: AccountConfig = { name: key, exports, imports };
+  // nats-server's account `trace` claim: a valid publish subject, sampling 100 unless 1..100.
+  const trace = claims.nats?.trace as { dest?: unknown; sampling?: unknown } | undefined;
+  if (typeof trace?.dest === 'string' && isValidSubject(trace.dest) && !hasWildcard(trace.dest)) {
+    account.traceDest = trace.dest;
+    const sampling = typeof trace.sampling === 'number' ? trace.sampling : 0;
+    account.traceSampling = sampling > 0 && sampling <= 100 ? sampling : 100;
+  }
+  return account;
 }
 
 /**
