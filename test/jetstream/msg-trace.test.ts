@@ -4,7 +4,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, headers, type NatsConnection } from '@nats-io/transport-node';
 import { checkFor } from '../helpers/server.js';
 import { startJsServer, type JsServer } from './js-server.js';
 
@@ -59,6 +59,19 @@ describe('message tracing into a stream', { timeout: 60_000 }, () => {
     const info = await jsm.streams.info('TRACED');
     assert.equal(info.state.messages, 1);
     assert.equal(events[1].events[0].subj, 'tjs.b');
+  });
+
+  test('a trace-only request to a stream subject: no ack, no no-responders status', async () => {
+    const replies: Array<string | undefined> = [];
+    const inbox = createInbox();
+    nc.subscribe(inbox, { callback: (_e, m) => void replies.push(m.headers?.code?.toString() ?? m.string()) });
+    nc.publish('tjs.c', 'x', { reply: inbox, headers: traced(true) });
+    await checkFor(5000, 10, () => events.length === 3);
+    // Anything the server answered on this connection came before the PONG of this flush.
+    await nc.flush();
+    assert.deepEqual(replies, []);
+    assert.equal((await jsm.streams.info('TRACED')).state.messages, 1);
+    events.pop();
   });
 
   test('the events have a js event naming the stream and subject', () => {

@@ -412,12 +412,13 @@ impl Tables {
         }
         if let Some(t) = trace {
             // The server's own subscriptions (JetStream, services) get no egress event, as nats-server's
-            // internal callbacks; trace-only delivers to nobody, so a stream does not store the message.
+            // internal callbacks; trace-only delivers to nobody (so a stream does not store the message), yet
+            // counts as delivered, as in nats-server (no no-responders status).
             if !c.internal {
                 t.add_egress(egress_to(c, sub), "");
             }
             if t.only {
-                return !c.internal;
+                return true;
             }
         }
         sub.delivered += 1;
@@ -1321,6 +1322,7 @@ impl Deliver for Ctx<'_> {
                         t.add_jetstream(entry.capture.stream(), m.subject);
                     }
                     if t.only {
+                        delivered = true;
                         continue;
                     }
                 }
