@@ -16,7 +16,8 @@ export { isSubsetMatch };
 
 /** The tables for setAccountImports (JSON), as native/core/src/imports.rs reads them. */
 export interface ImportTables {
-  streams: { exporter: string; importer: string; from: string; to: string }[];
+  /** `allowTrace`: the import's `allow_trace` (message tracing goes on past it). */
+  streams: { exporter: string; importer: string; from: string; to: string; allowTrace?: boolean }[];
   services: {
     importer: string;
     exporter: string;
@@ -24,7 +25,11 @@ export interface ImportTables {
     to: string;
     response: 'singleton' | 'stream' | 'chunked';
     thresholdMs?: number;
+    /** The export's `allow_trace`. */
+    allowTrace?: boolean;
   }[];
+  /** Accounts' `msg_trace` destinations for sampled `traceparent` messages (absent when none is set). */
+  traceDests?: { account: string; dest: string; sampling: number }[];
 }
 
 /** Is `importer` allowed to import `subject` of this type from `exporter` (checkStreamExportApproved & co)? */
@@ -200,7 +205,9 @@ export function importTables(accounts: AccountConfig[], added: Set<AccountImport
       const exporter = byName.get(imp.account);
       if (exporter === undefined || !added.has(imp)) continue;
       if (imp.type === 'stream') {
-        tables.streams.push({ exporter: exporter.name, importer: account.name, from: imp.subject, to: streamImportTarget(imp) });
+        const entry: ImportTables['streams'][number] = { exporter: exporter.name, importer: account.name, from: imp.subject, to: streamImportTarget(imp) };
+        if (imp.allowTrace === true) entry.allowTrace = true;
+        tables.streams.push(entry);
         continue;
       }
       // The export that serves it decides the response type and threshold: an exact subject first.
@@ -214,8 +221,13 @@ export function importTables(accounts: AccountConfig[], added: Set<AccountImport
         response: exp?.type === 'service' ? exp.responseType : 'singleton',
       };
       if (exp?.type === 'service' && exp.responseThresholdMs !== undefined) entry.thresholdMs = exp.responseThresholdMs;
+      if (exp?.type === 'service' && exp.allowTrace === true) entry.allowTrace = true;
       tables.services.push(entry);
     }
+  }
+  for (const account of accounts) {
+    if (account.traceDest === undefined) continue;
+    (tables.traceDests ??= []).push({ account: account.name, dest: account.traceDest, sampling: account.traceSampling ?? 100 });
   }
   return tables;
 }
@@ -238,7 +250,8 @@ export function accountFromJwt(key: string, claims: AccountClaims): AccountConfi
       const rt = e.response_type === 'Stream' ? 'stream' : e.response_type === 'Chunked' ? 'chunked' : 'singleton';
       // A Go time.Duration: nanoseconds.
       const threshold = typeof e.response_threshold === 'number' && e.response_threshold > 0 ? { responseThresholdMs: Math.ceil(e.response_threshold / 1e6) } : {};
-      exports.push({ type: 'service', subject: e.subject, responseType: rt, ...threshold, ...position });
+      const allowTrace = e.allow_trace === true ? { allowTrace: true } : {};
+      exports.push({ type: 'service', subject: e.subject, responseType: rt, ...threshold, ...position, ...allowTrace });
     }
   }
   for (const raw of claims.nats?.imports ?? []) {
@@ -249,7 +262,7 @@ export function accountFromJwt(key: string, claims: AccountClaims): AccountConfi
     if (i.type === 'stream') {
       // `local_subject` maps; the deprecated `to` is a prefix.
       const where = local !== undefined ? { to: local } : to !== undefined ? { prefix: to } : {};
-      imports.push({ type: 'stream', account: i.account, subject: i.subject, ...where });
+      imports.push({ type: 'stream', account: i.account, subject: i.subject, ...where, ...(i.allow_trace === true ? { allowTrace: true } : {}) });
     }
     if (i.type === 'service') {
       // `subject` is the importer's side unless `local_subject` is set; the deprecated `to` is the exporter's.
@@ -258,7 +271,15 @@ export function accountFromJwt(key: string, claims: AccountClaims): AccountConfi
       else imports.push({ type: 'service', account: i.account, subject: to ?? i.subject, to: i.subject, share });
     }
   }
-  return { name: key, exports, imports };
+  const account: AccountConfig = { name: key, exports, imports };
+  // nats-server's account `trace` claim: a valid publish subject, sampling 100 unless 1..100.
+  const trace = claims.nats?.trace as { dest?: unknown; sampling?: unknown } | undefined;
+  if (typeof trace?.dest === 'string' && isValidSubject(trace.dest) && !hasWildcard(trace.dest)) {
+    account.traceDest = trace.dest;
+    const sampling = typeof trace.sampling === 'number' ? trace.sampling : 0;
+    account.traceSampling = sampling > 0 && sampling <= 100 ? sampling : 100;
+  }
+  return account;
 }
 
 /**
@@ -277,6 +298,6 @@ export function routerImports(auth: AuthConfig): { json?: string; skipped: strin
   const tables = importTables(accounts, added);
   // Config-file import errors stopped startup already, so what is left comes from account JWTs.
   const skipped = errors;
-  if (tables.streams.length === 0 && tables.services.length === 0) return { skipped };
+  if (tables.streams.length === 0 && tables.services.length === 0 && tables.traceDests === undefined) return { skipped };
   return { json: JSON.stringify(tables), skipped };
 }

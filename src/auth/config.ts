@@ -30,6 +30,7 @@ import {
 import { isValidPublicAccountKey, isValidPublicOperatorKey, isValidPublicUserKey } from './nkeys.js';
 import { addImports } from './account-imports.js';
 import { parseMappings, type SubjectMapping } from '../config/mappings.js';
+import { isValidLiteralSubject } from '../native/index.js';
 import { isValidSubject, permissionSubjectError, type Permissions, type SubjectPermission } from './permissions.js';
 
 export { isSubsetMatch } from './account-imports.js';
@@ -120,6 +121,12 @@ export interface AccountConfig {
   jetstream?: boolean;
   /** The account's subject mappings (`mappings {}`), when configured. */
   mappings?: SubjectMapping[];
+  /**
+   * `msg_trace` (or `trace_dest`): where messages with a sampled W3C `traceparent` header are traced, and the
+   * percentage sampled (1..100).
+   */
+  traceDest?: string;
+  traceSampling?: number;
 }
 
 export interface OperatorConfig {
@@ -652,13 +659,15 @@ class AuthParser {
               else if (child.kind === 'string') account.jetstream = /^enabled?$/i.test(child.value);
               else account.jetstream = child.kind === 'map';
               return;
+            case 'msg_trace':
+            case 'trace_dest':
+              this.parseMsgTrace(child, key, account);
+              return;
             case 'mappings':
             case 'maps':
               account.mappings = parseMappings(child, (n, r) => this.error(n, r));
               return;
             case 'limits':
-            case 'msg_trace':
-            case 'trace_dest':
               this.warning(child, `field ${goQuote(`accounts.${name}.${key}`)} is not supported by Myelin yet and is ignored`);
               return;
             default:
@@ -1046,6 +1055,50 @@ class AuthParser {
   // --- plumbing ------------------------------------------------------------------------------
 
   /** Runs one step; a wrong type becomes an error at that value (Go's convertPanicToErrorList). */
+  /** nats-server's parseAccountMsgTrace: a destination subject, or `{ dest, sampling }`. */
+  private parseMsgTrace(node: ConfNode, key: string, account: AccountConfig): void {
+    const dest = (n: ConfNode, k: string): void => {
+      if (n.kind !== 'string') return this.error(n, `Field ${goQuote(k)} should be a string, got ${goTypeName(n)}`);
+      if (!isValidLiteralSubject(n.value)) return this.error(n, `Trace destination ${goQuote(n.value)} is not valid`);
+      account.traceDest = n.value;
+    };
+    const sampling = (n: ConfNode, value: number): void => {
+      if (!(value > 0 && value <= 100)) {
+        return this.error(n, `Ttrace destination sampling value ${value} is invalid, needs to be [1..100]`);
+      }
+      account.traceSampling = value;
+    };
+    if (node.kind === 'string') dest(node, key);
+    else if (node.kind === 'map') {
+      for (const [k, child] of node.value) {
+        switch (k.toLowerCase()) {
+          case 'dest':
+            dest(child, k);
+            break;
+          case 'sampling':
+            if (child.kind === 'int') sampling(child, child.value);
+            else if (child.kind === 'string') {
+              const text = child.value.replace(/%$/, '');
+              if (!/^[+-]?\d+$/.test(text)) this.error(child, `Invalid trace destination sampling value ${goQuote(child.value)}`);
+              else sampling(child, Number(text));
+            } else {
+              this.error(child, `Trace destination sampling field ${goQuote(k)} should be an integer or a percentage, got ${goTypeName(child)}`);
+            }
+            break;
+          default:
+            if (!child.usedAsVariable) this.error(child, `Unknown field ${goQuote(k)} parsing account message trace map/struct ${goQuote(key)}`);
+        }
+      }
+    } else {
+      return this.error(node, `Expected account message trace ${goQuote(key)} to be a string or a map/struct, got ${goTypeName(node)}`);
+    }
+    if (account.traceDest !== undefined && account.traceSampling === undefined) account.traceSampling = 100;
+    else if (account.traceSampling !== undefined && account.traceDest === undefined) {
+      this.warning(node, 'Trace destination sampling ignored since no destination was set');
+      account.traceSampling = undefined;
+    }
+  }
+
   private guard(node: ConfNode, step: () => unknown): void {
     try {
       step();

@@ -35,6 +35,7 @@ import type { HostSnapshot, MonitorQuery } from '../monitor/snapshot.js';
 import { ServerTls } from '../net/tls-upgrade.js';
 import type { TlsSettings } from '../net/tls-settings.js';
 import { clientEventSubjects, type ClientEvent } from '../system/client-event.js';
+import { serverInfoBase } from '../system/server-info.js';
 
 /** Longest a closing socket may take to flush its last bytes before it is destroyed. */
 const CLOSE_LINGER_MS = 1000;
@@ -160,6 +161,7 @@ export class EngineHost {
     this.flusher = new OutboundFlusher(this.engine, this.conns, () => this.nowMs());
     this.info = new InfoBuilder(settings.identity, this.options, this.auth?.required ?? false);
     this.engine.setNow(this.nowMs());
+    this.engine.setTraceServer(JSON.stringify(serverInfoBase(this.identity, this.options)));
     this.startTickTimer();
   }
 
@@ -191,6 +193,7 @@ export class EngineHost {
     this.auth = this.gateFor(auth, options);
     this.authConfig = auth;
     this.engine.configure(engineOptions(options, this.auth !== undefined, this.auth?.admitsBeforeConnect === true));
+    this.engine.setTraceServer(JSON.stringify(serverInfoBase(this.identity, options)));
     const lameDuck = this.info.lameDuck;
     this.info = new InfoBuilder(this.identity, options, this.auth?.required ?? false);
     this.info.lameDuck = lameDuck;

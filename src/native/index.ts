@@ -89,6 +89,8 @@ export interface NativeEngine {
   /** Deliver messages other workers forwarded to this engine's subscriptions. */
   drainInbox(): number;
   configure(options: EngineOptions): void;
+  /** The `server` block of message trace events (`Nats-Trace-Dest`): JSON without `seq` and `time`. */
+  setTraceServer(json: string): void;
   /** `info` is queued at once; `connectInfo` after the first PONG that follows a protocol-1 CONNECT. */
   openConn(info: Uint8Array, connectInfo: Uint8Array): number;
   closeConn(id: number): void;

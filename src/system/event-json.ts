@@ -8,26 +8,17 @@ import type { ConnRecord } from '../monitor/snapshot.js';
 import { collect, sumSublists, type MonitorSource } from '../monitor/collect.js';
 import { jetStreamStatsz } from '../monitor/jetstream.js';
 import { cpuPercent } from '../monitor/varz.js';
-import { NATS_SERVER_LEVEL } from '../version.js';
+import { serverInfoBase } from './server-info.js';
 import type { ClientEvent } from './client-event.js';
 
 export const CONNECT_EVENT_TYPE = 'io.nats.server.advisory.v1.client_connect';
 export const DISCONNECT_EVENT_TYPE = 'io.nats.server.advisory.v1.client_disconnect';
 export const ACCOUNT_CONNS_TYPE = 'io.nats.server.advisory.v1.account_connections';
 
-/** nats-server's capability flags with JetStream on (JetStream, binary snapshots, account NRG). */
-const JETSTREAM_FLAGS = 7;
-
 /** Who sent a message: nats-server's ServerInfo. `seq` counts the messages this server has sent. */
 export function serverBlock(source: MonitorSource, seq: number): Record<string, unknown> {
-  const o = source.options;
   return {
-    name: source.identity.serverName,
-    host: o.host,
-    id: source.identity.serverId,
-    ver: NATS_SERVER_LEVEL,
-    jetstream: o.jetstream,
-    flags: o.jetstream ? JETSTREAM_FLAGS : 0,
+    ...serverInfoBase(source.identity, source.options),
     seq,
     time: goTime(Date.now()),
   };

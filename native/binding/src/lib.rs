@@ -256,6 +256,12 @@ impl NativeEngine {
         self.inner.set_config(EngineConfig::from(&options));
     }
 
+    /// The `server` block of message trace events (JSON object without `seq`/`time`).
+    #[napi]
+    pub fn set_trace_server(&mut self, json: String) {
+        self.inner.set_trace_server(&json);
+    }
+
     /// Open a connection slot; `info` is queued at once, `connect_info` after the first post-CONNECT PONG.
     #[napi]
     pub fn open_conn(&mut self, info: &[u8], connect_info: &[u8]) -> u32 {

@@ -36,6 +36,8 @@ pub(crate) struct ConnectFields {
     headers: Option<bool>,
     no_responders: Option<bool>,
     protocol: Option<i64>,
+    /// Kept by the engine only for message trace events (`engine/msg_trace.rs`).
+    pub(crate) name: Option<String>,
 }
 
 impl ClientOpts {
@@ -135,6 +137,10 @@ pub struct Conn {
     /// The socket descriptor a gate may be opened on (-1: none); a gate is opened only once another worker
     /// forwards a message to this connection, so idle connections cost no second descriptor.
     pub direct_fd: i32,
+    /// The client id the control plane gave it (INFO `client_id`) and its CONNECT `name`: only message trace
+    /// events (`engine/msg_trace.rs`) report them.
+    pub cid: u64,
+    pub name: Box<str>,
 }
 
 impl Conn {
@@ -163,6 +169,8 @@ impl Conn {
             internal: false,
             gate: None,
             direct_fd: -1,
+            cid: 0,
+            name: Box::default(),
         }
     }
 

@@ -23,14 +23,17 @@ use crate::permissions::Permissions;
 use crate::subject;
 use std::sync::Arc;
 
-use crate::imports::{Deliver, ImportView};
+use crate::imports::{Deliver, ImportTrace, ImportView};
 use crate::router::{
     encode_forward, Account, ForwardReader, Router, ServiceReply, SubKey, ANSWER_GEN, CAPTURE_GEN, SERVICE_WORKER,
 };
 use crate::sublist::{MatchResult, Matcher};
 use crate::wire_error::{
-    write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal, WireError,
+    pub_permission_violation_text, write_pub_permission_violation, write_sub_permission_violation, CloseReason, Fatal,
+    WireError, TRACE_AUTO_UNSUB_EXCEEDED, TRACE_CLIENT_CLOSED, TRACE_NO_ECHO,
 };
+use msg_trace::MsgTrace;
+use msg_trace_flow::{egress_to, TraceStart};
 use trace::Tracer;
 
 /// Limits and switches, named after nats-server's options.
@@ -194,6 +197,16 @@ struct Tables {
     shadowed: Vec<SubKey>,
     /// Account subject mappings (`engine/mapping.rs`).
     mapping: crate::mapping::MappingView,
+    /// The message being routed is traced (`Nats-Trace-Dest`, `engine/msg_trace.rs`): deliveries add egress
+    /// events to it. Set by `on_publish` for that one message only.
+    msg_trace: Option<Box<MsgTrace>>,
+    /// The `server` block of trace events (JSON object without `seq`/`time`), and how many this engine sent.
+    trace_server: Box<str>,
+    trace_seq: u64,
+    /// While a stream import delivers a traced message: whether the import allows tracing past it.
+    trace_import: Option<bool>,
+    /// A traced message's trace while a service import that does not allow tracing carries it on.
+    suspended_trace: Option<Box<MsgTrace>>,
 }
 
 pub struct Engine {
@@ -374,16 +387,60 @@ impl Tables {
         let Some(c) = self.conns[to as usize].as_mut() else {
             return false;
         };
+        let mut trace = self.msg_trace.as_mut();
+        if let (Some(t), Some(allow)) = (trace.as_mut(), self.trace_import) {
+            // A stream import's subscription: nats-server's `se` event; tracing stops here unless the import
+            // allows it (and a trace-only message stops altogether).
+            t.add_stream_export(c.account, m.subject);
+            if !allow {
+                if t.only {
+                    return true;
+                }
+                trace = None;
+            }
+        }
         if c.state != ConnState::Open || (to == from && !c.opts.echo) {
+            if let Some(t) = trace.filter(|_| !c.internal) {
+                let why = if c.state == ConnState::Open { TRACE_NO_ECHO } else { TRACE_CLIENT_CLOSED };
+                t.add_egress(egress_to(c, sub), why);
+            }
             return false;
         }
         if sub.max > 0 && sub.delivered >= sub.max {
+            if let Some(t) = trace.filter(|_| !c.internal) {
+                t.add_egress(egress_to(c, sub), TRACE_AUTO_UNSUB_EXCEEDED);
+            }
             return false;
+        }
+        if let Some(t) = trace {
+            // The server's own subscriptions (JetStream, services) get no egress event, as nats-server's
+            // internal callbacks; trace-only delivers to nobody (so a stream does not store the message), yet
+            // counts as delivered, as in nats-server (no no-responders status).
+            if !c.internal {
+                t.add_egress(egress_to(c, sub), "");
+            }
+            if t.only {
+                return true;
+            }
         }
         sub.delivered += 1;
         if sub.max > 0 && sub.delivered >= sub.max {
             self.expired.push(sub_slot);
         }
+        // The server's own subscriptions (a stream storing it) get a traced message with its tracing
+        // switched off, as nats-server stores it. Only header blocks naming a trace destination are copied.
+        let disabled = if c.internal {
+            m.header_len.and_then(|h| msg_trace::trace_disabled(&m.body[..h], &m.body[h..]))
+        } else {
+            None
+        };
+        let rewritten = disabled.as_ref().map(|(body, h)| Publish {
+            subject: m.subject,
+            reply: m.reply,
+            header_len: Some(*h),
+            body,
+        });
+        let m = rewritten.as_ref().unwrap_or(m);
         // A client that did not ask for headers gets the payload alone, as nats-server strips them.
         let (hdr, body) = match m.header_len {
             Some(h) if c.opts.headers => (Some(h), m.body),
@@ -574,6 +631,11 @@ impl Engine {
                 capture_ack: Vec::new(),
                 shadowed: Vec::new(),
                 mapping: crate::mapping::MappingView::new(seed.rotate_left(29)),
+                msg_trace: None,
+                trace_server: "{}".into(),
+                trace_seq: 0,
+                trace_import: None,
+                suspended_trace: None,
                 stall: false,
                 trace: Tracer::new(&cfg),
             },
@@ -602,6 +664,7 @@ impl Engine {
     /// that follows a protocol-1 CONNECT, as nats-server does. Slots are reused after `close_conn`.
     pub fn open_conn(&mut self, info: &[u8], connect_info: Option<&[u8]>) -> u32 {
         let id = self.open_slot(connect_info.map(Into::into));
+        self.t.conn(id).cid = msg_trace::client_id_of(info);
         self.t.send(id, info);
         id
     }
@@ -814,6 +877,10 @@ impl Engine {
         let mut inbox = std::mem::take(&mut self.inbox);
         let taken = self.router.take_inbox(worker, &mut inbox);
         for rec in ForwardReader::new(&inbox) {
+            if rec.subject.is_empty() && rec.reply == msg_trace::TRACE_RECORD {
+                self.continue_trace(rec.body);
+                continue;
+            }
             if rec.subject.is_empty() {
                 // A flush note: a direct write to this subscription's connection left bytes to send.
                 for (slot, gen) in rec.targets() {
@@ -1169,6 +1236,8 @@ impl Ctx<'_> {
         let (id, route) = (self.id, self.route);
         self.id = u32::MAX;
         self.route = b"";
+        // A service's answer to a traced request is a message of its own: not part of the trace.
+        let trace = self.t.msg_trace.take();
         self.fan_out(account, m);
         let router = self.router;
         if self.imports.active(router.imports()) {
@@ -1176,6 +1245,7 @@ impl Ctx<'_> {
             view.route(router.imports(), self, account, m);
             *self.imports = view;
         }
+        self.t.msg_trace = trace;
         self.id = id;
         self.route = route;
     }
@@ -1249,6 +1319,16 @@ impl Deliver for Ctx<'_> {
         self.t.shadowed.clear();
         for k in &result.plain {
             if k.worker == SERVICE_WORKER && k.gen == CAPTURE_GEN {
+                if let Some(t) = self.t.msg_trace.as_mut() {
+                    // A stream's subjects: the trace's `js` event. Trace-only stores nothing.
+                    if let Some(entry) = self.router.capture(k.slot) {
+                        t.add_jetstream(entry.capture.stream(), m.subject);
+                    }
+                    if t.only {
+                        delivered = true;
+                        continue;
+                    }
+                }
                 // The server's own publishes (routed by another subject) go to the control plane as before.
                 delivered |= capture(self.router, self.t, account, k.slot, m, self.route.is_empty());
             }
@@ -1260,13 +1340,17 @@ impl Deliver for Ctx<'_> {
             if k.worker == me {
                 delivered |= self.t.deliver(k.slot, k.gen, self.id, m);
             } else if k.worker == SERVICE_WORKER {
-                if k.gen == ANSWER_GEN {
+                // A trace-only message asks no in-server service.
+                if k.gen == ANSWER_GEN && !self.t.msg_trace.as_ref().is_some_and(|t| t.only) {
                     self.t.service_calls.push(k.slot);
                     delivered = true;
                 }
             } else {
-                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
                 forwarded = true;
+                if self.t.msg_trace.is_some() && !self.t.trace_forward(*k, m.subject) {
+                    continue;
+                }
+                self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
             }
         }
         for group in &result.queues {
@@ -1279,8 +1363,10 @@ impl Deliver for Ctx<'_> {
             for n in 0..group.len() {
                 let k = group[(start + n) % group.len()];
                 if k.worker != me {
-                    self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
                     forwarded = true;
+                    if self.t.msg_trace.is_none() || self.t.trace_forward(k, m.subject) {
+                        self.fwd.targets[k.worker as usize].push((k.slot, k.gen));
+                    }
                     break;
                 }
                 if self.t.deliver(k.slot, k.gen, self.id, m) {
@@ -1315,6 +1401,23 @@ impl Deliver for Ctx<'_> {
     fn map_subject(&mut self, account: u32, subject: &[u8], out: &mut Vec<u8>) -> bool {
         self.map_service_request(account, subject, out)
     }
+
+    fn fan_out_imported(&mut self, importer: u32, m: &Publish<'_>, allow_trace: bool) -> bool {
+        if self.t.msg_trace.is_none() {
+            return self.fan_out(importer, m);
+        }
+        self.fan_out_imported_traced(importer, m, allow_trace)
+    }
+
+    fn trace_service_import(&mut self, exporter: u32, from: &[u8], to: &[u8], allow_trace: bool) -> ImportTrace {
+        self.trace_service(exporter, from, to, allow_trace)
+    }
+
+    fn resume_trace(&mut self) {
+        if let Some(t) = self.t.suspended_trace.take() {
+            self.t.msg_trace = Some(t);
+        }
+    }
 }
 
 impl OpHandler for Ctx<'_> {
@@ -1333,6 +1436,7 @@ impl OpHandler for Ctx<'_> {
         let c = self.t.conn(self.id);
         c.next_ping_ms = now + first + jitter;
         c.opts.merge(&fields);
+        c.name = fields.name.as_deref().unwrap_or_default().into();
         if !headers_supported {
             c.opts.headers = false;
         }
@@ -1383,6 +1487,7 @@ impl OpHandler for Ctx<'_> {
 
     fn on_publish(&mut self, m: Publish<'_>) -> Result<(), Fatal> {
         // Routed by its mapped subject when the account maps it (engine/mapping.rs); the buffer goes back below.
+        let published = m.subject;
         let mapped = self.map_publish(&m);
         let m = Publish { subject: mapped.as_deref().unwrap_or(m.subject), ..m };
         let id = self.id;
@@ -1401,17 +1506,39 @@ impl OpHandler for Ctx<'_> {
         }
         self.t.counters.in_msgs += 1;
         self.t.counters.in_bytes += m.body.len() as u64;
+        // Only a client's HPUB can ask for a trace; one comparison per header line when it does not.
+        let mut traced = None;
+        if let Some(h) = m.header_len.filter(|_| self.route.is_empty()) {
+            if let Some(req) = msg_trace::find(&m.body[..h]) {
+                // The ingress event names the subject as published; a mapping adds its own event after it.
+                match self.start_trace(req, &Publish { subject: published, ..m }) {
+                    TraceStart::Skip => return Ok(()),
+                    TraceStart::Off => {}
+                    TraceStart::On(mut t) => {
+                        if mapped.is_some() {
+                            t.add_subject_mapping(m.subject);
+                        }
+                        traced = Some(t);
+                    }
+                }
+            }
+        }
         if let Some(p) = self.t.conn(id).perms.as_mut() {
             if !p.can_publish(m.subject, now) {
                 let before = self.t.conn(id).out.len();
                 write_pub_permission_violation(&mut self.t.conn(id).out, m.subject);
                 self.t.trace_err_since(id, before);
                 self.t.mark_dirty_or_cut(id);
+                if let Some(mut t) = traced {
+                    t.set_ingress_error(pub_permission_violation_text(m.subject));
+                    self.finish_trace(*t);
+                }
                 return Ok(());
             }
         }
         self.t.send_ok_if_verbose(id);
         let account = self.t.conn(id).account;
+        self.t.msg_trace = traced;
         let mut delivered = self.fan_out(account, &m);
         let router = self.router;
         // An internal delivery (self.route set) is addressed to one deliver subject: no imports apply.
@@ -1420,6 +1547,9 @@ impl OpHandler for Ctx<'_> {
             let mut view = std::mem::take(&mut *self.imports);
             delivered |= view.route(router.imports(), self, account, &m);
             *self.imports = view;
+        }
+        if let Some(t) = self.t.msg_trace.take() {
+            self.finish_trace(*t);
         }
         // Its own echo may have closed the publisher as a slow consumer: then the rest of its input is dropped.
         if !self.t.conn(id).is_open() {
@@ -1574,6 +1704,8 @@ mod monitor;
 pub use monitor::SubscriptionView;
 mod reload;
 pub use reload::RemovedSub;
+mod msg_trace;
+mod msg_trace_flow;
 mod trace;
 
 #[cfg(test)]

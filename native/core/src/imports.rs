@@ -147,6 +147,18 @@ pub struct ImportsConfig {
     pub streams: Vec<StreamImportConfig>,
     #[serde(default)]
     pub services: Vec<ServiceImportConfig>,
+    /// Accounts' `msg_trace` destinations (for messages with a sampled `traceparent` header). They ride
+    /// along with the imports because they are account settings every worker reads the same way.
+    #[serde(default, rename = "traceDests")]
+    pub trace_dests: Vec<TraceDestConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TraceDestConfig {
+    pub account: String,
+    pub dest: String,
+    /// Percentage of sampled `traceparent` messages traced, 1..=100.
+    pub sampling: u8,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +170,9 @@ pub struct StreamImportConfig {
     pub from: String,
     /// What it becomes in the importer (prefix already applied).
     pub to: String,
+    /// `allow_trace`: a traced message is traced on past the import (see [`Deliver::fan_out_imported`]).
+    #[serde(default, rename = "allowTrace")]
+    pub allow_trace: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,11 +188,15 @@ pub struct ServiceImportConfig {
     pub response: ResponseType,
     #[serde(default)]
     pub threshold_ms: Option<u64>,
+    /// The export's `allow_trace` (see [`Deliver::trace_service_import`]).
+    #[serde(default)]
+    pub allow_trace: bool,
 }
 
 struct StreamRoute {
     importer: u32,
     map: SubjectMap,
+    allow_trace: bool,
 }
 
 struct ServiceRoute {
@@ -187,6 +206,7 @@ struct ServiceRoute {
     map: SubjectMap,
     response: ResponseType,
     threshold_ms: u64,
+    allow_trace: bool,
 }
 
 /// Every import, indexed for the publishing side: by exporting account for streams (whose publishes fan out
@@ -199,6 +219,8 @@ pub struct ImportTables {
     /// By importer account id: a trie of service import local subjects whose values index `service_routes`.
     services: Vec<Option<Sublist<u32>>>,
     service_routes: Vec<ServiceRoute>,
+    /// By account id: its `msg_trace` destination and sampling percentage.
+    trace_dests: Vec<Option<(Box<str>, u8)>>,
 }
 
 fn add_route(tries: &mut Vec<Option<Sublist<u32>>>, account: u32, subject: &str, route: usize) -> Result<(), String> {
@@ -220,6 +242,7 @@ impl ImportTables {
             let route = StreamRoute {
                 importer: account_id(&s.importer),
                 map: SubjectMap::new(s.from.as_bytes(), s.to.as_bytes())?,
+                allow_trace: s.allow_trace,
             };
             add_route(&mut t.streams, account_id(&s.exporter), &s.from, t.stream_routes.len())?;
             t.stream_routes.push(route);
@@ -231,13 +254,22 @@ impl ImportTables {
                 map: SubjectMap::new(s.from.as_bytes(), s.to.as_bytes())?,
                 response: s.response,
                 threshold_ms: s.threshold_ms.unwrap_or(DEFAULT_RESPONSE_THRESHOLD_MS),
+                allow_trace: s.allow_trace,
             };
             add_route(&mut t.services, account_id(&s.importer), &s.from, t.service_routes.len())?;
             t.service_routes.push(route);
         }
+        for d in &cfg.trace_dests {
+            let i = account_id(&d.account) as usize;
+            if t.trace_dests.len() <= i {
+                t.trace_dests.resize(i + 1, None);
+            }
+            t.trace_dests[i] = Some((d.dest.as_str().into(), d.sampling));
+        }
         Ok(t)
     }
 
+    /// No imports (trace destinations alone give `route` nothing to do).
     pub fn is_empty(&self) -> bool {
         self.stream_routes.is_empty() && self.service_routes.is_empty()
     }
@@ -399,6 +431,29 @@ pub trait Deliver {
     fn map_subject(&mut self, _account: u32, _subject: &[u8], _out: &mut Vec<u8>) -> bool {
         false
     }
+    /// A stream import delivers `m` (already mapped) into `importer`. The engine adds message tracing's
+    /// stream export events and stops tracing there unless `allow_trace`.
+    fn fan_out_imported(&mut self, importer: u32, m: &Publish<'_>, _allow_trace: bool) -> bool {
+        self.fan_out(importer, m)
+    }
+    /// A service import is about to carry `m` from subject `from` into `exporter` as `to`: what message
+    /// tracing does with it (nothing is traced: [`ImportTrace::Traced`]).
+    fn trace_service_import(&mut self, _exporter: u32, _from: &[u8], _to: &[u8], _allow_trace: bool) -> ImportTrace {
+        ImportTrace::Traced
+    }
+    /// After [`ImportTrace::Untraced`]: the message's trace applies again.
+    fn resume_trace(&mut self) {}
+}
+
+/// How a traced message passes a service import (nats-server's `allow_trace` on the export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportTrace {
+    /// On, traced (or not traced at all).
+    Traced,
+    /// Not passed on: a trace-only message stops at an import that does not allow tracing.
+    Skip,
+    /// Passed on without tracing, until [`Deliver::resume_trace`].
+    Untraced,
 }
 
 /// Scratch reused across messages (owned by one engine), so routing allocates nothing per message once warm.
@@ -444,6 +499,14 @@ impl ImportView {
             self.generation = generation;
         }
         self.tables.as_ref().is_some_and(|t| !t.is_empty()) || shared.outstanding() > 0
+    }
+
+    /// `account`'s `msg_trace` destination and sampling percentage, if configured. Off the hot path: asked
+    /// only for a message with a sampled `traceparent` header.
+    pub fn trace_dest(&mut self, shared: &Imports, account: u32) -> Option<(&str, u8)> {
+        self.active(shared);
+        let (dest, sampling) = self.tables.as_ref()?.trace_dests.get(account as usize)?.as_ref()?;
+        Some((dest, *sampling))
     }
 
     /// Route what a publish in `account` implies beyond its own trie: stream imports of its subject,
@@ -509,7 +572,7 @@ fn route_hop(
         let route = &t.stream_routes[r as usize];
         route.map.apply(m.subject, &mut s.toks, &mut b.subject);
         let mapped = Publish { subject: &b.subject, reply: m.reply, header_len: m.header_len, body: m.body };
-        delivered |= sink.fan_out(route.importer, &mapped);
+        delivered |= sink.fan_out_imported(route.importer, &mapped, route.allow_trace);
     }
     if hops >= MAX_IMPORT_HOPS {
         return delivered;
@@ -518,6 +581,11 @@ fn route_hop(
     for &r in &b.routes {
         let route = &t.service_routes[r as usize];
         route.map.apply(m.subject, &mut s.toks, &mut b.subject);
+        let trace = sink.trace_service_import(route.exporter, m.subject, &b.subject, route.allow_trace);
+        if trace == ImportTrace::Skip {
+            delivered = true;
+            continue;
+        }
         b.reply.clear();
         if !m.reply.is_empty() {
             shared.track(account, m.reply, route, sink.now_ms(), &mut b.reply);
@@ -534,6 +602,9 @@ fn route_hop(
         if !took && !b.reply.is_empty() {
             // Nobody will answer: nats-server drops the response mapping at once.
             shared.forget(&b.reply);
+        }
+        if trace == ImportTrace::Untraced {
+            sink.resume_trace();
         }
         delivered |= took;
     }

@@ -77,6 +77,11 @@ pub trait Capture: Send + Sync {
     /// chunk's acks can leave the process: hand the stored bytes to the OS. False if that failed: the chunk's
     /// acks are then not sent.
     fn end_of_chunk(&self) -> bool;
+
+    /// The stream this capture stores for: a traced message's `js` event names it (`engine/msg_trace.rs`).
+    fn stream(&self) -> &str {
+        ""
+    }
 }
 
 /// A registered capture and the subscriptions it shadows.

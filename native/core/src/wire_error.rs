@@ -185,6 +185,17 @@ pub fn write_pub_permission_violation(out: &mut Vec<u8>, subject: &[u8]) {
     out.extend_from_slice(b"\"'\r\n");
 }
 
+/// The same violation as text without the `-ERR` framing: a message trace's ingress error.
+pub fn pub_permission_violation_text(subject: &[u8]) -> String {
+    format!("Permissions Violation for Publish to \"{}\"", String::from_utf8_lossy(subject))
+}
+
+/// Why a traced message was not delivered to a subscription: the `error` of its egress trace event, as
+/// nats-server words it (`msgtrace.go`).
+pub const TRACE_NO_ECHO: &str = "Not delivered because of no echo";
+pub const TRACE_CLIENT_CLOSED: &str = "Not delivered because client is closed";
+pub const TRACE_AUTO_UNSUB_EXCEEDED: &str = "Not delivered because auto-unsubscribe exceeded";
+
 /// A fatal outcome: what to tell the client, if anything, and why the connection closes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fatal {

@@ -74,6 +74,8 @@ pub type Notify = Arc<dyn Fn() + Send + Sync>;
 pub struct StreamCapture {
     /// `{"stream":"<name>","seq":` — the ack up to the sequence.
     ack_prefix: Box<[u8]>,
+    /// The stream's name, for message tracing's `js` event.
+    stream: Box<str>,
     store: SharedStore,
     state: Arc<CaptureState>,
     notify: Notify,
@@ -83,11 +85,15 @@ impl StreamCapture {
     pub fn new(stream: &str, store: SharedStore, state: Arc<CaptureState>, notify: Notify) -> StreamCapture {
         let name = serde_json::to_string(stream).unwrap_or_else(|_| format!("\"{stream}\""));
         let ack_prefix = format!("{{\"stream\":{name},\"seq\":").into_bytes().into_boxed_slice();
-        StreamCapture { ack_prefix, store, state, notify }
+        StreamCapture { ack_prefix, stream: stream.into(), store, state, notify }
     }
 }
 
 impl Capture for StreamCapture {
+    fn stream(&self) -> &str {
+        &self.stream
+    }
+
     fn capture(
         &self,
         subject: &[u8],

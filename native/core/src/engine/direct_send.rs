@@ -50,6 +50,11 @@ impl Engine {
         {
             let direct = self.router.direct_subs(worker).read();
             'records: for (i, rec) in ForwardReader::new(&batch).enumerate() {
+                // A message trace's state (`msg_trace_flow.rs`) is for the owning worker's engine.
+                if rec.subject.is_empty() {
+                    all_direct = false;
+                    break 'records;
+                }
                 for (slot, gen) in rec.targets() {
                     let Some(sub) = direct.get(&slot).filter(|s| s.gen == gen) else {
                         all_direct = false;
