@@ -473,6 +473,14 @@ const JS_SCENARIOS: Scenario[] = [
     run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file'), ['bench', ...jsPub('async', n), '--no-progress']], ['js', 'ordered', '--msgs', String(n), '--size', '128B'], 'received msgs/s'),
   },
   {
+    name: 'js-consume',
+    describe: 'durable pull consumer, Consume() with explicit acks (500 in flight), file stream of 128 B messages (filled first by async publish, not measured); each server with its default sync policy',
+    unit: 'msgs consumed',
+    counts: { full: 500_000, quick: 50_000, smoke: 2_000 },
+    serverArgs: jsServerArgs(),
+    run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file'), ['bench', ...jsPub('async', n), '--no-progress']], ['js', 'consume', '--msgs', String(n), '--size', '128B'], 'received msgs/s'),
+  },
+  {
     name: 'kv-get',
     describe: `KV get of existing keys, 128 B values, file storage (bucket filled first by kv put from ${KV_FILL_CLIENTS} clients, not measured)`,
     unit: 'gets',

@@ -54,10 +54,10 @@ export class JetStreamService implements JsContext {
   /** The turn's publish acks: one per message, or `frames` holding a native ingest run's acks. */
   private acks: { stream: Stream; reply: string; body: string; frames?: Buffer }[] = [];
   /**
-   * Durable consumers acked this turn, and whether one of the acks was an AckSync (it has a reply): their
-   * o.dat is rewritten at the turn's end, before any reply goes out, and fsynced only for an AckSync, whose
-   * client is told the ack is kept (exactly-once). A plain ack lost to a power loss means a redelivery, which
-   * at-least-once allows, as nats-server writes consumer state lazily.
+   * Durable consumers with an AckSync (an ack with a reply) this turn: their o.dat is rewritten, and fsynced
+   * under the default policy, at the turn's end, before the reply goes out: the client is told the ack is kept
+   * (exactly-once). Plain acks are saved by the service tick (every 100 ms): one lost to a crash means a
+   * redelivery, which at-least-once allows (nats-server writes consumer state lazily, later than that).
    */
   private readonly acked = new Map<Consumer, boolean>();
   /** The `stateVersion` of each durable consumer's last written o.dat. */
@@ -227,7 +227,8 @@ export class JetStreamService implements JsContext {
     const c = this.streams.get(t.stream)?.consumers.get(t.consumer);
     if (c === undefined) return;
     c.onAck(t.sseq, parseAck(body), reply);
-    if (c.config.durable_name !== undefined) this.acked.set(c, this.acked.get(c) === true || reply !== '');
+    // An AckSync's reply must come after the state is written; plain acks are saved by the tick (100 ms).
+    if (c.config.durable_name !== undefined && reply !== '') this.acked.set(c, true);
   }
 
   private onFlowControl(subject: string): void {
