@@ -530,7 +530,8 @@ export class Consumer {
       return;
     }
     if (reply !== '') this.ctx.client.publish(reply, '', undefined);
-    this.pump();
+    // Freed room under max_ack_pending: deliver once for the whole batch of acks, not once per ack.
+    this.ctx.pumpSoon(this);
   }
 
   advisory(kind: string, type: string, fields: Record<string, unknown>): void {

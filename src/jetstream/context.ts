@@ -3,6 +3,7 @@
 import type { InternalClient } from '../internal/internal-client.js';
 import type { StreamConfig } from './defaults.js';
 import type { Feeds } from './feeds.js';
+import type { Consumer } from './consumer.js';
 import type { Stream } from './stream.js';
 
 export interface JsContext {
@@ -16,6 +17,8 @@ export interface JsContext {
   markWritten(stream: Stream): void;
   /** Run the group commit now, for stores made outside a delivery batch (a due message schedule). */
   commit(): void;
+  /** Let a consumer deliver again at the end of the current delivery batch (after its acks), once. */
+  pumpSoon(consumer: Consumer): void;
   /** Queue a publish acknowledgement; it is sent after the turn's sync of `stream`, or replaced by an error. */
   queueAck(stream: Stream, reply: string, body: string): void;
   /** Queue publish acks already framed as publish records (`Stream`'s native ingest), sent like `queueAck`'s. */

@@ -136,7 +136,18 @@ export class JetStreamService implements JsContext {
   }
 
   /** End of a loop turn's deliveries: make the turn's publishes durable, then acknowledge them. */
+  /** Consumers acked during the current delivery batch: they deliver again once, at its end (`commit`). */
+  private readonly toPump = new Set<Consumer>();
+
+  pumpSoon(c: Consumer): void {
+    this.toPump.add(c);
+  }
+
   commit(): void {
+    if (this.toPump.size > 0) {
+      for (const c of this.toPump) c.pump();
+      this.toPump.clear();
+    }
     if (this.acked.size > 0) {
       const policy = this.settings.syncIntervalMs;
       for (const [c, ackSync] of this.acked) this.saveConsumerState(c, policy === -1 || (policy === 0 && ackSync));
