@@ -11,6 +11,7 @@ import type { EngineHost } from '../conn/engine-host.js';
 import { InternalClient } from '../internal/internal-client.js';
 import type { Logger } from '../log.js';
 import { JetStreamService } from './service.js';
+import { UNLIMITED } from './account-limits.js';
 
 const GLOBAL_ACCOUNT = '$G';
 
@@ -52,8 +53,9 @@ export function startJetStream(
     maxFileStore: options.maxFileStore,
     syncIntervalMs: options.syncInterval,
   };
+  const limitsOf = new Map((auth?.accounts ?? []).map((a) => [a.name, a.jetstreamLimits ?? UNLIMITED]));
   return jetStreamAccounts(auth).map((account) => {
     const client = new InternalClient((acc, onDeliveries) => host.openInternal(acc, onDeliveries), account);
-    return new JetStreamService(client, settings, log);
+    return new JetStreamService(client, settings, log, limitsOf.get(account) ?? UNLIMITED);
   });
 }
