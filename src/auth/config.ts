@@ -651,7 +651,7 @@ class AuthParser {
               account.defaultPermissions = this.parsePermissions(child);
               return;
             case 'jetstream': {
-              const js = parseAccountJetStream(child, (n, r) => this.error(n, r));
+              const js = parseAccountJetStream(child, (n, r) => this.issue(n, r));
               if (js === undefined) return;
               account.jetstream = js.enabled;
               account.jetstreamLimits = js.limits;

@@ -33,6 +33,9 @@ export interface AccountJetStream {
   limits: AccountLimits;
 }
 
+/** Reports a configuration problem, at a token or (undefined) without a position. */
+export type ConfigProblem = (at: ConfNode | undefined, reason: string) => void;
+
 type SizeKey = Exclude<keyof AccountLimits, 'max_bytes_required'>;
 
 /** Every key nats-server accepts in an account's `jetstream` map (lower case), and the limit it sets. */
@@ -59,10 +62,11 @@ const SIZE_KEYS: Record<string, SizeKey> = {
 const BOOL_KEYS = new Set(['max_bytes_required', 'max_stream_bytes', 'max_bytes']);
 
 /**
- * Parse an account's `jetstream` value. `error` gets each problem at its token; the first fatal one (as nats-server
+ * Parse an account's `jetstream` value (already the account map's entry: nats-server gives the problems of the value
+ * itself no position, those of its keys theirs). `error` gets each problem at its token; the first fatal one (as nats-server
  * returns it) ends the parse with undefined, while unknown keys are collected and the rest still parsed.
  */
-export function parseAccountJetStream(node: ConfNode, error: (at: ConfNode, reason: string) => void): AccountJetStream | undefined {
+export function parseAccountJetStream(node: ConfNode, error: ConfigProblem): AccountJetStream | undefined {
   switch (node.kind) {
     case 'bool':
       return { enabled: node.value, limits: { ...UNLIMITED } };
@@ -70,13 +74,13 @@ export function parseAccountJetStream(node: ConfNode, error: (at: ConfNode, reas
       const v = node.value.toLowerCase();
       if (v === 'enabled' || v === 'enable') return { enabled: true, limits: { ...UNLIMITED } };
       if (v === 'disabled' || v === 'disable') return { enabled: false, limits: { ...UNLIMITED } };
-      error(node, `Expected 'enabled' or 'disabled' for string value, got '${node.value}'`);
+      error(undefined, `Expected 'enabled' or 'disabled' for string value, got '${node.value}'`);
       return undefined;
     }
     case 'map':
       break;
     default:
-      error(node, `Expected map, bool or string to define JetStream, got ${goTypeName(node)}`);
+      error(undefined, `Expected map, bool or string to define JetStream, got ${goTypeName(node)}`);
       return undefined;
   }
   const limits: AccountLimits = { ...UNLIMITED };
@@ -104,7 +108,7 @@ export function parseAccountJetStream(node: ConfNode, error: (at: ConfNode, reas
   return { enabled: true, limits };
 }
 
-function fatal(error: (at: ConfNode, reason: string) => void, at: ConfNode, reason: string): undefined {
+function fatal(error: ConfigProblem, at: ConfNode, reason: string): undefined {
   error(at, reason);
   return undefined;
 }
