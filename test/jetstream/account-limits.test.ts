@@ -22,7 +22,9 @@ accounts {
   }
   R: { jetstream { max_bytes_required: true }, users: [ { user: r, password: p } ] }
   U: { jetstream: enabled, users: [ { user: u, password: p } ] }
+  SYS: { users: [ { user: sys, password: p } ] }
 }
+system_account: SYS
 `;
 
 interface ApiReply {
@@ -89,6 +91,19 @@ describe('per-account JetStream limits', { timeout: 60_000 }, () => {
       });
     } finally {
       await u.close();
+    }
+  });
+
+  test("an account's JSZ reports its byte limits as its reservations", async () => {
+    const sys = await login('sys');
+    try {
+      const m = await sys.request('$SYS.REQ.ACCOUNT.L.JSZ', '', { timeout: 5000 });
+      const data = m.json<{ data: Record<string, unknown> }>().data;
+      assert.equal(data.name, 'L');
+      assert.equal(data.reserved_memory, 10000);
+      assert.equal(data.reserved_storage, 1048576);
+    } finally {
+      await sys.close();
     }
   });
 
@@ -195,6 +210,26 @@ describe('per-account JetStream limits', { timeout: 60_000 }, () => {
       assert.ok(info.memory <= 10000, `memory ${info.memory}`);
       await assert.rejects(js.publish('p', payload), /resource limits exceeded for account/);
       await jsm.streams.delete('P');
+    } finally {
+      await nc.close();
+    }
+  });
+
+  test('file storage: publishes without reply or headers are stored only up to the account bytes', async () => {
+    const nc = await login('l');
+    try {
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: 'F', subjects: ['f'] });
+      const payload = new Uint8Array(100_000);
+      // Fire-and-forget publishes (the engine's capture path, where a sync_interval allows it), then a flush.
+      for (let i = 0; i < 15; i++) nc.publish('f', payload);
+      await nc.flush();
+      const r = (await nc.request('f', payload, { timeout: 5000 })).json<ApiReply>();
+      assert.equal(r.error?.err_code, 10002);
+      const st = (await jsm.streams.info('F')).state;
+      assert.ok(st.messages >= 9 && st.messages <= 10, `messages ${st.messages}`);
+      assert.ok((await jsm.getAccountInfo()).storage <= 1048576);
+      await jsm.streams.delete('F');
     } finally {
       await nc.close();
     }
