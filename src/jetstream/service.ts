@@ -74,8 +74,8 @@ export class JetStreamService implements JsContext {
     readonly client: InternalClient,
     readonly settings: JetStreamSettings,
     private readonly log: Logger,
-    /** The account's JetStream limits (its `jetstream { … }` block); unlimited unless configured. */
-    readonly limits: AccountLimits = UNLIMITED,
+    /** The account's JetStream limits (its `jetstream { … }` block); unlimited unless configured. Replaced by a reload. */
+    public limits: AccountLimits = UNLIMITED,
   ) {
     this.dir = join(settings.storeDir, 'jetstream', client.account, 'streams');
     mkdirSync(this.dir, { recursive: true });

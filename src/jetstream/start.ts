@@ -11,7 +11,7 @@ import type { EngineHost } from '../conn/engine-host.js';
 import { InternalClient } from '../internal/internal-client.js';
 import type { Logger } from '../log.js';
 import { JetStreamService } from './service.js';
-import { UNLIMITED } from './account-limits.js';
+import { type AccountLimits, UNLIMITED } from './account-limits.js';
 
 const GLOBAL_ACCOUNT = '$G';
 
@@ -53,9 +53,21 @@ export function startJetStream(
     maxFileStore: options.maxFileStore,
     syncIntervalMs: options.syncInterval,
   };
-  const limitsOf = new Map((auth?.accounts ?? []).map((a) => [a.name, a.jetstreamLimits ?? UNLIMITED]));
   return jetStreamAccounts(auth).map((account) => {
     const client = new InternalClient((acc, onDeliveries) => host.openInternal(acc, onDeliveries), account);
-    return new JetStreamService(client, settings, log, limitsOf.get(account) ?? UNLIMITED);
+    return new JetStreamService(client, settings, log, accountLimits(auth, account));
   });
+}
+
+/** An account's configured JetStream limits; unlimited for `jetstream: enabled`, `$G` and unknown accounts. */
+function accountLimits(auth: AuthConfig | undefined, account: string): AccountLimits {
+  return auth?.accounts.find((a) => a.name === account)?.jetstreamLimits ?? UNLIMITED;
+}
+
+/**
+ * A reload's new account limits, as nats-server updates the limits of accounts that keep JetStream (what they
+ * already store stays; the limits apply to what comes next). Accounts that gain or lose JetStream wait for a restart.
+ */
+export function applyAccountLimits(services: JetStreamService[], auth: AuthConfig): void {
+  for (const svc of services) svc.limits = accountLimits(auth, svc.client.account);
 }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, StorageType } from '@nats-io/jetstream';
 import { startJsServer, type JsServer } from './js-server.js';
+import { reload } from '../reload/reload-helpers.js';
 
 const CONFIG = `
 accounts {
@@ -248,6 +249,32 @@ describe('per-account JetStream limits', { timeout: 60_000 }, () => {
       const info = await api(nc, 'INFO', {});
       assert.equal((info.limits as Record<string, unknown>).max_bytes_required, true);
       assert.equal(info.reserved_storage, 1000);
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
+describe('per-account JetStream limits on reload', { timeout: 60_000 }, () => {
+  let srv: JsServer;
+  const config = (streams: number) =>
+    `${process.env.MYELIN_TEST_JS_CONFIG ?? ''}\naccounts { L: { jetstream { max_streams: ${streams} }, users: [ { user: l, password: p } ] } }\n`;
+
+  before(async () => {
+    srv = await startJsServer(config(1));
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  test('a reload applies the new limits to the next requests', async () => {
+    const nc = await connect({ servers: srv.srv.url, user: 'l', pass: 'p', reconnect: false });
+    try {
+      assert.equal((await api(nc, 'STREAM.CREATE.A', { name: 'A', subjects: ['a'] })).error, undefined);
+      assert.equal((await api(nc, 'STREAM.CREATE.B', { name: 'B', subjects: ['b'] })).error?.err_code, 10027);
+      assert.equal(await reload(srv.srv, config(2)), 'Reloaded server configuration');
+      assert.equal(((await api(nc, 'INFO', {})).limits as Record<string, unknown>).max_streams, 2);
+      assert.equal((await api(nc, 'STREAM.CREATE.B', { name: 'B', subjects: ['b'] })).error, undefined);
     } finally {
       await nc.close();
     }
