@@ -340,15 +340,11 @@ export class Stream {
     this.ctx.commit();
   }
 
-  storageFull(): boolean {
-    return this.ctx.storageFull(this.config.storage);
-  }
-
   /**
    * Room for one more message: the server's storage (10023 once used up) and the account's bytes (10002 when this
    * message would take it past its limit), counted as the store counts them (subject + headers + payload + 16).
    */
-  private checkStorage(subject: string, hdr: Buffer | undefined, body: Buffer): void {
+  checkStorage(subject: string, hdr: Buffer | undefined, body: Buffer): void {
     if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
     const size = Buffer.byteLength(subject) + (hdr?.length ?? 0) + body.length + 16;
     if (size > this.ctx.accountHeadroom(this.config.storage)) fail('AccountResourcesExceeded');
