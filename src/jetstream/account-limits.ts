@@ -112,3 +112,25 @@ function fatal(error: ConfigProblem, at: ConfNode, reason: string): undefined {
   error(at, reason);
   return undefined;
 }
+
+/**
+ * An account JWT's JetStream limits (`nats.limits`: mem_storage, disk_storage, streams, consumer, …), as
+ * nats-server reads them (accounts.go UpdateAccountClaims); undefined when they leave JetStream off (no memory
+ * and no disk storage); tiered-only limits (`tiered_limits`) are not supported yet.
+ */
+export function jwtAccountLimits(limits: Record<string, unknown> | undefined): AccountLimits | undefined {
+  if (limits === undefined) return undefined;
+  const n = (k: string) => (typeof limits[k] === 'number' ? (limits[k] as number) : 0);
+  const unlimitedUnlessPositive = (k: string) => (n(k) > 0 ? n(k) : -1);
+  if (n('mem_storage') === 0 && n('disk_storage') === 0) return undefined;
+  return {
+    max_memory: n('mem_storage'),
+    max_storage: n('disk_storage'),
+    max_streams: n('streams'),
+    max_consumers: n('consumer'),
+    max_ack_pending: unlimitedUnlessPositive('max_ack_pending'),
+    memory_max_stream_bytes: unlimitedUnlessPositive('mem_max_stream_bytes'),
+    storage_max_stream_bytes: unlimitedUnlessPositive('disk_max_stream_bytes'),
+    max_bytes_required: limits.max_bytes_required === true,
+  };
+}

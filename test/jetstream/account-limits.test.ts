@@ -2,10 +2,11 @@
 // the errors a stream create/update, a consumer create and a publish get once a limit is reached, as nats-server.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, AckPolicy, StorageType } from '@nats-io/jetstream';
 import { startJsServer, type JsServer } from './js-server.js';
 import { reload } from '../reload/reload-helpers.js';
+import { accountJwt, newAccount, newOperator, newUser, operatorJwt, userJwt } from '../unit/auth-helpers.js';
 
 const CONFIG = `
 accounts {
@@ -275,6 +276,64 @@ describe('per-account JetStream limits on reload', { timeout: 60_000 }, () => {
       assert.equal(await reload(srv.srv, config(2)), 'Reloaded server configuration');
       assert.equal(((await api(nc, 'INFO', {})).limits as Record<string, unknown>).max_streams, 2);
       assert.equal((await api(nc, 'STREAM.CREATE.B', { name: 'B', subjects: ['b'] })).error, undefined);
+    } finally {
+      await nc.close();
+    }
+  });
+});
+
+describe('per-account JetStream limits from account JWTs', { timeout: 60_000 }, () => {
+  const op = newOperator();
+  const sys = newAccount();
+  const acc = newAccount();
+  const base = { subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true, conn: -1, leaf: -1 };
+  const js = { mem_storage: 5000, disk_storage: -1, streams: 2, consumer: -1, max_ack_pending: 20, mem_max_stream_bytes: 0, disk_max_stream_bytes: 0, max_bytes_required: false };
+  const config = `
+operator: ${operatorJwt(op, { system_account: sys.pub })}
+system_account: ${sys.pub}
+resolver: MEMORY
+resolver_preload {
+  ${sys.pub}: ${accountJwt(op, sys)}
+  ${acc.pub}: ${accountJwt(op, acc, { limits: { ...base, ...js } })}
+}
+`;
+  let srv: JsServer;
+
+  before(async () => {
+    srv = await startJsServer(`${process.env.MYELIN_TEST_JS_CONFIG ?? ''}\n${config}`);
+  });
+  after(async () => {
+    await srv?.stop();
+  });
+
+  test("the JWT's limits enable JetStream and are reported and enforced", async () => {
+    const user = newUser();
+    const nc = await connect({
+      servers: srv.srv.url,
+      reconnect: false,
+      authenticator: jwtAuthenticator(userJwt(acc, user), new TextEncoder().encode(user.seed)),
+    });
+    try {
+      const info = await api(nc, 'INFO', {});
+      assert.deepEqual(info.limits, {
+        max_memory: 5000,
+        max_storage: -1,
+        max_streams: 2,
+        max_consumers: -1,
+        max_ack_pending: 20,
+        memory_max_stream_bytes: -1,
+        storage_max_stream_bytes: -1,
+        max_bytes_required: false,
+      });
+      assert.equal((await api(nc, 'STREAM.CREATE.A', { name: 'A', subjects: ['a'] })).error, undefined);
+      assertError(
+        await api(nc, 'STREAM.CREATE.M', { name: 'M', subjects: ['m'], storage: 'memory', max_bytes: 6000 }),
+        500,
+        10028,
+        'insufficient memory resources available',
+      );
+      assert.equal((await api(nc, 'STREAM.CREATE.B', { name: 'B', subjects: ['b'] })).error, undefined);
+      assert.equal((await api(nc, 'STREAM.CREATE.C', { name: 'C', subjects: ['c'] })).error?.err_code, 10027);
     } finally {
       await nc.close();
     }
