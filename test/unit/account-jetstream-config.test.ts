@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { ConfigProcessError } from '../../src/config/config-file.js';
-import { UNLIMITED } from '../../src/jetstream/account-limits.js';
+import { jwtAccountLimits, UNLIMITED } from '../../src/jetstream/account-limits.js';
 import { authFromText } from './auth-helpers.js';
 
 const account = (body: string) => `accounts {\n  A: {\n    ${body}\n  }\n}\n`;
@@ -77,4 +77,19 @@ test('problems, as nats-server words and places them', () => {
   assert.deepEqual(errors('jetstream { cluster_traffic: nope }'), [
     `test.conf:3:17: Expected 'system' or 'owner' string value for "cluster_traffic", got nope`,
   ]);
+});
+
+test("an account JWT's limits, as nats-server reads them", () => {
+  assert.equal(jwtAccountLimits(undefined), undefined);
+  assert.equal(jwtAccountLimits({ subs: -1, mem_storage: 0, disk_storage: 0 }), undefined);
+  assert.deepEqual(jwtAccountLimits({ mem_storage: -1, disk_storage: 100, streams: 0, consumer: 3, max_ack_pending: -1, mem_max_stream_bytes: 0, disk_max_stream_bytes: 50, max_bytes_required: true }), {
+    max_memory: -1,
+    max_storage: 100,
+    max_streams: 0,
+    max_consumers: 3,
+    max_ack_pending: -1,
+    memory_max_stream_bytes: -1,
+    storage_max_stream_bytes: 50,
+    max_bytes_required: true,
+  });
 });
