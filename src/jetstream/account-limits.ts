@@ -86,20 +86,20 @@ export function parseAccountJetStream(node: ConfNode, error: ConfigProblem): Acc
   const limits: AccountLimits = { ...UNLIMITED };
   for (const [key, child] of node.value) {
     const k = key.toLowerCase();
+    const q = JSON.stringify(key);
+    const got = String(child.value);
     const size = SIZE_KEYS[k];
     if (size !== undefined) {
-      if (child.kind !== 'int') return fatal(error, child, `Expected a parseable size for ${JSON.stringify(key)}, got ${String(child.value)}`);
+      if (child.kind !== 'int') return fatal(error, child, `Expected a parseable size for ${q}, got ${got}`);
       limits[size] = child.value;
     } else if (BOOL_KEYS.has(k)) {
-      if (child.kind !== 'bool') return fatal(error, child, `Expected a parseable bool for ${JSON.stringify(key)}, got ${String(child.value)}`);
+      if (child.kind !== 'bool') return fatal(error, child, `Expected a parseable bool for ${q}, got ${got}`);
       limits.max_bytes_required = child.value;
     } else if (k === 'cluster_traffic') {
       // Where a clustered account's raft traffic goes: meaningless on a single server, but checked as nats-server does.
-      if (child.kind !== 'string') {
-        return fatal(error, child, `Expected either 'system' or 'owner' string value for ${JSON.stringify(key)}, got ${String(child.value)}`);
-      }
+      if (child.kind !== 'string') return fatal(error, child, `Expected either 'system' or 'owner' string value for ${q}, got ${got}`);
       if (!['system', '', 'owner'].includes(child.value)) {
-        return fatal(error, child, `Expected 'system' or 'owner' string value for ${JSON.stringify(key)}, got ${child.value}`);
+        return fatal(error, child, `Expected 'system' or 'owner' string value for ${q}, got ${got}`);
       }
     } else if (!child.usedAsVariable) {
       error(child, `unknown field ${JSON.stringify(key)}`);
