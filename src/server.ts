@@ -29,7 +29,7 @@ const MAX_WS_FRAME_BYTES = 64 * 1024 * 1024;
 export class WebSocketListenError extends Error {
   override name = 'WebSocketListenError';
 }
-import { startJetStream } from './jetstream/start.js';
+import { applyAccountLimits, startJetStream } from './jetstream/start.js';
 import { jetStreamConfig, type JetStreamView } from './monitor/jetstream.js';
 import type { JetStreamService } from './jetstream/service.js';
 import { SystemService } from './system/service.js';
@@ -189,6 +189,7 @@ export class Server {
     this.configLoadTime = new Date();
     this.installImports();
     this.installMappings();
+    applyAccountLimits(this.jetstream, auth);
     await Promise.all([this.local?.reload(options, auth, tls), this.workers.reload(options, auth, tls, logging)]);
   }
 

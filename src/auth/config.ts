@@ -10,7 +10,7 @@
 //   * then runs the startup checks of nats-server's validateOptions (operators, no_auth_user, system
 //     account) and throws the first failure as an OptionsError with nats-server's text.
 // Things Myelin does not implement that would weaken security if ignored (URL and directory account
-// resolvers) are refused; account JetStream/mapping/limit settings are ignored with a warning.
+// resolvers) are refused; account `limits` and message tracing settings are ignored with a warning.
 
 import { readFileSync } from 'node:fs';
 import { ConfigProcessError, type ConfigIssue, type ConfMap, type ConfNode, type RawAuthConfig } from '../config/config-file.js';
@@ -31,6 +31,7 @@ import { isValidPublicAccountKey, isValidPublicOperatorKey, isValidPublicUserKey
 import { addImports } from './account-imports.js';
 import { parseMappings, type SubjectMapping } from '../config/mappings.js';
 import { isValidLiteralSubject } from '../native/index.js';
+import { parseAccountJetStream, type AccountLimits } from '../jetstream/account-limits.js';
 import { isValidSubject, permissionSubjectError, type Permissions, type SubjectPermission } from './permissions.js';
 
 export { isSubsetMatch } from './account-imports.js';
@@ -119,6 +120,8 @@ export interface AccountConfig {
   defaultPermissions?: Permissions;
   /** `jetstream: enabled` (or a limits map) in the account; undefined when not mentioned. */
   jetstream?: boolean;
+  /** The account's JetStream limits (`jetstream { max_memory … }`); unlimited for `enabled`. */
+  jetstreamLimits?: AccountLimits;
   /** The account's subject mappings (`mappings {}`), when configured. */
   mappings?: SubjectMapping[];
   /**
@@ -654,11 +657,13 @@ class AuthParser {
             case 'default_permissions':
               account.defaultPermissions = this.parsePermissions(child);
               return;
-            case 'jetstream':
-              if (child.kind === 'bool') account.jetstream = child.value;
-              else if (child.kind === 'string') account.jetstream = /^enabled?$/i.test(child.value);
-              else account.jetstream = child.kind === 'map';
+            case 'jetstream': {
+              const js = parseAccountJetStream(child, (n, r) => this.issue(n, r));
+              if (js === undefined) return;
+              account.jetstream = js.enabled;
+              account.jetstreamLimits = js.limits;
               return;
+            }
             case 'msg_trace':
             case 'trace_dest':
               this.parseMsgTrace(child, key, account);

@@ -3,6 +3,7 @@
 // the consumer itself).
 
 import { type ApiRequest, jsonBody, route } from './api.js';
+import { checkMaxAckPending, defaultMaxAckPending, maxConsumers } from './account-checks.js';
 import { streamByName } from './api-streams.js';
 import type { Consumer } from './consumer.js';
 import { type ConsumerConfig, normalizeConsumerConfig, sameConfig } from './defaults.js';
@@ -53,9 +54,12 @@ function create(svc: JetStreamService, req: ApiRequest, durableForm: boolean): R
   }
   name = name ?? durable ?? randomId(8);
   if (BAD_NAME.test(name)) fail('ConsumerBadDurableName');
-  const filled = normalizePriority(normalizePause(normalizeConsumerConfig({ ...raw, name })));
+  const sent = { ...raw, name };
+  defaultMaxAckPending(svc.limits, sent);
+  const filled = normalizePriority(normalizePause(normalizeConsumerConfig(sent)));
   const cfg: ConsumerConfig = setStaticMetadata(filled, consumerRequiredLevel(filled));
   validate(s, cfg);
+  checkMaxAckPending(svc.limits, cfg.max_ack_pending);
   const c = createOrUpdate(svc, s, name, cfg, action);
   // nats-server follows every successful create of a paused consumer with a pause advisory.
   setImmediate(() => c.announcePause());
@@ -79,7 +83,8 @@ function createOrUpdate(svc: JetStreamService, s: Stream, name: string, requeste
     return existing;
   }
   if (action === 'update') fail('ConsumerDoesNotExist');
-  if (s.config.max_consumers > 0 && s.consumers.size >= s.config.max_consumers) fail('MaximumConsumersLimit');
+  const max = maxConsumers(svc.limits, s.config);
+  if (max > 0 && s.consumers.size >= max) fail('MaximumConsumersLimit');
   return svc.addConsumer(s, name, cfg);
 }
 

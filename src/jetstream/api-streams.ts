@@ -5,6 +5,7 @@ import { type ApiRequest, jsonBody, route } from './api.js';
 import { normalizeStreamConfig, sameConfig, type StreamConfig } from './defaults.js';
 import { fail } from './errors.js';
 import { checkLevel2Update } from './level2-config.js';
+import { checkStreamBytes, checkStreamCreate, checkStreamRequest, checkStreamUpdate } from './account-checks.js';
 import type { JetStreamService } from './service.js';
 import type { Stream } from './stream.js';
 import { checkTtlUpdate } from './ttl.js';
@@ -19,11 +20,14 @@ export function streamByName(svc: JetStreamService, name: string | undefined): S
   return s;
 }
 
-function configFromRequest(svc: JetStreamService, req: ApiRequest) {
+/** The request's config, filled in; `asSent` checks the body before (nats-server's limit check of a create). */
+function configFromRequest(svc: JetStreamService, req: ApiRequest, asSent?: (body: Record<string, unknown>, name: string) => void) {
   const body = jsonBody(req);
   const name = req.tokens[0];
   if (typeof body.name === 'string' && body.name !== name) fail('StreamMismatch');
+  asSent?.(body, name ?? '');
   const cfg = normalizeStreamConfig({ ...body, name }, svc.maxPayload);
+  checkStreamBytes(svc, cfg);
   for (const subj of cfg.subjects) {
     if (!isValidSubject(subj)) fail('StreamInvalidConfig', { err: 'invalid subject' });
     if (subjectsCollide(subj, '$JS.API.>') && cfg.no_ack !== true) {
@@ -49,7 +53,7 @@ function checkOverlap(svc: JetStreamService, name: string, subjects: string[]): 
 }
 
 function create(svc: JetStreamService, req: ApiRequest): Record<string, unknown> {
-  const cfg = configFromRequest(svc, req);
+  const cfg = configFromRequest(svc, req, (body, name) => checkStreamRequest(svc, body, name));
   // Before the idempotency check: it fills mirror_direct from the origin, as the stored config has it.
   checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
   const existing = svc.streams.get(cfg.name);
@@ -57,6 +61,7 @@ function create(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
     if (!sameConfig(existing.config, cfg)) fail('StreamNameExist');
     return { ...existing.info(), did_create: false };
   }
+  checkStreamCreate(svc, cfg);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   const s = svc.createStream(cfg);
@@ -75,6 +80,7 @@ function update(svc: JetStreamService, req: ApiRequest): Record<string, unknown>
     fail('StreamMirrorNotUpdatable');
   }
   checkUpstreams(cfg, (n) => svc.streams.get(n)?.config);
+  checkStreamUpdate(svc, s.config, cfg);
   checkOverlap(svc, cfg.name, cfg.subjects);
   checkResources(svc, cfg);
   s.update(cfg);

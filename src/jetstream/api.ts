@@ -9,6 +9,7 @@ import { consumerHandlers } from './api-consumers.js';
 import { msgDelete, msgGet } from './api-msg.js';
 import { parseHeaders } from './wire.js';
 import { API_LEVEL } from './api-level.js';
+import { reserved } from './account-checks.js';
 
 
 const REQUIRED_API_LEVEL_STATUS = Buffer.from('NATS/1.0 412 Required Api Level\r\n\r\n');
@@ -118,24 +119,16 @@ function accountInfo(svc: JetStreamService, api: JsApi): Record<string, unknown>
     else storage += bytes;
     consumers += s.consumers.size;
   }
+  const res = reserved(svc);
   return {
     memory,
     storage,
-    reserved_memory: 0,
-    reserved_storage: 0,
+    reserved_memory: res.memory,
+    reserved_storage: res.storage,
     streams: svc.streams.size,
     consumers,
-    limits: {
-      // Account limits (none are configured per account yet); the server's own limits are not reported here.
-      max_memory: -1,
-      max_storage: -1,
-      max_streams: -1,
-      max_consumers: -1,
-      max_ack_pending: -1,
-      memory_max_stream_bytes: -1,
-      storage_max_stream_bytes: -1,
-      max_bytes_required: false,
-    },
+    // The account's own limits (not the server's), flat: nats-server reports `tiers` only for tiered limits.
+    limits: { ...svc.limits },
     api: { level: API_LEVEL, total: api.total, errors: api.errors },
   };
 }

@@ -51,7 +51,8 @@ interface OpenBatch {
 export interface BatchHost {
   readonly name: string;
   readonly config: { allow_atomic?: boolean; max_msg_size: number; sealed: boolean };
-  storageFull(): boolean;
+  /** Throws unless the server's and the account's storage have room for this message (10023 / 10002). */
+  checkStorage(subject: string, hdr: Buffer | undefined, body: Buffer): void;
   /** The publish checks of one message, against the stream as the staged messages before it would leave it. */
   check(subject: string, h: Headers, hdr: Buffer | undefined, body: Buffer, diff: StagedDiff): Prepared | undefined;
   /** Store a checked message; returns its sequence. */
@@ -138,7 +139,7 @@ export class AtomicBatches {
   onPublish(id: string, subject: string, hdr: Buffer, body: Buffer, h: Headers, ack: (text: string) => void): void {
     const s = this.stream;
     if (s.config.sealed) fail('StreamSealed');
-    if (s.storageFull()) fail('InsufficientResources');
+    s.checkStorage(subject, hdr, body);
     if (s.config.max_msg_size >= 0 && hdr.length + body.length > s.config.max_msg_size) fail('StreamMessageExceedsMaximum');
     if (s.config.allow_atomic !== true) fail('AtomicPublishDisabled');
     if (Buffer.byteLength(id) > MAX_BATCH_ID_LEN) fail('AtomicPublishInvalidBatchID');

@@ -32,6 +32,8 @@ export interface JsContext {
   captureAllowed(config: StreamConfig): boolean;
   /** Whether the server's max_memory_store / max_file_store is used up for this storage type. */
   storageFull(storage: 'file' | 'memory'): boolean;
+  /** Bytes the account may still store of a storage type (Infinity without a limit); 0 or less: full. */
+  accountHeadroom(storage: 'file' | 'memory'): number;
   /** Save a stream's or consumer's metadata (config, creation time) next to its store. */
   saveMeta(stream: Stream): void;
 }

@@ -8,6 +8,7 @@ export interface ApiErrorDef {
 }
 
 export const JS_ERRORS = {
+  AccountResourcesExceeded: { code: 400, errCode: 10002, description: 'resource limits exceeded for account' },
   BadRequest: { code: 400, errCode: 10003, description: 'bad request' },
   ConsumerCreate: { code: 500, errCode: 10012, description: '{err}' },
   ConsumerNameExist: { code: 400, errCode: 10013, description: 'consumer name already in use' },
@@ -27,6 +28,18 @@ export const JS_ERRORS = {
   MemoryResourcesExceeded: { code: 500, errCode: 10028, description: 'insufficient memory resources available' },
   StorageResourcesExceeded: { code: 500, errCode: 10047, description: 'insufficient storage resources available' },
   MaximumConsumersLimit: { code: 400, errCode: 10026, description: 'maximum consumers limit reached' },
+  MaximumStreamsLimit: { code: 400, errCode: 10027, description: 'maximum number of streams reached' },
+  StreamMaxBytesRequired: { code: 400, errCode: 10113, description: 'account requires a stream config to have max bytes set' },
+  StreamMaxStreamBytesExceeded: {
+    code: 400,
+    errCode: 10122,
+    description: 'stream max bytes exceeds account limit max stream bytes',
+  },
+  ConsumerMaxPendingAckExcess: {
+    code: 400,
+    errCode: 10121,
+    description: 'consumer max ack pending exceeds system limit of {limit}',
+  },
   NoMessageFound: { code: 404, errCode: 10037, description: 'no message found' },
   NotEnabledForAccount: { code: 503, errCode: 10039, description: 'JetStream not enabled for account' },
   StreamInvalidConfig: { code: 500, errCode: 10052, description: '{err}' },

@@ -10,6 +10,8 @@ import type { Logger } from '../log.js';
 import { parseAck, parseAckSubject } from './acks.js';
 import { dropPartialBatch } from './batch.js';
 import { apiError } from './errors.js';
+import { accountStorageLimit } from './account-checks.js';
+import { type AccountLimits, UNLIMITED } from './account-limits.js';
 import { JsApi } from './api.js';
 import { ColdStorage } from './cold-storage.js';
 import { Consumer } from './consumer.js';
@@ -34,6 +36,8 @@ export interface JetStreamSettings {
 }
 
 const TICK_MS = 100;
+/** The capture stays off for a stream while its account has less than this left of its byte limit. */
+const CAPTURE_ACCOUNT_MARGIN = 64 * 1024 * 1024;
 /** How often `persist_mode: async` streams are fsynced when no `sync_interval` duration is set (nats-server's default). */
 const ASYNC_PERSIST_SYNC_MS = 120_000;
 
@@ -75,6 +79,8 @@ export class JetStreamService implements JsContext {
     readonly client: InternalClient,
     readonly settings: JetStreamSettings,
     private readonly log: Logger,
+    /** The account's JetStream limits (its `jetstream { … }` block); unlimited unless configured. Replaced by a reload. */
+    public limits: AccountLimits = UNLIMITED,
   ) {
     this.dir = join(settings.storeDir, 'jetstream', client.account, 'streams');
     mkdirSync(this.dir, { recursive: true });
@@ -201,14 +207,25 @@ export class JetStreamService implements JsContext {
 
   captureAllowed(config: StreamConfig): boolean {
     if (this.settings.syncIntervalMs <= 0 && config.persist_mode !== 'async') return false;
-    // The control plane checks the limit exactly; the capture does not, so it stops well before it.
+    // The control plane checks the limits exactly; the capture does not, so it stops well before them: at half
+    // the server's limit, and at half the account's or when less than CAPTURE_ACCOUNT_MARGIN is left of it (the
+    // capture is re-enabled or not once per tick, and must not store past the account's limit in between).
+    const usage = this.usage(config.storage);
     const limit = this.storageLimit(config.storage);
-    return limit <= 0 || this.usage(config.storage) < limit / 2;
+    if (limit > 0 && usage >= limit / 2) return false;
+    const account = accountStorageLimit(this.limits, config.storage);
+    return account < 0 || (usage < account / 2 && account - usage >= CAPTURE_ACCOUNT_MARGIN);
   }
 
   storageFull(storage: 'file' | 'memory'): boolean {
     const limit = this.storageLimit(storage);
     return limit > 0 && this.usage(storage) >= limit;
+  }
+
+  /** Bytes the account may still store of a storage type (Infinity without a limit); 0 or less: full. */
+  accountHeadroom(storage: 'file' | 'memory'): number {
+    const limit = accountStorageLimit(this.limits, storage);
+    return limit < 0 ? Infinity : limit - this.usage(storage);
   }
 
   logError(e: unknown): void {
@@ -250,7 +267,8 @@ export class JetStreamService implements JsContext {
   private tick(): void {
     const nowMs = Date.now();
     const now = nowNs();
-    const limited = this.storageLimit('file') > 0 || this.storageLimit('memory') > 0;
+    const limited =
+      this.storageLimit('file') > 0 || this.storageLimit('memory') > 0 || this.limits.max_memory >= 0 || this.limits.max_storage >= 0;
     this.feeds.tick();
     for (const s of this.streams.values()) {
       if (limited) s.updateCapture(); // usage moves toward a storage limit

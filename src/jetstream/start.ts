@@ -11,17 +11,22 @@ import type { EngineHost } from '../conn/engine-host.js';
 import { InternalClient } from '../internal/internal-client.js';
 import type { Logger } from '../log.js';
 import { JetStreamService } from './service.js';
+import { type AccountLimits, jwtAccountLimits, UNLIMITED } from './account-limits.js';
 
 const GLOBAL_ACCOUNT = '$G';
 
 /**
  * The accounts that get JetStream: with no accounts configured, the global account; otherwise those that
  * say `jetstream: enabled`, or, when none says anything, the global account and every configured account.
+ * In operator mode, also every preloaded account whose JWT limits give it memory or disk storage.
  */
 export function jetStreamAccounts(auth: AuthConfig | undefined): string[] {
   const accounts = auth?.accounts ?? [];
-  if (accounts.some((a) => a.jetstream !== undefined)) return accounts.filter((a) => a.jetstream === true).map((a) => a.name);
-  return [GLOBAL_ACCOUNT, ...accounts.map((a) => a.name)];
+  const jwt = [...(auth?.operator?.accounts ?? new Map()).entries()]
+    .filter(([, a]) => jwtAccountLimits(a.claims.nats?.limits) !== undefined)
+    .map(([key]) => key);
+  if (accounts.some((a) => a.jetstream !== undefined)) return [...accounts.filter((a) => a.jetstream === true).map((a) => a.name), ...jwt];
+  return [GLOBAL_ACCOUNT, ...accounts.map((a) => a.name), ...jwt];
 }
 
 /** The store directory (`-sd`, `store_dir`): nats-server's default is <tmp>/nats. The data is under `jetstream/`. */
@@ -54,6 +59,21 @@ export function startJetStream(
   };
   return jetStreamAccounts(auth).map((account) => {
     const client = new InternalClient((acc, onDeliveries) => host.openInternal(acc, onDeliveries), account);
-    return new JetStreamService(client, settings, log);
+    return new JetStreamService(client, settings, log, accountLimits(auth, account));
   });
+}
+
+/** An account's configured JetStream limits; unlimited for `jetstream: enabled`, `$G` and unknown accounts. */
+function accountLimits(auth: AuthConfig | undefined, account: string): AccountLimits {
+  const jwt = auth?.operator?.accounts.get(account);
+  if (jwt !== undefined) return jwtAccountLimits(jwt.claims.nats?.limits) ?? UNLIMITED;
+  return auth?.accounts.find((a) => a.name === account)?.jetstreamLimits ?? UNLIMITED;
+}
+
+/**
+ * A reload's new account limits, as nats-server updates the limits of accounts that keep JetStream (what they
+ * already store stays; the limits apply to what comes next). Accounts that gain or lose JetStream wait for a restart.
+ */
+export function applyAccountLimits(services: JetStreamService[], auth: AuthConfig): void {
+  for (const svc of services) svc.limits = accountLimits(auth, svc.client.account);
 }

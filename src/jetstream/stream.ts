@@ -81,6 +81,8 @@ export class Stream {
   private schedules: MessageSchedules | undefined;
   private runLen = 0;
   private runBuf: Buffer | undefined;
+  /** Account bytes the run may still take (`fitsRun`). */
+  private runBudget = 0;
   /** The copy published after each store, when the config has `republish`. */
   private republisher: Republisher | undefined;
   /** `subject_transform`: the subject a published (or sourced) message is stored under (input-transform.ts). */
@@ -240,7 +242,7 @@ export class Stream {
       f.bodyStart === f.hdrStart &&
       f.bodyEnd - f.bodyStart <= this.ctx.maxPayload &&
       this.plainPublishesStoredAsIs() &&
-      (this.runLen > 0 || !this.ctx.storageFull(this.config.storage));
+      this.fitsRun(f.subjectEnd - f.subjectStart + f.bodyEnd - f.bodyStart + 16);
     if (!plain || (this.runBuf !== undefined && this.runBuf !== buf)) this.flushRun();
     if (!plain) {
       const reply = f.replyEnd > f.replyStart ? buf.toString('utf8', f.replyStart, f.replyEnd) : '';
@@ -320,7 +322,7 @@ export class Stream {
         return;
       }
       if (this.config.sealed) fail('StreamSealed');
-      if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
+      this.checkStorage(subject, hdr, body);
       const p = this.check(subject, h, hdr, body, undefined, ack);
       if (p === undefined) return;
       const seq = this.storePrepared(p);
@@ -338,8 +340,28 @@ export class Stream {
     this.ctx.commit();
   }
 
-  storageFull(): boolean {
-    return this.ctx.storageFull(this.config.storage);
+  /**
+   * Room for one more message: the server's storage (10023 once used up) and the account's bytes (10002 when this
+   * message would take it past its limit), counted as the store counts them (subject + headers + payload + 16).
+   */
+  checkStorage(subject: string, hdr: Buffer | undefined, body: Buffer): void {
+    if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
+    const size = Buffer.byteLength(subject) + (hdr?.length ?? 0) + body.length + 16;
+    if (size > this.ctx.accountHeadroom(this.config.storage)) fail('AccountResourcesExceeded');
+  }
+
+  /**
+   * Whether a header-less message of `size` bytes may join the native run: the run is only ever as long as the
+   * account's bytes left when it started allow (a message past that goes through `onPublish`, which checks exactly).
+   */
+  private fitsRun(size: number): boolean {
+    if (this.runLen === 0) {
+      if (this.ctx.storageFull(this.config.storage)) return false;
+      this.runBudget = this.ctx.accountHeadroom(this.config.storage);
+    }
+    if (size > this.runBudget) return false;
+    this.runBudget -= size;
+    return true;
   }
 
   batchAbandoned(batch: string, reason: string): void {
@@ -455,8 +477,8 @@ export class Stream {
   storeSourced(subject: string, hdr: Buffer, body: Buffer): boolean {
     try {
       if (this.config.sealed) fail('StreamSealed');
-      if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
       const stored = this.inputTransform?.match(subject) ?? subject;
+      this.checkStorage(stored, hdr, body);
       const p = this.check(stored, parseHeaders(hdr), hdr, body, undefined, () => undefined);
       if (p !== undefined) this.storePrepared(p);
       return true;
@@ -468,7 +490,7 @@ export class Stream {
   /** A message of the origin of this mirror (mirror.ts), stored as the origin's next with the origin's time. */
   storeMirrored(subject: string, hdr: Buffer, body: Buffer, tsNs: bigint): number {
     if (this.config.sealed) fail('StreamSealed');
-    if (this.ctx.storageFull(this.config.storage)) fail('InsufficientResources');
+    this.checkStorage(subject, hdr, body);
     const lastSeq = this.lastSeqOf(subject);
     const seq = this.store.storeAt(Buffer.from(subject), hdr, body, tsNs);
     this.afterStore(subject, hdr.length > 0 ? hdr : undefined, body, seq, tsNs, lastSeq);

@@ -68,6 +68,16 @@ interface Usage {
   storage: number;
 }
 
+const NO_RESERVATION: Usage = { memory: 0, storage: 0 };
+
+/**
+ * An account detail's `reserved_*` is its byte limit, as nats-server reports it; an unlimited (-1) one, which
+ * nats-server prints as an unsigned 18446744073709551615, is 0 here.
+ */
+function accountReservation(svc: JetStreamService): Usage {
+  return { memory: Math.max(svc.limits.max_memory, 0), storage: Math.max(svc.limits.max_storage, 0) };
+}
+
 function usageOf(svc: JetStreamService): Usage {
   return { memory: svc.usage('memory'), storage: svc.usage('file') };
 }
@@ -76,13 +86,12 @@ function usageOf(svc: JetStreamService): Usage {
  * nats-server's JetStreamStats: server-wide, or for one account (where nats-server fills only the usage and
  * the API total and errors, so `accounts` and the API level are 0).
  */
-function statsJson(u: Usage, accounts: number, level: number, total: number, errors: number): Record<string, unknown> {
+function statsJson(u: Usage, accounts: number, level: number, total: number, errors: number, reserved = NO_RESERVATION): Record<string, unknown> {
   return {
     memory: u.memory,
     storage: u.storage,
-    // Reservations come from per-account limits, which Myelin does not configure yet.
-    reserved_memory: 0,
-    reserved_storage: 0,
+    reserved_memory: reserved.memory,
+    reserved_storage: reserved.storage,
     accounts,
     ha_assets: 0,
     // API requests are handled synchronously, so none is ever in flight (`inflight` is omitted when 0).
@@ -211,7 +220,7 @@ export function jszAccount(source: MonitorSource, acc: string, query: URLSearchP
 /** nats-server's AccountDetail: the account's usage and API counters, and its streams when asked. */
 function accountDetail(svc: JetStreamService, o: JszOptions): Record<string, unknown> {
   const name = svc.client.account;
-  const stats = statsJson(usageOf(svc), 0, 0, svc.api.total, svc.api.errors);
+  const stats = statsJson(usageOf(svc), 0, 0, svc.api.total, svc.api.errors, accountReservation(svc));
   const out: Record<string, unknown> = { name, id: name, ...stats };
   if (!o.streams || svc.streams.size === 0) return out;
   out.stream_detail = [...svc.streams.values()].map((s) => {
