@@ -481,6 +481,15 @@ const JS_SCENARIOS: Scenario[] = [
     run: (s, n, ctx) => jsBench(s, ctx, n, [jsStream('file'), ['bench', ...jsPub('async', n), '--no-progress']], ['js', 'consume', '--msgs', String(n), '--size', '128B'], 'received msgs/s'),
   },
   {
+    name: 'js-push',
+    describe: 'durable push consumer with a deliver group, explicit acks (500 in flight), `nats bench oldjs push`, file stream of 128 B messages (filled first, not measured); default sync policies',
+    unit: 'msgs consumed',
+    counts: { full: 500_000, quick: 50_000, smoke: 2_000 },
+    serverArgs: jsServerArgs(),
+    run: (s, n, ctx) =>
+      jsBench(s, ctx, n, [jsStream('file'), ['bench', ...jsPub('async', n), '--no-progress']], ['oldjs', 'push', JS_SUBJECT, '--msgs', String(n), '--size', '128B'], 'received msgs/s'),
+  },
+  {
     name: 'kv-get',
     describe: `KV get of existing keys, 128 B values, file storage (bucket filled first by kv put from ${KV_FILL_CLIENTS} clients, not measured)`,
     unit: 'gets',

@@ -16,28 +16,45 @@ export function ackReply(
   return `$JS.ACK.${stream}.${consumer}.${delivered}.${sseq}.${cseq}.${tsNs}.${pending}`;
 }
 
-export interface AckTarget {
-  stream: string;
-  consumer: string;
-  delivered: number;
-  sseq: number;
-  cseq: number;
+/** A plain ack (empty body or `+ACK`): one shared object, none per ack. */
+export const PLAIN_ACK: Ack = Object.freeze({ kind: 'ack' });
+
+const DOT = 0x2e;
+/** Dot positions of the ack subject being read (module scope: no array per ack). */
+const DOTS = new Int32Array(12);
+
+/**
+ * An ack subject read from bytes, `buf[start, end)`: where its `<stream>.<consumer>` key lies and its stream
+ * sequence, without making a string of the subject (the delivery batch's buffer, valid for the handler call).
+ * Undefined when it is not a 9- or 11+-token ack subject.
+ */
+export function readAckSubject(buf: Buffer, start: number, end: number): { keyStart: number; keyEnd: number; sseq: number } | undefined {
+  let n = 0;
+  for (let i = start; i < end && n < DOTS.length; i++) if (buf[i] === DOT) DOTS[n++] = i;
+  const tokens = n + 1;
+  let first: number;
+  if (tokens === 9) first = 1;
+  else if (tokens >= 11) first = 3;
+  else return undefined;
+  // Tokens first+1.. : <stream>.<consumer>.<delivered>.<sseq>
+  const keyStart = (DOTS[first] as number) + 1;
+  const keyEnd = DOTS[first + 2] as number;
+  let sseq = 0;
+  for (let i = (DOTS[first + 3] as number) + 1; i < (DOTS[first + 4] as number); i++) {
+    const d = (buf[i] as number) - 0x30;
+    if (d < 0 || d > 9) return undefined;
+    sseq = sseq * 10 + d;
+  }
+  return { keyStart, keyEnd, sseq };
 }
 
-/** Parse an ack subject (9 tokens, or the 12-token form with domain and account hash). */
-export function parseAckSubject(subject: string): AckTarget | undefined {
-  const t = subject.split('.');
-  let i: number;
-  if (t.length === 9) i = 2;
-  else if (t.length >= 11) i = 4;
-  else return undefined;
-  return {
-    stream: t[i] as string,
-    consumer: t[i + 1] as string,
-    delivered: Number(t[i + 2]),
-    sseq: Number(t[i + 3]),
-    cseq: Number(t[i + 4]),
-  };
+/** The ack body at `buf[start, end)`: a plain ack without making a string, anything else parsed. */
+export function readAck(buf: Buffer, start: number, end: number): Ack {
+  if (end === start) return PLAIN_ACK;
+  if (end - start >= 4 && buf[start] === 0x2b && buf[start + 1] === 0x41 && buf[start + 2] === 0x43 && buf[start + 3] === 0x4b) {
+    return PLAIN_ACK; // +ACK
+  }
+  return parseAck(buf.subarray(start, end));
 }
 
 export type Ack =
@@ -49,7 +66,7 @@ export type Ack =
 
 export function parseAck(body: Buffer): Ack {
   const s = body.toString('utf8');
-  if (s === '' || s.startsWith('+ACK')) return { kind: 'ack' };
+  if (s === '' || s.startsWith('+ACK')) return PLAIN_ACK;
   if (s.startsWith('-NAK')) {
     let delayNs = 0;
     const rest = s.slice(4).trim();
@@ -66,5 +83,5 @@ export function parseAck(body: Buffer): Ack {
   if (s.startsWith('+WPI')) return { kind: 'progress' };
   if (s.startsWith('+NXT')) return { kind: 'next', request: s.slice(4).trim() };
   if (s.startsWith('+TERM')) return { kind: 'term', reason: s.slice(5).trim() };
-  return { kind: 'ack' };
+  return PLAIN_ACK;
 }

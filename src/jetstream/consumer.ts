@@ -117,6 +117,11 @@ export class Consumer {
     if (this.isPush) this.schedulePush();
   }
 
+  /** Deleted (or its stream deleted): it takes no more acks or requests. */
+  get stopped(): boolean {
+    return this.deleted;
+  }
+
   get streamName(): string {
     return this.stream.name;
   }
@@ -252,7 +257,8 @@ export class Consumer {
     const retains = this.stream.config.retention !== 'limits';
     for (let i = 0; i < b.count; i++) {
       const seq = b.seq(i);
-      if (acked) this.pending.set(seq, { cseq: firstCseq + i, deliveries: 1, dueMs, subject: b.subject(i) });
+      // The subject is only needed to release the message on ack under interest or work-queue retention.
+      if (acked) this.pending.set(seq, { cseq: firstCseq + i, deliveries: 1, dueMs, subject: retains ? b.subject(i) : '' });
       else if (retains) this.stream.onAcked(seq, b.subject(i));
     }
     if (acked) this.noteDue(dueMs);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { applyConfig, parseConfigText } from '../../src/config/config-file.js';
-import { ackReply, parseAck, parseAckSubject } from '../../src/jetstream/acks.js';
+import { ackReply, parseAck, readAck, readAckSubject } from '../../src/jetstream/acks.js';
 import { normalizeConsumerConfig, normalizeStreamConfig, sameConfig } from '../../src/jetstream/defaults.js';
 import { JsApiError } from '../../src/jetstream/errors.js';
 import { parsePullRequest } from '../../src/jetstream/pull.js';
@@ -51,20 +51,22 @@ test('consumer defaults match nats-server', () => {
 test('ack subjects: the 9-token form round-trips; the 12-token form parses', () => {
   const s = ackReply('S', 'C', 2, 10, 7, 1234n, 3);
   assert.equal(s, '$JS.ACK.S.C.2.10.7.1234.3');
-  assert.deepEqual(parseAckSubject(s), { stream: 'S', consumer: 'C', delivered: 2, sseq: 10, cseq: 7 });
-  assert.deepEqual(parseAckSubject('$JS.ACK.dom.hash.S.C.1.5.4.99.0.rnd'), {
-    stream: 'S',
-    consumer: 'C',
-    delivered: 1,
-    sseq: 5,
-    cseq: 4,
-  });
-  assert.equal(parseAckSubject('$JS.ACK.S.C'), undefined);
+  const read = (subject: string) => {
+    const buf = Buffer.from(`xx${subject}yy`);
+    const t = readAckSubject(buf, 2, buf.length - 2);
+    return t === undefined ? undefined : { key: buf.toString('utf8', t.keyStart, t.keyEnd), sseq: t.sseq };
+  };
+  assert.deepEqual(read(s), { key: 'S.C', sseq: 10 });
+  assert.deepEqual(read('$JS.ACK.dom.hash.S.C.1.5.4.99.0.rnd'), { key: 'S.C', sseq: 5 });
+  assert.equal(read('$JS.ACK.S.C'), undefined);
+  assert.equal(read('$JS.ACK.S.C.1.x5.4.99.0'), undefined);
 });
 
 test('ack bodies', () => {
   assert.deepEqual(parseAck(Buffer.from('')), { kind: 'ack' });
   assert.deepEqual(parseAck(Buffer.from('+ACK')), { kind: 'ack' });
+  assert.deepEqual(readAck(Buffer.from('x+ACKy'), 1, 5), { kind: 'ack' });
+  assert.deepEqual(readAck(Buffer.from('x-NAKy'), 1, 5), { kind: 'nak', delayNs: 0 });
   assert.deepEqual(parseAck(Buffer.from('-NAK')), { kind: 'nak', delayNs: 0 });
   assert.deepEqual(parseAck(Buffer.from('-NAK {"delay":5000000}')), { kind: 'nak', delayNs: 5000000 });
   assert.deepEqual(parseAck(Buffer.from('+WPI')), { kind: 'progress' });
