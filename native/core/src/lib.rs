@@ -35,5 +35,6 @@ pub mod permissions;
 pub mod router;
 pub mod subject;
 pub mod sublist;
+pub mod time;
 pub mod transform;
 pub mod wire_error;

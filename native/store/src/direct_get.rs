@@ -18,7 +18,6 @@
 mod lookup;
 mod multi_last;
 mod request;
-mod rfc3339;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -27,7 +26,7 @@ use myelin_core::router::{Service, ServiceReply};
 
 use crate::{MsgStore, StoredMsg};
 
-pub use rfc3339::rfc3339_nanos;
+pub use myelin_core::time::rfc3339_nanos;
 
 /// A stream's store, shared by the JetStream control plane (which writes it) and the direct-get service
 /// (which reads it from any worker thread). Every call takes the lock for its own duration only.

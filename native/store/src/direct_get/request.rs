@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::rfc3339::parse_rfc3339;
+use myelin_core::time::parse_rfc3339;
 
 /// The status replies of a request refused before any lookup.
 pub const EMPTY_REQUEST: &[u8] = b"NATS/1.0 408 Empty Request\r\n\r\n";

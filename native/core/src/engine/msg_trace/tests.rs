@@ -48,9 +48,9 @@ fn client_id_comes_from_the_info_line() {
 
 #[test]
 fn timestamps_are_go_rfc3339_nano() {
-    assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00Z");
-    assert_eq!(rfc3339(951_782_400, 10), "2000-02-29T00:00:00.00000001Z");
-    assert_eq!(rfc3339(1_795_000_000, 500_000_000), "2026-11-18T11:06:40.5Z");
+    use crate::time::rfc3339_nanos;
+    assert_eq!(rfc3339_nanos(951_782_400_000_000_010), "2000-02-29T00:00:00.00000001Z");
+    assert_eq!(rfc3339_nanos(1_795_000_000_500_000_000), "2026-11-18T11:06:40.5Z");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Timestamps in the text form nats-server uses for them: Go's `time.RFC3339Nano` when it prints one (the
-//! `Nats-Time-Stamp` header) and Go's JSON decoding of a `time.Time` when it reads one (a direct get's
-//! `start_time` / `up_to_time`).
+//! `Nats-Time-Stamp` header, message-trace events) and Go's JSON decoding of a `time.Time` when it reads one
+//! (a direct get's `start_time` / `up_to_time`). The one copy of this calendar code: the store uses it too.
 
 /// Unix nanoseconds as Go's `time.RFC3339Nano` in UTC (trailing zeros of the fraction dropped), and Go's zero
 /// time for 0, as nats-server prints timestamps.
